@@ -1,0 +1,595 @@
+/*
+ * tanaw.h: the only public header of libtanaw, the library behind the
+ * `tanaw` command. It finds where online sexual exploitation of children
+ * concentrates in the Philippines: geography (PSGC areas and polygons), case
+ * records, spatial weights, hotspot statistics and their outputs.
+ *
+ * Compatibility promise: until 1.0 the API may change between minor
+ * versions; every change is listed in docs/CHANGES.md. From 1.0 on, a
+ * function or type that is documented here keeps its signature and meaning
+ * for the whole major version.
+ *
+ * Conventions (see docs/glossary.md for the words):
+ *  - Every name starts with tw_ (functions, types) or TW_ (constants).
+ *  - Fallible functions return tw_status (TW_OK == 0) and write results
+ *    through out-pointers. On failure the out-pointers are left untouched or
+ *    set to NULL, and the context's error (tw_ctx_error) says what went
+ *    wrong, with file, line and field where there is one.
+ *  - Anything with invariants is an opaque handle with a _free() that
+ *    accepts NULL. The caller owns what a function hands out through an
+ *    out-pointer, unless the comment says "borrowed".
+ *  - A tw_ctx carries allocator, thread count, seed, progress callback and
+ *    the last error. There is no global state: a context is used by one
+ *    thread at a time; use one context per thread (internal OpenMP
+ *    parallelism inside a call is fine and is governed by the context).
+ *  - Indices of areas are 0-based, int32 (size_t where a count).
+ *  - Longitude/latitude are WGS84 degrees; distances carry their unit in
+ *    their names (_km, _m).
+ */
+#ifndef TANAW_TANAW_H
+#define TANAW_TANAW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TW_VERSION_MAJOR 0
+#define TW_VERSION_MINOR 1
+#define TW_VERSION_PATCH 0
+#define TW_VERSION_STRING "0.1.0"
+
+/* ------------------------------------------------------------------ */
+/* Status, errors, context                                             */
+/* ------------------------------------------------------------------ */
+
+/** Status codes. @since 0.1 */
+typedef enum tw_status {
+    TW_OK = 0,
+    TW_E_NOMEM,          /* an allocation failed */
+    TW_E_IO,             /* a file could not be opened, read or written */
+    TW_E_PARSE,          /* malformed input (CSV, GeoJSON, GAL/GWT, dates) */
+    TW_E_ARG,            /* invalid argument or option */
+    TW_E_DOMAIN,         /* value out of range: coordinates, negative count */
+    TW_E_DUPLICATE,      /* duplicate id */
+    TW_E_UNKNOWN_ID,     /* id or PSGC code not in the geography */
+    TW_E_EMPTY,          /* no data where some is needed */
+    TW_E_GEOMETRY,       /* broken or unsupported geometry */
+    TW_E_UNSUPPORTED,    /* valid input that this version does not handle */
+    TW_E_CANCELLED,      /* the progress callback asked to stop */
+    TW_E_INTERNAL        /* a bug: an invariant did not hold */
+} tw_status;
+
+/** Static text for a status ("out of memory", ...). @since 0.1 */
+const char *tw_status_str(tw_status s);
+
+/** What went wrong, with position where known (0 / "" when not). */
+typedef struct tw_error {
+    tw_status code;
+    char message[512]; /* lowercase, no final period */
+    char file[256];    /* input file, or "" */
+    long line;         /* 1-based line in file, or 0 */
+    long column;       /* 1-based column (field index for CSV), or 0 */
+    char field[64];    /* field or property name, or "" */
+} tw_error;
+
+typedef struct tw_ctx tw_ctx;
+
+/** Allocator hooks; all three or none. ud is passed through. */
+typedef struct tw_allocator {
+    void *(*malloc_fn)(void *ud, size_t size);
+    void *(*realloc_fn)(void *ud, void *ptr, size_t size);
+    void (*free_fn)(void *ud, void *ptr);
+    void *ud;
+} tw_allocator;
+
+/**
+ * Progress callback: `done` of `total` units of the named stage. Return
+ * non-zero to cancel: the running call then returns TW_E_CANCELLED.
+ */
+typedef int (*tw_progress_fn)(void *ud, const char *stage, double done,
+                              double total);
+
+/** New context with malloc, all cores, seed 1. NULL on no memory. */
+tw_ctx *tw_ctx_new(void);
+void tw_ctx_free(tw_ctx *ctx);
+/** Replace the allocator; call before anything is allocated with ctx. */
+tw_status tw_ctx_set_allocator(tw_ctx *ctx, const tw_allocator *a);
+/** Threads for parallel loops; 0 = OpenMP default. Results never depend on it. */
+void tw_ctx_set_threads(tw_ctx *ctx, int nthreads);
+int tw_ctx_threads(const tw_ctx *ctx);
+void tw_ctx_set_seed(tw_ctx *ctx, uint64_t seed);
+uint64_t tw_ctx_seed(const tw_ctx *ctx);
+void tw_ctx_set_progress(tw_ctx *ctx, tw_progress_fn fn, void *ud);
+/** Last error recorded in ctx (borrowed; code TW_OK when none). */
+const tw_error *tw_ctx_error(const tw_ctx *ctx);
+void tw_ctx_clear_error(tw_ctx *ctx);
+/**
+ * Warnings collected by the last calls (one line each, borrowed,
+ * e.g. "12 areas have no neighbours"); cleared by tw_ctx_clear_warnings.
+ */
+size_t tw_ctx_warning_count(const tw_ctx *ctx);
+const char *tw_ctx_warning(const tw_ctx *ctx, size_t i);
+void tw_ctx_clear_warnings(tw_ctx *ctx);
+
+/* ------------------------------------------------------------------ */
+/* PSGC codes                                                          */
+/* ------------------------------------------------------------------ */
+
+/** Administrative levels, coarse to fine. @since 0.1 */
+typedef enum tw_level {
+    TW_LEVEL_UNKNOWN = 0,
+    TW_LEVEL_REGION = 1,
+    TW_LEVEL_PROVINCE = 2,     /* province, NCR district, HUC, SGA */
+    TW_LEVEL_MUNICIPALITY = 3, /* city, municipality, SGA cluster */
+    TW_LEVEL_SUBMUNICIPALITY = 4, /* Manila's 14 sub-municipalities */
+    TW_LEVEL_BARANGAY = 5
+} tw_level;
+
+#define TW_PSGC_LEN 10 /* digits; buffers are TW_PSGC_LEN + 1 */
+
+/** "region"|"province"|"municipality"|"submunicipality"|"barangay" */
+const char *tw_level_name(tw_level l);
+/** Parse a level name (also "city", "mun", "bgy"); TW_LEVEL_UNKNOWN if none. */
+tw_level tw_level_parse(const char *s);
+
+/**
+ * Normalise a PSGC code written as text: 10 digits, or 9 digits that lost
+ * their leading zero (spreadsheets), surrounding blanks allowed. Writes 10
+ * digits + NUL into out. TW_E_PARSE if it is not a code.
+ */
+tw_status tw_psgc_normalise(const char *s, size_t len, char out[TW_PSGC_LEN + 1]);
+/** Level of a code from its digits alone (HUCs look like provinces). */
+tw_level tw_psgc_level(const char code[TW_PSGC_LEN + 1]);
+/**
+ * Ancestor of a code at a coarser level, from the digits alone:
+ * region = RR00000000, province-level unit = RRPPP00000, city/municipality
+ * = RRPPPMM000 except Manila (13806MM... -> 1380600000), sub-municipality
+ * (Manila only). TW_E_ARG if level is not coarser than the code's level.
+ */
+tw_status tw_psgc_ancestor(const char code[TW_PSGC_LEN + 1], tw_level level,
+                           char out[TW_PSGC_LEN + 1]);
+
+/* ------------------------------------------------------------------ */
+/* Areas: the geography                                                */
+/* ------------------------------------------------------------------ */
+
+typedef struct tw_areas tw_areas;
+
+/** Column names of an areas CSV; NULL fields take the defaults shown. */
+typedef struct tw_areas_csv_columns {
+    const char *id;         /* "psgc" */
+    const char *name;       /* "name" */
+    const char *lon;        /* "lon" */
+    const char *lat;        /* "lat" */
+    const char *population; /* "pop2020", then "population" */
+} tw_areas_csv_columns;
+
+/** Empty collection of areas. */
+tw_status tw_areas_new(tw_ctx *ctx, tw_areas **out);
+void tw_areas_free(tw_areas *a);
+
+/**
+ * Read a GeoJSON FeatureCollection of Polygon/MultiPolygon features and add
+ * or join them (by id) into a. id_prop defaults to "psgc"; name_prop to
+ * "name"; pop_prop (may be NULL) names a population property. Null
+ * geometries are kept as areas without polygon and counted in a warning.
+ * Errors: TW_E_IO, TW_E_PARSE (with line), TW_E_GEOMETRY (non-polygon,
+ * unclosed ring, bad coordinate), TW_E_DUPLICATE (id twice in one file).
+ */
+tw_status tw_areas_read_geojson(tw_ctx *ctx, tw_areas *a, const char *path,
+                                const char *id_prop, const char *name_prop,
+                                const char *pop_prop);
+/**
+ * Read an areas CSV and add or join it (by id) into a. Columns
+ * municipality_psgc, province_psgc, region_psgc, when present, give each
+ * area its ancestors (they override what the digits say). Values must be
+ * strict numbers; lon in [-180,180], lat in [-90,90], population >= 0.
+ */
+tw_status tw_areas_read_csv(tw_ctx *ctx, tw_areas *a, const char *path,
+                            const tw_areas_csv_columns *cols);
+
+size_t tw_areas_count(const tw_areas *a);
+/** Borrowed strings, valid while a lives. */
+const char *tw_areas_id(const tw_areas *a, size_t i);
+const char *tw_areas_name(const tw_areas *a, size_t i);
+/** Population, or NaN when no source gave one. */
+double tw_areas_population(const tw_areas *a, size_t i);
+/** Representative lon/lat (the CSV's, else the polygon centroid); 0 if none. */
+int tw_areas_lonlat(const tw_areas *a, size_t i, double *lon, double *lat);
+int tw_areas_has_polygon(const tw_areas *a, size_t i);
+/** Index of an id, or -1. */
+long tw_areas_find(const tw_areas *a, const char *id);
+/** Level of the areas (from the PSGC codes; UNKNOWN for other ids). */
+tw_level tw_areas_level(const tw_areas *a);
+/**
+ * Ancestor code of area i at a coarser level: the CSV's columns when given,
+ * else tw_psgc_ancestor. Returns 0 and writes "" when unknown.
+ */
+int tw_areas_ancestor(const tw_areas *a, size_t i, tw_level level,
+                      char out[TW_PSGC_LEN + 1]);
+
+/**
+ * Prepare areas for analysis: drop areas that have neither a polygon nor a
+ * point (warning with the count and population), compute centroids where
+ * missing, and check that every area has a population when
+ * need_population. Call once after reading; further reads are refused.
+ */
+tw_status tw_areas_finalize(tw_ctx *ctx, tw_areas *a, int need_population);
+
+/**
+ * Dissolve areas into a coarser level: populations summed, polygons kept as
+ * parts of one multipolygon, point = population-weighted mean of the
+ * members' points. Areas whose ancestor at that level is unknown are
+ * refused with TW_E_UNKNOWN_ID.
+ */
+tw_status tw_areas_dissolve(tw_ctx *ctx, const tw_areas *a, tw_level level,
+                            tw_areas **out);
+
+/* Point location ----------------------------------------------------- */
+
+typedef struct tw_locator tw_locator;
+
+/** Spatial index over the polygons of a (borrowed: a must outlive it). */
+tw_status tw_locator_new(tw_ctx *ctx, const tw_areas *a, tw_locator **out);
+void tw_locator_free(tw_locator *loc);
+/** Index of the polygon containing the point, or -1 (at sea, abroad). */
+long tw_locator_find(const tw_locator *loc, double lon, double lat);
+/** Index of the nearest area (polygon boundary distance), or -1 if none. */
+long tw_locator_nearest(const tw_locator *loc, double lon, double lat,
+                        double *dist_km);
+
+/* ------------------------------------------------------------------ */
+/* Distances                                                           */
+/* ------------------------------------------------------------------ */
+
+typedef enum tw_distance {
+    TW_DIST_SPDEP = 0,   /* spdep's longlat distance (knearneigh, dnearneigh) */
+    TW_DIST_HAVERSINE,   /* great circle on a sphere of radius 6371.0088 km */
+    TW_DIST_EUCLIDEAN    /* plane: coordinates taken as they are */
+} tw_distance;
+
+/** Distance in km between two lon/lat points (EUCLIDEAN: coordinate units). */
+double tw_distance_km(tw_distance kind, double lon1, double lat1, double lon2,
+                      double lat2);
+
+/* ------------------------------------------------------------------ */
+/* Spatial weights                                                     */
+/* ------------------------------------------------------------------ */
+
+typedef struct tw_weights tw_weights;
+
+typedef enum tw_weights_kind {
+    TW_W_QUEEN = 0, /* polygons share a vertex (spdep poly2nb queen=TRUE) */
+    TW_W_ROOK,      /* polygons share an edge (2+ points, poly2nb queen=FALSE) */
+    TW_W_KNN,       /* k nearest by distance (spdep knearneigh + knn2nb) */
+    TW_W_BAND,      /* within band_km (spdep dnearneigh(0, d)) */
+    TW_W_IDW,       /* inverse distance within band_km, weight 1/d^power */
+    TW_W_GAL,       /* read from a GeoDa .gal file */
+    TW_W_GWT        /* read from a GeoDa .gwt file */
+} tw_weights_kind;
+
+typedef enum tw_wstyle {
+    TW_STYLE_B = 0, /* binary (or the raw weights for IDW/GWT) */
+    TW_STYLE_W      /* row-standardised */
+} tw_wstyle;
+
+typedef struct tw_weights_spec {
+    tw_weights_kind kind;
+    double snap_m;      /* QUEEN/ROOK: 0 = exact (spdep default snap);
+                           > 0 = fuzzy: boundaries within snap_m metres */
+    int k;              /* KNN */
+    double band_km;     /* BAND, IDW (0 for IDW = all pairs within k? no: required) */
+    double idw_power;   /* IDW, default 1 */
+    tw_distance distance; /* KNN/BAND/IDW */
+    int islands_k;      /* > 0: attach areas without neighbours to their k nearest */
+    char path[1024];    /* GAL/GWT */
+} tw_weights_spec;
+
+/**
+ * Parse the --weights text: queen, rook, queen:100m, rook:50m, knn:K,
+ * band:KM, idw:KM (idw:KM:POWER), gal:FILE, gwt:FILE. A suffix
+ * "+islands:K" on contiguity attaches islands to their K nearest.
+ * Defaults: distance TW_DIST_SPDEP, idw_power 1.
+ */
+tw_status tw_weights_spec_parse(tw_ctx *ctx, const char *text,
+                                tw_weights_spec *out);
+
+/** Build neighbours and weights (style B) for the areas. */
+tw_status tw_weights_build(tw_ctx *ctx, const tw_areas *a,
+                           const tw_weights_spec *spec, tw_weights **out);
+void tw_weights_free(tw_weights *w);
+
+/**
+ * Weights from explicit lists (CSR): row i has neighbours
+ * col[rowptr[i] .. rowptr[i+1]) with weights wt (NULL: all 1). Neighbours
+ * of a row are sorted here; an index out of range or repeated in a row is
+ * TW_E_ARG. Arrays are copied.
+ */
+tw_status tw_weights_from_lists(tw_ctx *ctx, size_t n, const size_t *rowptr,
+                                const int32_t *col, const double *wt,
+                                tw_weights **out);
+
+/**
+ * New weights from w: with self-links added (include_self, weight 1 in
+ * style B, as spdep include.self) and then the style applied.
+ */
+tw_status tw_weights_transform(tw_ctx *ctx, const tw_weights *w,
+                               int include_self, tw_wstyle style,
+                               tw_weights **out);
+
+size_t tw_weights_n(const tw_weights *w);
+size_t tw_weights_links(const tw_weights *w); /* directed links, self-links included */
+/** Row i: neighbour indices ascending and their weights (borrowed). */
+size_t tw_weights_row(const tw_weights *w, size_t i, const int32_t **nbr,
+                      const double **wt);
+int tw_weights_symmetric(const tw_weights *w); /* neighbour sets, not weights */
+
+typedef struct tw_weights_summary {
+    size_t n;
+    size_t links;          /* directed, without self-links */
+    size_t islands;        /* areas without neighbours */
+    size_t components;     /* connected components (islands count as one each) */
+    size_t largest_component;
+    double mean_neighbours;
+    size_t min_neighbours, max_neighbours;
+    int symmetric;
+} tw_weights_summary;
+tw_status tw_weights_summarise(tw_ctx *ctx, const tw_weights *w,
+                               tw_weights_summary *out);
+/** Component id per area (0..components-1, in order of first area). */
+tw_status tw_weights_components(tw_ctx *ctx, const tw_weights *w, int32_t *comp);
+
+/** GeoDa GAL (neighbours) and GWT (weights) files, ids from a. */
+tw_status tw_weights_write_gal(tw_ctx *ctx, const tw_weights *w,
+                               const tw_areas *a, const char *path);
+tw_status tw_weights_write_gwt(tw_ctx *ctx, const tw_weights *w,
+                               const tw_areas *a, const char *path);
+/** Read GAL/GWT; ids must be areas of a (TW_E_UNKNOWN_ID otherwise). */
+tw_status tw_weights_read_gal(tw_ctx *ctx, const tw_areas *a, const char *path,
+                              tw_weights **out);
+tw_status tw_weights_read_gwt(tw_ctx *ctx, const tw_areas *a, const char *path,
+                              tw_weights **out);
+
+/* ------------------------------------------------------------------ */
+/* Case records                                                        */
+/* ------------------------------------------------------------------ */
+
+typedef struct tw_cases tw_cases;
+
+/** Outcome of reading a file of records (see docs/cases.md). */
+typedef struct tw_read_report {
+    size_t rows_read;
+    size_t rows_accepted;
+    size_t rows_rejected;
+} tw_read_report;
+
+typedef struct tw_cases_read_opts {
+    const char *rejects_path; /* CSV of rejected rows (file,line,field,reason,raw); NULL: none */
+    int aggregated;           /* 1: the file is area,count (see docs/cases.md) */
+} tw_cases_read_opts;
+
+/**
+ * Read case records (or aggregated counts) from a CSV in the schema of
+ * docs/cases.md, validating every row. Rejected rows go to the rejects
+ * file; they are never dropped silently. Returns TW_E_PARSE only when the
+ * file as a whole is unusable (no header, missing required column, empty);
+ * bad rows are counted in rep. Records can be read into one tw_cases from
+ * several files (call again with the same *out).
+ */
+tw_status tw_cases_read_csv(tw_ctx *ctx, const char *path,
+                            const tw_cases_read_opts *opts, tw_cases **inout,
+                            tw_read_report *rep);
+void tw_cases_free(tw_cases *c);
+size_t tw_cases_count(const tw_cases *c);
+
+/** How records are placed on areas. */
+typedef struct tw_aggregate_opts {
+    tw_level level;       /* level of the analysis areas */
+    int snap_outside;     /* 1: points in no polygon go to the nearest area */
+    double snap_max_km;   /* with snap_outside: farther than this stays unplaced (0 = no limit) */
+    int weight_children;  /* 1: count children involved instead of records */
+    int32_t from_day, to_day; /* inclusive day range (days since 1970-01-01); 0,0 = all */
+    const char *source;   /* only records of this source (NULL = all) */
+    const char *category; /* only this category (NULL = all) */
+} tw_aggregate_opts;
+
+/** Where records went: every record is in exactly one bucket. */
+typedef struct tw_aggregate_report {
+    size_t records;        /* records considered (after date/source filters) */
+    size_t filtered_out;   /* excluded by date/source/category */
+    size_t placed;         /* counted in an area */
+    size_t by_point;       /* placed by coordinates */
+    size_t by_code;        /* placed by PSGC code */
+    size_t snapped;        /* outside every polygon, placed at the nearest */
+    size_t outside;        /* coordinates in no polygon, not snapped */
+    size_t coarser;        /* known only above the analysis level */
+    size_t coarser_by_level[6]; /* indexed by tw_level */
+    size_t unknown_code;   /* PSGC code not in the geography */
+    double count_placed;   /* total count placed (children when weighted) */
+} tw_aggregate_report;
+
+/**
+ * Count records per area of a (counts has tw_areas_count(a) entries, set
+ * here). loc may be NULL when no record has coordinates.
+ */
+tw_status tw_cases_aggregate(tw_ctx *ctx, const tw_cases *c, const tw_areas *a,
+                             const tw_locator *loc, const tw_aggregate_opts *opts,
+                             double *counts, tw_aggregate_report *rep);
+
+/** Simulation of synthetic records (tanaw simulate). */
+typedef struct tw_sim_cluster {
+    char center_id[64]; /* area id of the centre */
+    int n_areas;        /* the centre and its n_areas-1 nearest (by point) */
+    double rr;          /* relative risk inside */
+} tw_sim_cluster;
+
+typedef struct tw_sim_opts {
+    size_t n;                 /* expected number of records (Poisson total if poisson_total) */
+    uint64_t seed;
+    int32_t from_day, to_day; /* inclusive (days since 1970-01-01) */
+    const tw_sim_cluster *clusters;
+    size_t n_clusters;
+    int location_mix;         /* 0: codes only; 1: mix of points and codes (default) */
+} tw_sim_opts;
+
+/**
+ * Write n synthetic records over the areas (background in proportion to
+ * population, clusters with relative risk) to a CSV in the documented
+ * schema. Same seed, same file.
+ */
+tw_status tw_simulate_write(tw_ctx *ctx, const tw_areas *a,
+                            const tw_sim_opts *opts, const char *path);
+
+/** Parse YYYY-MM-DD into days since 1970-01-01. */
+tw_status tw_date_parse(const char *s, size_t len, int32_t *days);
+/** Format days since 1970-01-01 as YYYY-MM-DD (buf >= 11). */
+void tw_date_format(int32_t days, char buf[11]);
+
+/* ------------------------------------------------------------------ */
+/* Rates                                                               */
+/* ------------------------------------------------------------------ */
+
+typedef enum tw_rate_kind {
+    TW_RATE_COUNT = 0, /* the count itself */
+    TW_RATE_PER,       /* count / population * per */
+    TW_RATE_EB         /* global empirical Bayes (spdep EBest, Marshall 1991), * per */
+} tw_rate_kind;
+
+/**
+ * Variable to analyse from counts and populations. Areas with population 0
+ * get rate 0 for PER and the prior mean for EB (documented in
+ * docs/statistics.md). EB is never negative.
+ */
+tw_status tw_rate_compute(tw_ctx *ctx, tw_rate_kind kind, double per,
+                          const double *counts, const double *population,
+                          size_t n, double *out);
+
+/* ------------------------------------------------------------------ */
+/* Statistics                                                          */
+/* ------------------------------------------------------------------ */
+
+typedef enum tw_correction {
+    TW_CORRECT_NONE = 0,
+    TW_CORRECT_BONFERRONI,
+    TW_CORRECT_FDR      /* Benjamini-Hochberg, as R p.adjust("BH") */
+} tw_correction;
+
+/** Adjust n p-values (as R p.adjust). out may alias p. */
+tw_status tw_p_adjust(tw_ctx *ctx, tw_correction method, const double *p,
+                      size_t n, double *out);
+
+typedef struct tw_local_opts {
+    int permutations;          /* 0 = analytic only; e.g. 999 */
+    uint64_t seed;             /* permutation seed */
+    tw_correction correction;  /* applied to p_adjusted */
+    int use_permutation_p;     /* 1: p_adjusted/class from p_perm; 0: from p */
+} tw_local_opts;
+
+/**
+ * Per-area results of a local statistic. Arrays have n entries and belong
+ * to the result. Meaning of each column: docs/statistics.md.
+ */
+typedef struct tw_local_result {
+    size_t n;
+    double *stat;       /* Gi/Gi*: G ratio; local Moran: Ii */
+    double *expected;   /* E[stat] under randomisation */
+    double *variance;   /* Var[stat] under randomisation */
+    double *z;          /* (stat - expected) / sqrt(variance) */
+    double *p;          /* two-sided normal p of z (analytic) */
+    double *p_perm;     /* two-sided permutation p: (min(#>=,#<=)*2+... see docs), NaN without permutations */
+    double *z_perm;     /* z against the permutation mean and sd, NaN without */
+    double *p_adjusted; /* p or p_perm after the correction */
+    int *cls;           /* confidence class: +3/+2/+1 hot at 99/95/90 %, -1..-3 cold, 0 */
+    int *quadrant;      /* local Moran: 1 HH, 2 LH, 3 LL, 4 HL, 0 not significant; NULL for Gi */
+} tw_local_result;
+
+void tw_local_result_free(tw_ctx *ctx, tw_local_result *r);
+
+/**
+ * Getis-Ord Gi (star = 0: w has no self-links) or Gi* (star = 1: w must
+ * include self-links). z equals spdep localG(x, listw); see docs.
+ */
+tw_status tw_gistar_compute(tw_ctx *ctx, const tw_weights *w, const double *x,
+                            int star, const tw_local_opts *opts,
+                            tw_local_result **out);
+
+/** Local Moran's I (spdep localmoran, conditional permutation as localmoran_perm). */
+tw_status tw_lisa_compute(tw_ctx *ctx, const tw_weights *w, const double *x,
+                          const tw_local_opts *opts, tw_local_result **out);
+
+typedef struct tw_moran_result {
+    double I;
+    double expected;
+    double variance_norm;   /* under normality */
+    double variance_rand;   /* under randomisation */
+    double z_norm, p_norm;  /* p: two-sided */
+    double z_rand, p_rand;  /* equals moran.test(randomisation=TRUE) */
+    double p_perm;          /* one-sided (greater) pseudo p as moran.mc: (#>=I + 1)/(R + 1); NaN without */
+    double p_perm_two_sided;/* 2*min(#>=,#<=)+... capped at 1, NaN without */
+    int permutations;
+} tw_moran_result;
+
+/** Global Moran's I with analytic and permutation inference. */
+tw_status tw_moran_compute(tw_ctx *ctx, const tw_weights *w, const double *x,
+                           int permutations, uint64_t seed,
+                           tw_moran_result *out);
+
+/* ------------------------------------------------------------------ */
+/* Outputs                                                             */
+/* ------------------------------------------------------------------ */
+
+/**
+ * A table of per-area results to write: the fixed columns
+ * id,name,count,population,rate,statistic,z,p,p_adjusted,class followed
+ * by the extra columns. All arrays are borrowed and have tw_areas_count(a)
+ * entries (population from a when NULL).
+ */
+typedef struct tw_extra_column {
+    const char *name;
+    const double *values;     /* or NULL when ivalues */
+    const int *ivalues;
+} tw_extra_column;
+
+typedef struct tw_area_table {
+    const tw_areas *areas;
+    const double *count;
+    const double *rate;
+    const double *statistic;
+    const double *z;
+    const double *p;
+    const double *p_adjusted;
+    const int *cls;            /* written as text: "hot 99%", "cold 95%", "not significant" */
+    const tw_extra_column *extra;
+    size_t n_extra;
+} tw_area_table;
+
+tw_status tw_table_write_csv(tw_ctx *ctx, const tw_area_table *t, const char *path);
+/** GeoJSON FeatureCollection with the table as properties (polygons, else points). */
+tw_status tw_table_write_geojson(tw_ctx *ctx, const tw_area_table *t, const char *path);
+
+/** Map of classes over the area polygons; PNG or SVG by the file suffix. */
+typedef struct tw_map_opts {
+    const char *title;
+    const char *subtitle;    /* e.g. "Gi*, knn:8, 999 permutations, FDR" */
+    int width_px, height_px; /* 0: 1200 x 1500 */
+    const char *legend_kind; /* "hotspot" (classes -3..3) or "quadrant" (0..4) */
+    const tw_areas *context; /* optional outline layer drawn beneath (borrowed) */
+} tw_map_opts;
+
+tw_status tw_map_write(tw_ctx *ctx, const tw_areas *a, const int *cls,
+                       const tw_map_opts *opts, const char *path);
+
+/** Label of a confidence class: "hot 99%", ..., "not significant". */
+const char *tw_class_label(int cls);
+/** Label of a local Moran quadrant: "HH", "LH", "LL", "HL", "not significant". */
+const char *tw_quadrant_label(int q);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TANAW_TANAW_H */

@@ -1,0 +1,2 @@
+# cases: (filled by its module)
+set(TANAW_LIB_SOURCES ${TANAW_LIB_SOURCES})

@@ -1,0 +1,110 @@
+/* harness.c: implementation of the unit-test harness (see harness.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "harness.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int harness_checks_failed;
+int harness_tests_passed, harness_tests_failed;
+static const char *current;
+
+void harness_fail(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s:%d: [%s] ", file, line, current ? current : "?");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    harness_checks_failed++;
+}
+
+void harness_run(const char *name, void (*fn)(void))
+{
+    current = name;
+    harness_checks_failed = 0;
+    fn();
+    if (harness_checks_failed) {
+        harness_tests_failed++;
+        fprintf(stderr, "FAIL %s\n", name);
+    } else {
+        harness_tests_passed++;
+        fprintf(stderr, "ok   %s\n", name);
+    }
+    current = NULL;
+}
+
+int harness_finish(void)
+{
+    fflush(stderr);
+    printf("%d passed, %d failed\n", harness_tests_passed, harness_tests_failed);
+    return harness_tests_failed ? 1 : 0;
+}
+
+const char *harness_data_dir(void)
+{
+    static char buf[4096];
+    const char *env = getenv("TANAW_DATA");
+    if (!env || !*env)
+        env = getenv("TANAW_DATA_DEFAULT");
+    if (!env || !*env)
+        env = "../shared/data/ph";
+    struct stat st;
+    snprintf(buf, sizeof buf, "%s/municipalities.csv", env);
+    if (stat(buf, &st) != 0)
+        return NULL;
+    snprintf(buf, sizeof buf, "%s", env);
+    return buf;
+}
+
+const char *harness_data_path(const char *rel)
+{
+    static char buf[8][4096];
+    static int k;
+    const char *d = harness_data_dir();
+    if (!d)
+        return NULL;
+    char *b = buf[k++ & 7];
+    snprintf(b, 4096, "%s/%s", d, rel);
+    return b;
+}
+
+const char *harness_tmpdir(void)
+{
+    static char dir[256];
+    if (!dir[0]) {
+        const char *base = getenv("TMPDIR");
+        snprintf(dir, sizeof dir, "%s/tanaw-test-XXXXXX", base && *base ? base : "/tmp");
+        if (!mkdtemp(dir)) {
+            perror("mkdtemp");
+            exit(2);
+        }
+    }
+    return dir;
+}
+
+const char *harness_tmp(const char *name)
+{
+    static char buf[8][512];
+    static int k;
+    char *b = buf[k++ & 7];
+    snprintf(b, 512, "%s/%s", harness_tmpdir(), name);
+    return b;
+}
+
+const char *harness_write(const char *name, const char *text)
+{
+    const char *p = harness_tmp(name);
+    FILE *f = fopen(p, "wb");
+    if (!f) {
+        perror(p);
+        exit(2);
+    }
+    fputs(text, f);
+    fclose(f);
+    return p;
+}
