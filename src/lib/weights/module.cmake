@@ -1,2 +1,5 @@
-# weights: spatial weights (contiguity, knn, distance band, GAL/GWT).
-list(APPEND TANAW_LIB_SOURCES src/lib/weights/weights.c)
+# weights: spatial weights (contiguity, knn, distance band, GAL/GWT) and the
+# point distances they use (geo/distance.c is owned by this module).
+list(APPEND TANAW_LIB_SOURCES
+  src/lib/weights/weights.c
+  src/lib/geo/distance.c)
