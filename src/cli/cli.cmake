@@ -1,9 +1,15 @@
 # The tanaw command: main.c dispatches to cmd_<name>.c (one per subcommand).
 # Uses only the public header.
-file(GLOB TANAW_CLI_SOURCES CONFIGURE_DEPENDS src/cli/*.c)
-if(TANAW_CLI_SOURCES)
-  add_executable(tanaw_cli ${TANAW_CLI_SOURCES})
-  set_target_properties(tanaw_cli PROPERTIES OUTPUT_NAME tanaw)
-  target_link_libraries(tanaw_cli PRIVATE tanaw)
-  target_compile_options(tanaw_cli PRIVATE ${TANAW_WARNINGS})
-endif()
+add_executable(tanaw_cli
+  src/cli/main.c
+  src/cli/args.c
+  src/cli/pipeline.c
+  src/cli/cmd_local.c
+  src/cli/cmd_moran.c
+  src/cli/cmd_weights.c
+  src/cli/cmd_simulate.c
+  src/cli/cmd_geography.c)
+set_target_properties(tanaw_cli PROPERTIES OUTPUT_NAME tanaw)
+target_include_directories(tanaw_cli PRIVATE include)
+target_link_libraries(tanaw_cli PRIVATE tanaw)
+target_compile_options(tanaw_cli PRIVATE ${TANAW_WARNINGS})

@@ -1,0 +1,142 @@
+/*
+ * cli.h: what the tanaw command's files share: exit codes, the option
+ * parser, error reporting, progress on stderr, and the analysis pipeline
+ * (areas -> records -> counts -> variable -> weights) that gistar, lisa
+ * and moran have in common. The command uses only the public header.
+ */
+#ifndef TANAW_CLI_H
+#define TANAW_CLI_H
+
+#include "tanaw/tanaw.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit codes (docs/cli.md). */
+enum {
+    EXIT_OK = 0,
+    EXIT_USAGE = 1,   /* bad command line */
+    EXIT_INPUT = 2,   /* input rejected: unreadable or invalid data */
+    EXIT_OUTPUT = 3,  /* an output could not be written */
+    EXIT_INTERNAL = 4 /* out of memory or a bug */
+};
+
+/* ---- options ---- */
+
+typedef struct cli_optspec {
+    const char *name;   /* without the leading "--" */
+    int has_arg;        /* 0: flag; 1: takes a value */
+    int repeatable;
+    const char *arg;    /* name of the value in help, e.g. "FILE" */
+    const char *help;
+} cli_optspec;
+
+#define CLI_MAX_VALUES 512
+
+typedef struct cli_args {
+    const cli_optspec *spec;
+    size_t nspec;
+    const char *values[CLI_MAX_VALUES]; /* value per occurrence */
+    int which[CLI_MAX_VALUES];          /* spec index per occurrence */
+    size_t n;
+    const char *positional[16];
+    size_t npositional;
+} cli_args;
+
+typedef struct cli_command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} cli_command;
+
+/*
+ * Parse argv[1..] against spec. Returns -1 on success, else an exit code
+ * (EXIT_USAGE after printing the problem, EXIT_OK after printing help).
+ */
+int cli_parse(cli_args *a, const cli_optspec *spec, size_t nspec, int argc,
+              char **argv, const char *usage, const char *description);
+const char *cli_get(const cli_args *a, const char *name);        /* last value or NULL */
+bool cli_flag(const cli_args *a, const char *name);
+size_t cli_all(const cli_args *a, const char *name, const char **out, size_t max);
+
+/* Numbers from the command line; print "tanaw: --NAME: ..." and return false. */
+bool cli_uint64(const char *opt, const char *text, uint64_t *out);
+bool cli_int(const char *opt, const char *text, long min, long max, long *out);
+bool cli_double(const char *opt, const char *text, double min, double max, double *out);
+
+/* Print the context's error as "tanaw: file:line: field: message". */
+void cli_report(tw_ctx *ctx, const char *what);
+/* Exit code for a status. */
+int cli_exit_for(tw_status s);
+/* Print the context's warnings to stderr (unless quiet) and clear them. */
+void cli_warnings(tw_ctx *ctx, bool quiet);
+
+/* Progress on stderr when it is a terminal and not --quiet. */
+void cli_progress_attach(tw_ctx *ctx, bool quiet);
+void cli_progress_done(void);
+bool cli_quiet(void);
+void cli_set_quiet(bool q);
+/* One-line notes on stderr unless quiet. */
+void cli_note(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* Create a context from --threads and --seed. NULL (message printed) on failure. */
+tw_ctx *cli_ctx_new(const cli_args *a);
+
+/* ---- the analysis pipeline ---- */
+
+/* Options shared by gistar, lisa and moran (and the weights command). */
+extern const cli_optspec cli_analysis_opts[];
+extern const size_t cli_analysis_nopts;
+
+typedef struct cli_analysis {
+    tw_ctx *ctx;
+    tw_areas *areas;         /* analysis units */
+    tw_areas *hierarchy;     /* optional lookup for codes (--hierarchy) */
+    tw_locator *locator;
+    tw_level level;
+    double *count;           /* per area */
+    double *population;      /* per area (NaN -> 0) */
+    double *x;               /* the analysed variable */
+    tw_rate_kind rate_kind;
+    double rate_per;
+    tw_weights *nb;          /* neighbours as built (style B) */
+    tw_weights_spec wspec;
+    const char *weights_text;
+    tw_read_report cases_report;
+    tw_aggregate_report agg;
+    size_t n_case_files;
+    char variable_label[128]; /* e.g. "cases per 100,000" */
+} cli_analysis;
+
+/* Load areas from --areas (repeatable) and apply --level (dissolving when coarser). */
+int cli_load_areas(cli_analysis *an, const cli_args *a, bool need_population);
+/* Load --cases/--counts, aggregate to areas; fills count and population. */
+int cli_load_counts(cli_analysis *an, const cli_args *a);
+/* Compute the variable from --rate. */
+int cli_make_variable(cli_analysis *an, const cli_args *a);
+/* Build neighbours from --weights (default knn:8). */
+int cli_make_weights(cli_analysis *an, const cli_args *a);
+/* Run the whole pipeline (areas, counts, variable, weights). */
+int cli_analysis_prepare(cli_analysis *an, const cli_args *a);
+void cli_analysis_free(cli_analysis *an);
+/* Human summary of the inputs on stderr (records read, placed, coarser, ...). */
+void cli_analysis_print_inputs(const cli_analysis *an);
+
+/* Local statistics output: CSV, GeoJSON, map, and top-N list on stdout. */
+int cli_write_local(cli_analysis *an, const cli_args *a, const tw_local_result *r,
+                    const char *title, const char *legend_kind,
+                    const tw_extra_column *extra, size_t n_extra);
+
+/* Subcommands. */
+int cmd_gistar(int argc, char **argv);
+int cmd_lisa(int argc, char **argv);
+int cmd_moran(int argc, char **argv);
+int cmd_weights(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
+int cmd_geography(int argc, char **argv);
+
+#endif

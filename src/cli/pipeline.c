@@ -1,0 +1,450 @@
+/*
+ * pipeline.c: the steps gistar, lisa and moran share: read the areas
+ * (GeoJSON and/or CSV, joined by id; dissolved to a coarser --level),
+ * read and validate case records, count them per area (reporting every
+ * record that could not be placed), turn counts into the analysed variable
+ * (--rate) and build the spatial weights (--weights). Then the writers of
+ * the per-area results (CSV, GeoJSON, map, top hotspots on stdout).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const cli_optspec cli_analysis_opts[] = {
+    {"areas", 1, 1, "FILE", "areas: GeoJSON FeatureCollection or CSV, joined by id"},
+    {"id-field", 1, 0, "NAME", "id property/column of the areas (default psgc)"},
+    {"name-field", 1, 0, "NAME", "name property/column (default name)"},
+    {"pop-field", 1, 0, "NAME", "population column (default pop2020, then population)"},
+    {"level", 1, 0, "LEVEL", "region|province|municipality|barangay (default: the areas' own)"},
+    {"hierarchy", 1, 0, "FILE", "CSV of finer areas with *_psgc ancestor columns, to place codes"},
+    {"cases", 1, 1, "FILE", "case records CSV (schema: docs/cases.md)"},
+    {"counts", 1, 1, "FILE", "counts already aggregated per area (psgc,count)"},
+    {"rejects", 1, 0, "FILE", "where rejected rows go (default: next to --out)"},
+    {"from", 1, 0, "DATE", "only records reported on or after DATE (YYYY-MM-DD)"},
+    {"to", 1, 0, "DATE", "only records reported on or before DATE"},
+    {"source", 1, 0, "NAME", "only records of this source"},
+    {"category", 1, 0, "NAME", "only records of this category"},
+    {"children", 0, 0, NULL, "count children involved instead of records"},
+    {"snap", 1, 0, "KM", "place points outside every polygon on the nearest area within KM"},
+    {"rate", 1, 0, "KIND", "count | per:N | eb | eb:N (default per:100000)"},
+    {"weights", 1, 0, "SPEC", "queen|rook|queen:100m|knn:K|band:KM|idw:KM|gal:FILE|gwt:FILE (default knn:8)"},
+    {"threads", 1, 0, "N", "threads (default: all cores; results do not depend on it)"},
+    {"seed", 1, 0, "S", "random seed (default 1)"},
+    {"quiet", 0, 0, NULL, "no progress or notes on stderr"},
+};
+const size_t cli_analysis_nopts = sizeof cli_analysis_opts / sizeof cli_analysis_opts[0];
+
+static bool has_suffix(const char *s, const char *suf)
+{
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && strcasecmp(s + n - m, suf) == 0;
+}
+
+static int fail(cli_analysis *an, tw_status s, const char *what)
+{
+    cli_progress_done();
+    cli_report(an->ctx, what);
+    return cli_exit_for(s);
+}
+
+int cli_load_areas(cli_analysis *an, const cli_args *a, bool need_population)
+{
+    const char *files[64];
+    size_t nf = cli_all(a, "areas", files, 64);
+    if (nf == 0) {
+        fprintf(stderr, "tanaw: --areas FILE is required (GeoJSON and/or CSV of the areas)\n");
+        return EXIT_USAGE;
+    }
+    const char *id = cli_get(a, "id-field");
+    const char *name = cli_get(a, "name-field");
+    const char *pop = cli_get(a, "pop-field");
+    bool any_csv = false;
+    for (size_t i = 0; i < nf; i++)
+        any_csv |= has_suffix(files[i], ".csv");
+    tw_status s = tw_areas_new(an->ctx, &an->areas);
+    if (s)
+        return fail(an, s, "areas");
+    for (size_t i = 0; i < nf; i++) {
+        if (has_suffix(files[i], ".csv")) {
+            tw_areas_csv_columns cols = {.id = id, .name = name, .population = pop};
+            s = tw_areas_read_csv(an->ctx, an->areas, files[i], &cols);
+        } else {
+            s = tw_areas_read_geojson(an->ctx, an->areas, files[i], id, name,
+                                      any_csv ? NULL : pop);
+        }
+        if (s)
+            return fail(an, s, files[i]);
+    }
+    s = tw_areas_finalize(an->ctx, an->areas, need_population);
+    if (s)
+        return fail(an, s, "areas");
+    tw_level own = tw_areas_level(an->areas);
+    an->level = own;
+    const char *lv = cli_get(a, "level");
+    if (lv) {
+        tw_level want = tw_level_parse(lv);
+        if (want == TW_LEVEL_UNKNOWN) {
+            fprintf(stderr, "tanaw: --level: expected region, province, municipality or barangay, got '%s'\n", lv);
+            return EXIT_USAGE;
+        }
+        if (own != TW_LEVEL_UNKNOWN && want > own) {
+            fprintf(stderr, "tanaw: --level %s is finer than the areas given (%s): give %s areas\n",
+                    tw_level_name(want), tw_level_name(own), tw_level_name(want));
+            return EXIT_USAGE;
+        }
+        if (own != TW_LEVEL_UNKNOWN && want < own) {
+            tw_areas *d;
+            s = tw_areas_dissolve(an->ctx, an->areas, want, &d);
+            if (s)
+                return fail(an, s, "dissolving areas");
+            cli_note("dissolved %zu %s areas into %zu %s areas", tw_areas_count(an->areas),
+                     tw_level_name(own), tw_areas_count(d), tw_level_name(want));
+            tw_areas_free(an->areas);
+            an->areas = d;
+        }
+        an->level = want;
+    }
+    const char *h = cli_get(a, "hierarchy");
+    if (h) {
+        if ((s = tw_areas_new(an->ctx, &an->hierarchy)))
+            return fail(an, s, "hierarchy");
+        tw_areas_csv_columns cols = {.id = id, .name = name, .population = pop};
+        if ((s = tw_areas_read_csv(an->ctx, an->hierarchy, h, &cols)))
+            return fail(an, s, h);
+    }
+    cli_warnings(an->ctx, cli_quiet());
+    return EXIT_OK;
+}
+
+static int parse_day(const char *opt, const char *text, int32_t *day)
+{
+    if (tw_date_parse(text, strlen(text), day) != TW_OK) {
+        fprintf(stderr, "tanaw: --%s: expected a date YYYY-MM-DD, got '%s'\n", opt, text);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+static void rejects_path(const cli_args *a, size_t k, size_t nfiles, char *buf, size_t cap)
+{
+    const char *r = cli_get(a, "rejects");
+    const char *out = cli_get(a, "out");
+    if (r && nfiles == 1) {
+        snprintf(buf, cap, "%s", r);
+        return;
+    }
+    char stem[4096];
+    if (r)
+        snprintf(stem, sizeof stem, "%s", r);
+    else if (out)
+        snprintf(stem, sizeof stem, "%s", out);
+    else
+        snprintf(stem, sizeof stem, "tanaw");
+    size_t n = strlen(stem);
+    if (n > 4 && strcasecmp(stem + n - 4, ".csv") == 0)
+        stem[n - 4] = '\0';
+    if (r && nfiles > 1)
+        snprintf(buf, cap, "%s.%zu.csv", stem, k + 1);
+    else if (nfiles > 1)
+        snprintf(buf, cap, "%s.rejects.%zu.csv", stem, k + 1);
+    else
+        snprintf(buf, cap, "%s.rejects.csv", stem);
+}
+
+int cli_load_counts(cli_analysis *an, const cli_args *a)
+{
+    size_t n = tw_areas_count(an->areas);
+    an->count = calloc(n ? n : 1, sizeof *an->count);
+    an->population = calloc(n ? n : 1, sizeof *an->population);
+    if (!an->count || !an->population)
+        return EXIT_INTERNAL;
+    for (size_t i = 0; i < n; i++) {
+        double p = tw_areas_population(an->areas, i);
+        an->population[i] = isnan(p) ? 0 : p;
+    }
+    const char *cf[64], *af[64];
+    size_t ncf = cli_all(a, "cases", cf, 64), naf = cli_all(a, "counts", af, 64);
+    if (ncf + naf == 0) {
+        fprintf(stderr, "tanaw: give case records with --cases FILE (or counts with --counts FILE)\n");
+        return EXIT_USAGE;
+    }
+    tw_cases *cases = NULL;
+    tw_status s;
+    char rej[4096];
+    for (size_t k = 0; k < ncf + naf; k++) {
+        const char *path = k < ncf ? cf[k] : af[k - ncf];
+        rejects_path(a, k, ncf + naf, rej, sizeof rej);
+        tw_cases_read_opts ro;
+        memset(&ro, 0, sizeof ro);
+        ro.rejects_path = rej;
+        ro.aggregated = k >= ncf;
+        tw_read_report rep = {0};
+        s = tw_cases_read_csv(an->ctx, path, &ro, &cases, &rep);
+        if (s) {
+            tw_cases_free(cases);
+            return fail(an, s, path);
+        }
+        an->cases_report.rows_read += rep.rows_read;
+        an->cases_report.rows_accepted += rep.rows_accepted;
+        an->cases_report.rows_rejected += rep.rows_rejected;
+        cli_note("%s: %zu rows read, %zu accepted, %zu rejected%s%s", path, rep.rows_read,
+                 rep.rows_accepted, rep.rows_rejected, rep.rows_rejected ? " (see " : "",
+                 rep.rows_rejected ? rej : "");
+        if (rep.rows_rejected && !cli_quiet())
+            fprintf(stderr, ")\n");
+        an->n_case_files++;
+    }
+    cli_warnings(an->ctx, cli_quiet());
+    tw_aggregate_opts ao;
+    memset(&ao, 0, sizeof ao);
+    ao.level = an->level;
+    ao.hierarchy = an->hierarchy;
+    const char *snap = cli_get(a, "snap");
+    if (snap) {
+        double km;
+        if (!cli_double("snap", snap, 0, 20000, &km)) {
+            tw_cases_free(cases);
+            return EXIT_USAGE;
+        }
+        ao.snap_outside = 1;
+        ao.snap_max_km = km;
+    }
+    ao.weight_children = cli_flag(a, "children");
+    const char *from = cli_get(a, "from"), *to = cli_get(a, "to");
+    if (from || to) {
+        ao.from_day = INT32_MIN + 1;
+        ao.to_day = INT32_MAX;
+        if ((from && parse_day("from", from, &ao.from_day)) ||
+            (to && parse_day("to", to, &ao.to_day))) {
+            tw_cases_free(cases);
+            return EXIT_USAGE;
+        }
+    }
+    ao.source = cli_get(a, "source");
+    ao.category = cli_get(a, "category");
+    if (!an->locator) {
+        s = tw_locator_new(an->ctx, an->areas, &an->locator);
+        if (s) {
+            tw_cases_free(cases);
+            return fail(an, s, "spatial index");
+        }
+    }
+    s = tw_cases_aggregate(an->ctx, cases, an->areas, an->locator, &ao, an->count, &an->agg);
+    tw_cases_free(cases);
+    if (s)
+        return fail(an, s, "counting records per area");
+    cli_warnings(an->ctx, cli_quiet());
+    return EXIT_OK;
+}
+
+int cli_make_variable(cli_analysis *an, const cli_args *a)
+{
+    const char *r = cli_get(a, "rate");
+    if (!r)
+        r = "per:100000";
+    an->rate_per = 100000;
+    if (strcmp(r, "count") == 0) {
+        an->rate_kind = TW_RATE_COUNT;
+        an->rate_per = 1;
+        snprintf(an->variable_label, sizeof an->variable_label, "case count");
+    } else if (strncmp(r, "per:", 4) == 0 || strcmp(r, "eb") == 0 || strncmp(r, "eb:", 3) == 0) {
+        an->rate_kind = r[0] == 'p' ? TW_RATE_PER : TW_RATE_EB;
+        const char *num = strchr(r, ':');
+        if (num && !cli_double("rate", num + 1, 1e-9, 1e12, &an->rate_per))
+            return EXIT_USAGE;
+        snprintf(an->variable_label, sizeof an->variable_label, "%scases per %.0f",
+                 an->rate_kind == TW_RATE_EB ? "empirical Bayes " : "", an->rate_per);
+    } else {
+        fprintf(stderr, "tanaw: --rate: expected count, per:N, eb or eb:N, got '%s'\n", r);
+        return EXIT_USAGE;
+    }
+    size_t n = tw_areas_count(an->areas);
+    an->x = calloc(n ? n : 1, sizeof *an->x);
+    if (!an->x)
+        return EXIT_INTERNAL;
+    tw_status s = tw_rate_compute(an->ctx, an->rate_kind, an->rate_per, an->count,
+                                  an->population, n, an->x);
+    if (s)
+        return fail(an, s, "rate");
+    return EXIT_OK;
+}
+
+int cli_make_weights(cli_analysis *an, const cli_args *a)
+{
+    const char *w = cli_get(a, "weights");
+    if (!w)
+        w = "knn:8";
+    an->weights_text = w;
+    tw_status s = tw_weights_spec_parse(an->ctx, w, &an->wspec);
+    if (s) {
+        cli_report(an->ctx, "--weights");
+        return EXIT_USAGE;
+    }
+    s = tw_weights_build(an->ctx, an->areas, &an->wspec, &an->nb);
+    if (s)
+        return fail(an, s, "weights");
+    cli_warnings(an->ctx, cli_quiet());
+    return EXIT_OK;
+}
+
+int cli_analysis_prepare(cli_analysis *an, const cli_args *a)
+{
+    int rc;
+    const char *r = cli_get(a, "rate");
+    bool need_pop = !(r && strcmp(r, "count") == 0);
+    if ((rc = cli_load_areas(an, a, need_pop)) || (rc = cli_load_counts(an, a)) ||
+        (rc = cli_make_variable(an, a)) || (rc = cli_make_weights(an, a)))
+        return rc;
+    cli_progress_done();
+    return EXIT_OK;
+}
+
+void cli_analysis_free(cli_analysis *an)
+{
+    tw_weights_free(an->nb);
+    tw_locator_free(an->locator);
+    tw_areas_free(an->hierarchy);
+    tw_areas_free(an->areas);
+    free(an->count);
+    free(an->population);
+    free(an->x);
+    tw_ctx_free(an->ctx);
+    memset(an, 0, sizeof *an);
+}
+
+void cli_analysis_print_inputs(const cli_analysis *an)
+{
+    const tw_aggregate_report *g = &an->agg;
+    printf("areas: %zu %s areas\n", tw_areas_count(an->areas), tw_level_name(an->level));
+    printf("records: %zu read, %zu accepted, %zu rejected\n", an->cases_report.rows_read,
+           an->cases_report.rows_accepted, an->cases_report.rows_rejected);
+    printf("placed: %zu of %zu records (%zu by code, %zu by coordinates, %zu snapped); "
+           "%zu filtered out\n",
+           g->placed, g->records, g->by_code, g->by_point, g->snapped, g->filtered_out);
+    if (g->coarser) {
+        printf("known only at a coarser level (not counted):");
+        for (int l = TW_LEVEL_REGION; l <= TW_LEVEL_BARANGAY; l++)
+            if (g->coarser_by_level[l])
+                printf(" %zu %s", g->coarser_by_level[l], tw_level_name((tw_level)l));
+        printf("\n");
+    }
+    if (g->outside)
+        printf("outside every area (not counted, see --snap): %zu\n", g->outside);
+    if (g->unknown_code)
+        printf("unknown PSGC codes (not counted): %zu\n", g->unknown_code);
+    tw_weights_summary ws;
+    if (an->nb && tw_weights_summarise(an->ctx, an->nb, &ws) == TW_OK)
+        printf("weights %s: %zu links, mean %.2f neighbours (min %zu, max %zu), "
+               "%zu without neighbours, %zu components\n",
+               an->weights_text, ws.links, ws.mean_neighbours, ws.min_neighbours,
+               ws.max_neighbours, ws.islands, ws.components);
+}
+
+/* ---- writing local results ---- */
+
+typedef struct rank_item {
+    size_t i;
+    double z;
+} rank_item;
+
+static int cmp_rank(const void *a, const void *b)
+{
+    double x = ((const rank_item *)a)->z, y = ((const rank_item *)b)->z;
+    if (x != y)
+        return x < y ? 1 : -1;
+    size_t i = ((const rank_item *)a)->i, j = ((const rank_item *)b)->i;
+    return (i > j) - (i < j);
+}
+
+int cli_write_local(cli_analysis *an, const cli_args *a, const tw_local_result *r,
+                    const char *title, const char *legend_kind,
+                    const tw_extra_column *extra, size_t n_extra)
+{
+    tw_area_table t;
+    memset(&t, 0, sizeof t);
+    t.areas = an->areas;
+    t.count = an->count;
+    t.rate = an->x;
+    t.statistic = r->stat;
+    t.z = r->z;
+    t.p = r->p;
+    t.p_adjusted = r->p_adjusted;
+    t.cls = r->cls;
+    t.extra = extra;
+    t.n_extra = n_extra;
+    tw_status s;
+    const char *out = cli_get(a, "out");
+    if (out && (s = tw_table_write_csv(an->ctx, &t, out))) {
+        cli_report(an->ctx, out);
+        return EXIT_OUTPUT;
+    }
+    const char *gj = cli_get(a, "geojson");
+    if (gj && (s = tw_table_write_geojson(an->ctx, &t, gj))) {
+        cli_report(an->ctx, gj);
+        return EXIT_OUTPUT;
+    }
+    const char *map = cli_get(a, "map");
+    if (map) {
+        char sub[512];
+        const char *corr = cli_get(a, "correction");
+        const char *perm = cli_get(a, "permutations");
+        snprintf(sub, sizeof sub, "%s; weights %s; %s permutations; correction %s",
+                 an->variable_label, an->weights_text, perm ? perm : "999",
+                 corr ? corr : "fdr");
+        tw_map_opts mo;
+        memset(&mo, 0, sizeof mo);
+        const char *mt = cli_get(a, "title");
+        mo.title = mt ? mt : title;
+        mo.subtitle = sub;
+        mo.legend_kind = legend_kind;
+        if ((s = tw_map_write(an->ctx, an->areas, strcmp(legend_kind, "quadrant") == 0 ? r->quadrant : r->cls, &mo, map))) {
+            cli_report(an->ctx, map);
+            return s == TW_E_ARG ? EXIT_USAGE : EXIT_OUTPUT;
+        }
+    }
+    /* Top hotspots on stdout. */
+    long top = 10;
+    const char *tp = cli_get(a, "top");
+    if (tp && !cli_int("top", tp, 0, 1000000, &top))
+        return EXIT_USAGE;
+    size_t n = r->n;
+    rank_item *items = malloc((n ? n : 1) * sizeof *items);
+    if (!items)
+        return EXIT_INTERNAL;
+    size_t m = 0, hot = 0, cold = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (r->cls[i] > 0)
+            hot++;
+        if (r->cls[i] < 0)
+            cold++;
+        if (r->cls[i] > 0 && (!r->quadrant || r->quadrant[i] == 1))
+            items[m++] = (rank_item){i, r->z[i]};
+    }
+    qsort(items, m, sizeof *items, cmp_rank);
+    printf("significant: %zu hot, %zu cold of %zu areas\n", hot, cold, n);
+    if (top > 0 && m > 0) {
+        printf("top hotspots:\n%4s  %-10s  %-34s %8s %12s %10s %8s %10s  %s\n", "rank", "id", "name",
+               "count", "population", "rate", "z", "p_adj", "class");
+        for (size_t k = 0; k < m && k < (size_t)top; k++) {
+            size_t i = items[k].i;
+            printf("%4zu  %-10s  %-34.34s %8.0f %12.0f %10.2f %8.3f %10.3g  %s\n", k + 1,
+                   tw_areas_id(an->areas, i), tw_areas_name(an->areas, i), an->count[i],
+                   an->population[i], an->x[i], r->z[i], r->p_adjusted[i],
+                   r->quadrant ? tw_quadrant_label(r->quadrant[i]) : tw_class_label(r->cls[i]));
+        }
+    } else if (top > 0) {
+        printf("no significant hotspot\n");
+    }
+    free(items);
+    if (out)
+        cli_note("wrote %s", out);
+    if (gj)
+        cli_note("wrote %s", gj);
+    if (map)
+        cli_note("wrote %s", map);
+    return EXIT_OK;
+}
