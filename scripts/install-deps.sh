@@ -6,7 +6,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libjansson-dev libcairo2-dev)
 if [ "${1:-}" = "--peers" ]; then
-  pkgs+=(r-base-core r-cran-spdep r-cran-sf time)
+  pkgs+=(r-base-core r-cran-spdep r-cran-sf time bc)
 fi
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()

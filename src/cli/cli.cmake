@@ -1,6 +1,6 @@
 # The tanaw command: main.c dispatches to cmd_<name>.c (one per subcommand).
 # Uses only the public header.
-add_executable(tanaw_cli
+add_executable(tanaw_cli EXCLUDE_FROM_ALL
   src/cli/main.c
   src/cli/args.c
   src/cli/pipeline.c

@@ -1,0 +1,12 @@
+# Fuzz targets replayed over their corpora (plus seeded mutations) in ctest.
+set(TANAW_FUZZ_TARGETS csv cases geojson gal)
+set(_id 1)
+foreach(t ${TANAW_FUZZ_TARGETS})
+  add_executable(fuzz_${t} EXCLUDE_FROM_ALL tests/fuzz/fuzz_main.c tests/fuzz/fuzz_targets.c)
+  target_compile_definitions(fuzz_${t} PRIVATE TW_FUZZ_TARGET=${_id})
+  target_include_directories(fuzz_${t} PRIVATE src/lib include)
+  target_link_libraries(fuzz_${t} PRIVATE tanaw)
+  target_compile_options(fuzz_${t} PRIVATE ${TANAW_WARNINGS})
+  add_test(NAME fuzz_replay_${t} COMMAND fuzz_${t} ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${t})
+  math(EXPR _id "${_id} + 1")
+endforeach()
