@@ -368,8 +368,11 @@ typedef struct tw_read_report {
 } tw_read_report;
 
 typedef struct tw_cases_read_opts {
-    const char *rejects_path; /* CSV of rejected rows (file,line,field,reason,raw); NULL: none */
+    const char *rejects_path; /* CSV of rejected rows (file,line,field,reason,record),
+                                 appended to; NULL: none */
     int aggregated;           /* 1: the file is area,count (see docs/cases.md) */
+    int32_t max_day;          /* latest accepted report_date (days since
+                                 1970-01-01); 0 = today in Manila (UTC+8) */
 } tw_cases_read_opts;
 
 /**
@@ -395,6 +398,10 @@ typedef struct tw_aggregate_opts {
     int32_t from_day, to_day; /* inclusive day range (days since 1970-01-01); 0,0 = all */
     const char *source;   /* only records of this source (NULL = all) */
     const char *category; /* only this category (NULL = all) */
+    const tw_areas *hierarchy; /* optional finer areas (e.g. municipalities.csv)
+                                  whose ancestor columns map codes to the
+                                  analysis areas (NCR cities -> districts);
+                                  borrowed, NULL = digits only */
 } tw_aggregate_opts;
 
 /** Where records went: every record is in exactly one bucket. */
@@ -428,7 +435,7 @@ typedef struct tw_sim_cluster {
 } tw_sim_cluster;
 
 typedef struct tw_sim_opts {
-    size_t n;                 /* expected number of records (Poisson total if poisson_total) */
+    size_t n;                 /* number of records (multinomial over the areas) */
     uint64_t seed;
     int32_t from_day, to_day; /* inclusive (days since 1970-01-01) */
     const tw_sim_cluster *clusters;
