@@ -494,6 +494,8 @@ typedef struct tw_local_opts {
     uint64_t seed;             /* permutation seed */
     tw_correction correction;  /* applied to p_adjusted */
     int use_permutation_p;     /* 1: p_adjusted/class from p_perm; 0: from p */
+    double alpha;              /* local Moran quadrant: significant when
+                                  p_adjusted <= alpha; 0 = 0.05 */
 } tw_local_opts;
 
 /**
@@ -507,10 +509,15 @@ typedef struct tw_local_result {
     double *variance;   /* Var[stat] under randomisation */
     double *z;          /* (stat - expected) / sqrt(variance) */
     double *p;          /* two-sided normal p of z (analytic) */
-    double *p_perm;     /* two-sided permutation p: (min(#>=,#<=)*2+... see docs), NaN without permutations */
-    double *z_perm;     /* z against the permutation mean and sd, NaN without */
+    double *p_perm;     /* two-sided conditional permutation p, not folded:
+                           min(1, 2 (min(#sim >= obs, #sim <= obs) + 1) / (R + 1)),
+                           as spdep's "Pr(z != E(Ii)) Sim"; twice GeoDa's folded
+                           pseudo p. NaN without permutations or neighbours */
+    double *z_perm;     /* (obs - mean of sims) / sd of sims (R - 1), NaN without */
     double *p_adjusted; /* p or p_perm after the correction */
-    int *cls;           /* confidence class: +3/+2/+1 hot at 99/95/90 %, -1..-3 cold, 0 */
+    int *cls;           /* confidence class: +3/+2/+1 hot at 99/95/90 % (p_adjusted
+                           <= 0.01/0.05/0.10), -1..-3 cold, 0; local Moran: + cluster,
+                           - outlier */
     int *quadrant;      /* local Moran: 1 HH, 2 LH, 3 LL, 4 HL, 0 not significant; NULL for Gi */
 } tw_local_result;
 
@@ -534,9 +541,10 @@ typedef struct tw_moran_result {
     double variance_norm;   /* under normality */
     double variance_rand;   /* under randomisation */
     double z_norm, p_norm;  /* p: two-sided */
-    double z_rand, p_rand;  /* equals moran.test(randomisation=TRUE) */
-    double p_perm;          /* one-sided (greater) pseudo p as moran.mc: (#>=I + 1)/(R + 1); NaN without */
-    double p_perm_two_sided;/* 2*min(#>=,#<=)+... capped at 1, NaN without */
+    double z_rand, p_rand;  /* equals moran.test(randomisation=TRUE, alternative="two.sided") */
+    double p_rand_greater;  /* one-sided: moran.test's default alternative="greater" */
+    double p_perm;          /* one-sided (greater) pseudo p as moran.mc: (#sim >= I + 1)/(R + 1); NaN without */
+    double p_perm_two_sided;/* min(1, 2 (min(#sim >= I, #sim <= I) + 1) / (R + 1)), NaN without */
     int permutations;
 } tw_moran_result;
 
