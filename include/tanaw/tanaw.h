@@ -592,7 +592,13 @@ typedef struct tw_map_opts {
     const char *subtitle;    /* e.g. "Gi*, knn:8, 999 permutations, FDR" */
     int width_px, height_px; /* 0: 1200 x 1500 */
     const char *legend_kind; /* "hotspot" (classes -3..3) or "quadrant" (0..4) */
-    const tw_areas *context; /* optional outline layer drawn beneath (borrowed) */
+    const tw_areas *context; /* optional layer (borrowed): filled beneath as land,
+                                its borders drawn over the classes */
+    const char *const *labels; /* optional, tw_areas_count(a) entries: text drawn
+                                  at the area's point, NULL entry = none (borrowed;
+                                  overlapping labels are left out) */
+    const char *attribution;   /* footer credit; NULL = the PSA/NAMRIA boundary
+                                  and PSGC sources of the shipped data; "" = none */
 } tw_map_opts;
 
 tw_status tw_map_write(tw_ctx *ctx, const tw_areas *a, const int *cls,
