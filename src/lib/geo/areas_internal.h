@@ -37,6 +37,7 @@ struct tw_areas {
     tw_level level;
     int finalized;
     void *index;          /* id -> index hash (geo/areas.c) */
+    char *(*ancestor_name)[6]; /* n, by tw_level; NULL when unknown (owned) */
 };
 
 void area_geom_free(tw_ctx *ctx, area_geom *g);
