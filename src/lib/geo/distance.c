@@ -14,7 +14,8 @@
  *
  * TW_DIST_HAVERSINE: great circle on the IUGG mean sphere (R1 = 6371.0088
  * km), haversine form (stable for short distances).
- * TW_DIST_EUCLIDEAN: the plane, coordinates taken as they are.
+ * TW_DIST_EUCLIDEAN: the plane, coordinates taken as they are (hypot, as
+ * spdep does for longlat=FALSE).
  *
  * O(1) per call; no allocation, no errors (NaN in gives NaN out).
  */
@@ -31,14 +32,12 @@ static double dist_spdep(double lon1, double lat1, double lon2, double lat2)
     const double a = 6378.137;             /* WGS84 equatorial radius, km */
     const double f = 1.0 / 298.257223563; /* WGS84 flattening */
 
-    /* Same point, or the same meridian written as -180 and 180: spdep
-     * returns 0 before the formula (which would divide 0 by 0). */
-    if (fabs(lat1 - lat2) < DBL_EPSILON) {
-        if (fabs(lon1 - lon2) < DBL_EPSILON)
-            return 0.0;
-        if (fabs((fabs(lon1) + fabs(lon2)) - 360.0) < DBL_EPSILON)
-            return 0.0;
-    }
+    /* Same point, or the same meridian written modulo 360 (-180 and
+     * 180): spdep returns 0 before the formula, which would divide 0 by 0.
+     * Note that points on one parallel that differ by less than
+     * DBL_EPSILON in longitude also give 0 there. */
+    if (fabs(lat1 - lat2) < DBL_EPSILON && fabs(fmod(lon1 - lon2, 360.0)) < DBL_EPSILON)
+        return 0.0;
     double lat1r = lat1 * de2ra, lat2r = lat2 * de2ra;
     double lon1r = lon1 * de2ra, lon2r = lon2 * de2ra;
     double F = (lat1r + lat2r) / 2.0;
@@ -79,7 +78,7 @@ double tw_distance_km(tw_distance kind, double lon1, double lat1, double lon2, d
     case TW_DIST_HAVERSINE:
         return dist_haversine(lon1, lat1, lon2, lat2);
     case TW_DIST_EUCLIDEAN:
-        return sqrt((lon2 - lon1) * (lon2 - lon1) + (lat2 - lat1) * (lat2 - lat1));
+        return hypot(lon1 - lon2, lat1 - lat2); /* as spdep's knn.c and dnn.c */
     }
     return NAN;
 }
