@@ -316,8 +316,7 @@ tw_status tw_simulate_write(tw_ctx *ctx, const tw_areas *a, const tw_sim_opts *o
             n += fmt_micro(line + n, lon_u);
             line[n++] = ',';
             n += fmt_micro(line + n, lat_u);
-            line[n++] = ',';
-            line[n++] = ',';
+            line[n++] = ','; /* psgc left empty */
         } else {
             line[n++] = ',';
             line[n++] = ',';

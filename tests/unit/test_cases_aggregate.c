@@ -1,0 +1,421 @@
+/*
+ * test_cases_aggregate.c: tw_cases_aggregate on hand-made geographies
+ * (four 0.1-degree squares; an NCR-like province layer with a municipal
+ * hierarchy), every bucket of the report counted by hand, and on the real
+ * Cebu metro subset: every barangay code must land in the municipality that
+ * barangays.csv names for it.
+ */
+#include "harness.h"
+#include "io/csv.h"
+#include "tanaw/tanaw.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int32_t day_of(const char *s)
+{
+    int32_t d = 0;
+    tw_date_parse(s, strlen(s), &d);
+    return d;
+}
+
+/* A 0.1-degree square feature. */
+static void square(char *buf, size_t cap, const char *id, double x, double y, int pop, int last)
+{
+    snprintf(buf, cap,
+             "{\"type\":\"Feature\",\"properties\":{\"psgc\":\"%s\",\"name\":\"%s\",\"pop\":%d},"
+             "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[%.1f,%.1f],[%.1f,%.1f],"
+             "[%.1f,%.1f],[%.1f,%.1f],[%.1f,%.1f]]]}}%s\n",
+             id, id, pop, x, y, x + 0.1, y, x + 0.1, y + 0.1, x, y + 0.1, x, y, last ? "" : ",");
+}
+
+/* Areas A..D: 0702201000 [123.0,123.1]x[10.0,10.1], 0702202000 east of it,
+   0702203000 north of A, 0730600000 (a HUC) north-east. */
+static tw_areas *four_squares(tw_ctx *ctx)
+{
+    char f[4][512], text[2400];
+    square(f[0], sizeof f[0], "0702201000", 123.0, 10.0, 1000, 0);
+    square(f[1], sizeof f[1], "0702202000", 123.1, 10.0, 2000, 0);
+    square(f[2], sizeof f[2], "0702203000", 123.0, 10.1, 3000, 0);
+    square(f[3], sizeof f[3], "0730600000", 123.1, 10.1, 4000, 1);
+    snprintf(text, sizeof text, "{\"type\":\"FeatureCollection\",\"features\":[\n%s%s%s%s]}\n",
+             f[0], f[1], f[2], f[3]);
+    tw_areas *a = NULL;
+    CHECK_OK(ctx, tw_areas_new(ctx, &a));
+    CHECK_OK(ctx, tw_areas_read_geojson(ctx, a, harness_write("four.geojson", text), NULL,
+                                        NULL, "pop"));
+    CHECK_OK(ctx, tw_areas_finalize(ctx, a, 1));
+    return a;
+}
+
+static const char *const records_csv =
+    "case_id,report_date,source,lon,lat,psgc,children,category\n"
+    "r1,2023-01-10,CyberTipline,,,0702201001,1,livestreaming\n" /* A: barangay code */
+    "r2,2023-01-11,NBI,,,0702202000,2,grooming\n"               /* B: own code */
+    "r3,2023-02-01,NBI,,,0730600005,3,livestreaming\n"          /* D: HUC barangay */
+    "r4,2023-02-02,DSWD,123.05,10.15,,1,\n"                     /* C: point */
+    "r5,2023-02-03,DSWD,123.5,10.15,,2,\n"                      /* outside, 0.3 deg east of D */
+    "r6,2023-03-01,CyberTipline,,,0702200000,1,\n"              /* province: coarser */
+    "r7,2023-03-02,CyberTipline,,,0700000000,1,\n"              /* region: coarser */
+    "r8,2023-03-03,hotline,,,0702299000,1,\n"                   /* unknown municipality */
+    "r9,2023-03-04,hotline,123.15,10.05,0702205001,2,sextortion\n" /* unknown code, point in B */
+    "r10,2023-03-05,IJM,123.15,10.15,0702201002,1,\n"           /* code (A) wins over point (D) */
+    "r11,2023-04-01,nbi,123.05,10.05,0702200000,1,\n";          /* coarse code, point in A */
+
+enum { A, B, C, D };
+
+static tw_cases *read_records(tw_ctx *ctx, const char *text, int aggregated)
+{
+    tw_cases *c = NULL;
+    tw_read_report rep;
+    tw_cases_read_opts o = {NULL, aggregated, day_of("2026-01-01")};
+    CHECK_OK(ctx, tw_cases_read_csv(ctx, harness_write("rec.csv", text), &o, &c, &rep));
+    CHECK_EQ_INT(rep.rows_rejected, 0);
+    return c;
+}
+
+static void check_counts(const double *got, double a, double b, double c, double d, int line)
+{
+    if (got[A] != a || got[B] != b || got[C] != c || got[D] != d)
+        harness_fail(__FILE__, line, "counts %g %g %g %g, expected %g %g %g %g", got[A],
+                     got[B], got[C], got[D], a, b, c, d);
+}
+
+static void test_buckets(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_areas *a = four_squares(ctx);
+    CHECK_EQ_INT(tw_areas_count(a), 4);
+    CHECK_EQ_INT(tw_areas_find(a, "0730600000"), D);
+    tw_locator *loc = NULL;
+    CHECK_OK(ctx, tw_locator_new(ctx, a, &loc));
+    tw_cases *c = read_records(ctx, records_csv, 0);
+    CHECK_EQ_INT(tw_cases_count(c), 11);
+
+    double n[4];
+    tw_aggregate_report r;
+    tw_aggregate_opts o = {0};
+    o.level = TW_LEVEL_MUNICIPALITY;
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, &o, n, &r));
+    check_counts(n, 3, 2, 1, 1, __LINE__);
+    CHECK_EQ_INT(r.records, 11);
+    CHECK_EQ_INT(r.filtered_out, 0);
+    CHECK_EQ_INT(r.placed, 7);
+    CHECK_EQ_INT(r.by_code, 4);
+    CHECK_EQ_INT(r.by_point, 3);
+    CHECK_EQ_INT(r.snapped, 0);
+    CHECK_EQ_INT(r.outside, 1);
+    CHECK_EQ_INT(r.coarser, 2);
+    CHECK_EQ_INT(r.coarser_by_level[TW_LEVEL_PROVINCE], 1);
+    CHECK_EQ_INT(r.coarser_by_level[TW_LEVEL_REGION], 1);
+    CHECK_EQ_INT(r.unknown_code, 1);
+    CHECK_NEAR(r.count_placed, 7, 0);
+
+    o.weight_children = 1; /* children: A 1+1+1, B 2+2, C 1, D 3 */
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, &o, n, &r));
+    check_counts(n, 3, 4, 1, 3, __LINE__);
+    CHECK_NEAR(r.count_placed, 11, 0);
+    o.weight_children = 0;
+
+    /* r5 is 0.3 deg (about 32.9 km at lat 10.15) east of D's edge */
+    o.snap_outside = 1;
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, &o, n, &r));
+    check_counts(n, 3, 2, 1, 2, __LINE__);
+    CHECK_EQ_INT(r.snapped, 1);
+    CHECK_EQ_INT(r.outside, 0);
+    CHECK_EQ_INT(r.placed, 8);
+    o.snap_max_km = 30;
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, &o, n, &r));
+    CHECK_EQ_INT(r.snapped, 0);
+    CHECK_EQ_INT(r.outside, 1);
+    o.snap_max_km = 35;
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, &o, n, &r));
+    CHECK_EQ_INT(r.snapped, 1);
+    o.snap_outside = 0;
+    o.snap_max_km = 0;
+
+    o.from_day = day_of("2023-02-01"); /* r3..r8 */
+    o.to_day = day_of("2023-03-03");
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, &o, n, &r));
+    check_counts(n, 0, 0, 1, 1, __LINE__);
+    CHECK_EQ_INT(r.records, 6);
+    CHECK_EQ_INT(r.filtered_out, 5);
+    CHECK_EQ_INT(r.outside, 1);
+    CHECK_EQ_INT(r.coarser, 2);
+    CHECK_EQ_INT(r.unknown_code, 1);
+    o.from_day = o.to_day = 0;
+
+    o.source = "NBI"; /* r2, r3 and r11 ("nbi") */
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, &o, n, &r));
+    check_counts(n, 1, 1, 0, 1, __LINE__);
+    CHECK_EQ_INT(r.filtered_out, 8);
+    o.source = "PNP-WCPC"; /* no record: all filtered, not an error */
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, &o, n, &r));
+    CHECK_EQ_INT(r.filtered_out, 11);
+    CHECK_EQ_INT(r.records, 0);
+    o.source = NULL;
+
+    o.category = "Livestreaming"; /* r1, r3 */
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, &o, n, &r));
+    check_counts(n, 1, 0, 0, 1, __LINE__);
+    o.category = "selfie";
+    CHECK(tw_cases_aggregate(ctx, c, a, loc, &o, n, &r) == TW_E_ARG);
+    o.category = NULL;
+
+    o.from_day = 2;
+    o.to_day = 1;
+    CHECK(tw_cases_aggregate(ctx, c, a, loc, &o, n, &r) == TW_E_ARG);
+    o.from_day = o.to_day = 0;
+    /* coordinates without a locator: refused, not silently unplaced */
+    CHECK(tw_cases_aggregate(ctx, c, a, NULL, &o, n, &r) == TW_E_ARG);
+
+    /* Province level: digit ancestors are tried from the finest down to
+       the analysis level, so municipal areas present in the layer still
+       catch their barangays; a province code at province level that is not
+       an area is unknown, not coarser. */
+    o.level = TW_LEVEL_PROVINCE;
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, &o, n, &r));
+    check_counts(n, 3, 2, 1, 1, __LINE__);
+    CHECK_EQ_INT(r.by_code, 4);
+    CHECK_EQ_INT(r.by_point, 3);
+    CHECK_EQ_INT(r.coarser, 1); /* r7: region */
+    CHECK_EQ_INT(r.coarser_by_level[TW_LEVEL_REGION], 1);
+    CHECK_EQ_INT(r.unknown_code, 2); /* r6, r8 */
+    /* Region level: r7's code is at the level and not an area */
+    o.level = TW_LEVEL_REGION;
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, &o, n, &r));
+    CHECK_EQ_INT(r.coarser, 0);
+    CHECK_EQ_INT(r.unknown_code, 3);
+    tw_cases_free(c);
+    tw_locator_free(loc);
+    tw_areas_free(a);
+    tw_ctx_free(ctx);
+}
+
+static void test_aggregated_rows(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_areas *a = four_squares(ctx);
+    tw_cases *c = read_records(ctx,
+                               "psgc,count,report_date,source\n"
+                               "0702201001,5,2023-01-01,NBI\n"
+                               "0702203000,7,,\n"
+                               "0702200000,4,2023-01-01,NBI\n",
+                               1);
+    tw_cases_read_opts ro = {NULL, 1, day_of("2026-01-01")};
+    tw_read_report rep;
+    CHECK_OK(ctx, tw_cases_read_csv(ctx,
+                                    harness_write("agg2.csv", "area_id,count,children\n"
+                                                              "0702202000,2,3\n"
+                                                              "X-Y,6,\n"),
+                                    &ro, &c, &rep));
+    double n[4];
+    tw_aggregate_report r;
+    tw_aggregate_opts o = {0};
+    o.level = TW_LEVEL_MUNICIPALITY;
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, NULL, &o, n, &r));
+    check_counts(n, 5, 2, 7, 0, __LINE__);
+    CHECK_EQ_INT(r.records, 5);
+    CHECK_EQ_INT(r.by_code, 3);
+    CHECK_EQ_INT(r.coarser, 1);
+    CHECK_EQ_INT(r.unknown_code, 1);
+    CHECK_NEAR(r.count_placed, 14, 0);
+    o.weight_children = 1; /* children default to the count, 3 given for B */
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, NULL, &o, n, &r));
+    check_counts(n, 5, 3, 7, 0, __LINE__);
+    o.weight_children = 0;
+    /* undated rows cannot be shown to fall in a date range */
+    o.from_day = day_of("2022-01-01");
+    o.to_day = day_of("2023-12-31");
+    tw_ctx_clear_warnings(ctx);
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, NULL, &o, n, &r));
+    check_counts(n, 5, 0, 0, 0, __LINE__);
+    CHECK_EQ_INT(r.filtered_out, 3);
+    int warned = 0;
+    for (size_t i = 0; i < tw_ctx_warning_count(ctx); i++)
+        warned += strstr(tw_ctx_warning(ctx, i), "3 records without report_date") != NULL;
+    CHECK_EQ_INT(warned, 1);
+    tw_cases_free(c);
+    tw_areas_free(a);
+    tw_ctx_free(ctx);
+}
+
+/* NCR cities are province-level codes inside districts: only the hierarchy
+   (municipalities.csv's province_psgc) can place them on a province layer. */
+static void test_hierarchy(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_areas *prov = NULL, *mun = NULL;
+    CHECK_OK(ctx, tw_areas_new(ctx, &prov));
+    CHECK_OK(ctx, tw_areas_read_csv(ctx, prov,
+                                    harness_write("prov.csv",
+                                                  "psgc,name,lon,lat,pop2020\n"
+                                                  "1307500000,Third District,121.0,14.7,100\n"
+                                                  "0730600000,Cebu City,123.9,10.3,200\n"
+                                                  "0702200000,Cebu,123.8,10.4,300\n"),
+                                    NULL));
+    CHECK_OK(ctx, tw_areas_finalize(ctx, prov, 1));
+    CHECK_OK(ctx, tw_areas_new(ctx, &mun));
+    CHECK_OK(ctx, tw_areas_read_csv(
+                      ctx, mun,
+                      harness_write("mun.csv",
+                                    "psgc,name,province_psgc,region_psgc,lon,lat,pop2020\n"
+                                    "1380100000,Caloocan,1307500000,1300000000,120.97,14.65,10\n"
+                                    "1380600000,Manila,1303900000,1300000000,120.98,14.60,10\n"
+                                    "0730600000,Cebu City,0702200000,0700000000,123.9,10.3,10\n"),
+                      NULL));
+    CHECK_OK(ctx, tw_areas_finalize(ctx, mun, 1));
+    tw_cases *c = read_records(ctx,
+                               "case_id,report_date,source,psgc\n"
+                               "h1,2023-01-01,NBI,1380100000\n"  /* Caloocan */
+                               "h2,2023-01-01,NBI,1380100012\n"  /* a Caloocan barangay */
+                               "h3,2023-01-01,NBI,1380601001\n"  /* Manila: district not an area */
+                               "h4,2023-01-01,NBI,0730600000\n"  /* the HUC itself, not Cebu */
+                               "h5,2023-01-01,NBI,0730600010\n"  /* a Cebu City barangay */
+                               "h6,2023-01-01,NBI,0702201001\n", /* a Cebu barangay */
+                               0);
+    double n[3];
+    tw_aggregate_report r;
+    tw_aggregate_opts o = {0};
+    o.level = TW_LEVEL_PROVINCE;
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, prov, NULL, &o, n, &r));
+    CHECK(n[0] == 0 && n[1] == 2 && n[2] == 1);
+    CHECK_EQ_INT(r.unknown_code, 3);
+    o.hierarchy = mun;
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, prov, NULL, &o, n, &r));
+    CHECK(n[0] == 2 && n[1] == 2 && n[2] == 1);
+    CHECK_EQ_INT(r.by_code, 5);
+    CHECK_EQ_INT(r.unknown_code, 1);
+    tw_cases_free(c);
+    tw_areas_free(mun);
+    tw_areas_free(prov);
+    tw_ctx_free(ctx);
+}
+
+/* Real data: each Cebu metro barangay code must land in its municipality,
+   so the counts equal n_barangays of municipalities.csv. */
+static void test_cebu_metro(void)
+{
+    const char *mg = harness_data_path("cebu_metro/municipalities.geojson");
+    const char *mc = harness_data_path("cebu_metro/municipalities.csv");
+    const char *bc = harness_data_path("cebu_metro/barangays.csv");
+    if (!mg || !mc || !bc) {
+        printf("skip: no cebu_metro data\n");
+        return;
+    }
+    char mgp[1024], mcp[1024], bcp[1024];
+    snprintf(mgp, sizeof mgp, "%s", mg);
+    snprintf(mcp, sizeof mcp, "%s", mc);
+    snprintf(bcp, sizeof bcp, "%s", bc);
+    tw_ctx *ctx = tw_ctx_new();
+    tw_areas *a = NULL;
+    CHECK_OK(ctx, tw_areas_new(ctx, &a));
+    CHECK_OK(ctx, tw_areas_read_geojson(ctx, a, mgp, NULL, NULL, NULL));
+    CHECK_OK(ctx, tw_areas_read_csv(ctx, a, mcp, NULL));
+    CHECK_OK(ctx, tw_areas_finalize(ctx, a, 1));
+    size_t na = tw_areas_count(a);
+    CHECK_EQ_INT(na, 53);
+    tw_locator *loc = NULL;
+    CHECK_OK(ctx, tw_locator_new(ctx, a, &loc));
+
+    /* cases: one record per barangay by code, one per barangay by its point */
+    const char *cases_path = harness_tmp("cebu_cases.csv");
+    FILE *out = fopen(cases_path, "w");
+    fputs("case_id,report_date,source,lon,lat,psgc\n", out);
+    csv_reader *r;
+    CHECK_OK(ctx, csv_open(ctx, bcp, &r));
+    bool eof;
+    CHECK_OK(ctx, csv_next(r, &eof));
+    long cp = csv_find_column(r, "psgc"), cm = csv_find_column(r, "municipality_psgc");
+    long clon = csv_find_column(r, "rp_lon"), clat = csv_find_column(r, "rp_lat");
+    size_t nb = 0, npt = 0;
+    char (*bmun)[11] = calloc(2000, sizeof *bmun);
+    double *want = calloc(na, sizeof *want);
+    while (csv_next(r, &eof) == TW_OK && !eof && nb < 2000) {
+        const char *code = csv_field(r, (size_t)cp, NULL);
+        long m = tw_areas_find(a, csv_field(r, (size_t)cm, NULL));
+        CHECK(m >= 0);
+        if (m >= 0)
+            want[m]++;
+        fprintf(out, "b%zu,2023-01-01,NBI,,,%s\n", nb, code);
+        if (*csv_field(r, (size_t)clon, NULL)) {
+            fprintf(out, "p%zu,2023-01-01,NBI,%s,%s,\n", nb, csv_field(r, (size_t)clon, NULL),
+                    csv_field(r, (size_t)clat, NULL));
+            npt++;
+        }
+        snprintf(bmun[nb], 11, "%s", csv_field(r, (size_t)cm, NULL));
+        nb++;
+    }
+    csv_close(r);
+    fclose(out);
+    CHECK_EQ_INT(nb, 1203);
+
+    tw_cases *c = NULL;
+    tw_read_report rep;
+    tw_cases_read_opts ro = {NULL, 0, day_of("2026-01-01")};
+    CHECK_OK(ctx, tw_cases_read_csv(ctx, cases_path, &ro, &c, &rep));
+    CHECK_EQ_INT(rep.rows_rejected, 0);
+    CHECK_EQ_INT(rep.rows_accepted, nb + npt);
+    double *n = calloc(na, sizeof *n);
+    tw_aggregate_report ar;
+    tw_aggregate_opts o = {0};
+    o.level = TW_LEVEL_MUNICIPALITY;
+    o.source = "nbi";
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, &o, n, &ar));
+    CHECK_EQ_INT(ar.by_code, nb);
+    CHECK_EQ_INT(ar.records, nb + npt);
+    CHECK_EQ_INT(ar.coarser + ar.unknown_code, 0);
+    /* points: the barangay's representative point lies inside its lowres
+       barangay polygon, not always inside the medres municipal one */
+    CHECK(ar.by_point + ar.outside == npt);
+    /* every point landed in the municipality of its barangay: each area
+       then holds exactly twice its barangays (code + point) */
+    size_t off = 0;
+    for (size_t i = 0; i < na; i++)
+        off += n[i] != 2 * want[i];
+    printf("cebu_metro: %zu barangay codes placed; %zu of %zu points inside a municipality, "
+           "%zu municipalities off\n",
+           ar.by_code, ar.by_point, npt, off);
+    CHECK_EQ_INT(npt, 1203);
+    CHECK_EQ_INT(ar.by_point, npt);
+    CHECK_EQ_INT(off, 0);
+    /* codes alone: exactly n_barangays per municipality */
+    o.source = NULL;
+    tw_cases *codes = NULL;
+    const char *only_codes = harness_tmp("cebu_codes.csv");
+    out = fopen(only_codes, "w");
+    fputs("case_id,report_date,source,psgc\n", out);
+    CHECK_OK(ctx, csv_open(ctx, bcp, &r));
+    CHECK_OK(ctx, csv_next(r, &eof));
+    for (size_t k = 0; csv_next(r, &eof) == TW_OK && !eof; k++)
+        fprintf(out, "b%zu,2023-01-01,NBI,%s\n", k, csv_field(r, (size_t)cp, NULL));
+    csv_close(r);
+    fclose(out);
+    CHECK_OK(ctx, tw_cases_read_csv(ctx, only_codes, &ro, &codes, &rep));
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, codes, a, NULL, &o, n, &ar));
+    size_t mismatch = 0;
+    for (size_t i = 0; i < na; i++)
+        mismatch += n[i] != want[i];
+    CHECK_EQ_INT(mismatch, 0);
+    CHECK_EQ_INT(ar.placed, 1203);
+    /* Cebu City: 80 barangays (PSGC 4Q 2023) */
+    long cebu = tw_areas_find(a, "0730600000");
+    CHECK(cebu >= 0 && n[cebu] == 80);
+    tw_cases_free(codes);
+    free(n);
+    free(want);
+    free(bmun);
+    tw_cases_free(c);
+    tw_locator_free(loc);
+    tw_areas_free(a);
+    tw_ctx_free(ctx);
+}
+
+int main(void)
+{
+    RUN(test_buckets);
+    RUN(test_aggregated_rows);
+    RUN(test_hierarchy);
+    RUN(test_cebu_metro);
+    return harness_finish();
+}

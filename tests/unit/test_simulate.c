@@ -1,0 +1,378 @@
+/*
+ * test_simulate.c: tw_simulate_write on a 6 x 6 grid of 0.1-degree squares
+ * and on the real Cebu metro barangays: determinism (same seed, same
+ * bytes), total n, read-back with every row accepted and every record
+ * placed, shares of a planted cluster, of sources, of weekend days and the
+ * mean number of children against their exact expectations within 5
+ * binomial standard deviations, and the refusals. Also measures simulate +
+ * read + aggregate speed.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "harness.h"
+#include "io/csv.h"
+#include "tanaw/tanaw.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define GRID 6
+
+static double grid_pop(int k) { return 1000 + 137.0 * k; }
+
+static void grid_id(char *out, int k)
+{
+    memcpy(out, "0702200000", 11);
+    out[5] = (char)('0' + (k + 1) / 10 % 10);
+    out[6] = (char)('0' + (k + 1) % 10);
+}
+
+/* Grid area k = row * 6 + col: [123.0 + 0.1 col, +0.1] x [10.0 + 0.1 row, +0.1]. */
+static tw_areas *grid(tw_ctx *ctx, int psgc_ids)
+{
+    size_t cap = 64 * 1024, len = 0;
+    char *text = malloc(cap);
+    len += (size_t)snprintf(text + len, cap - len, "{\"type\":\"FeatureCollection\",\"features\":[\n");
+    for (int k = 0; k < GRID * GRID; k++) {
+        double x = 123.0 + 0.1 * (k % GRID), y = 10.0 + 0.1 * (k / GRID);
+        char id[16];
+        if (psgc_ids)
+            grid_id(id, k);
+        else
+            snprintf(id, sizeof id, "G%d", k);
+        len += (size_t)snprintf(
+            text + len, cap - len,
+            "{\"type\":\"Feature\",\"properties\":{\"psgc\":\"%s\",\"pop\":%.0f},"
+            "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[%.1f,%.1f],[%.1f,%.1f],"
+            "[%.1f,%.1f],[%.1f,%.1f],[%.1f,%.1f]]]}}%s\n",
+            id, grid_pop(k), x, y, x + 0.1, y, x + 0.1, y + 0.1, x, y + 0.1, x, y,
+            k + 1 < GRID * GRID ? "," : "");
+    }
+    len += (size_t)snprintf(text + len, cap - len, "]}\n");
+    tw_areas *a = NULL;
+    CHECK_OK(ctx, tw_areas_new(ctx, &a));
+    CHECK_OK(ctx, tw_areas_read_geojson(ctx, a, harness_write("grid.geojson", text), NULL, NULL,
+                                        "pop"));
+    CHECK_OK(ctx, tw_areas_finalize(ctx, a, 1));
+    free(text);
+    return a;
+}
+
+static int32_t day_of(const char *s)
+{
+    int32_t d = 0;
+    tw_date_parse(s, strlen(s), &d);
+    return d;
+}
+
+static char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)len + 1);
+    *n = fread(s, 1, (size_t)len, f);
+    s[*n] = '\0';
+    fclose(f);
+    return s;
+}
+
+static tw_sim_opts base_opts(size_t n, uint64_t seed)
+{
+    tw_sim_opts o;
+    memset(&o, 0, sizeof o);
+    o.n = n;
+    o.seed = seed;
+    o.from_day = day_of("2023-01-02"); /* a Monday */
+    o.to_day = day_of("2023-12-31");   /* a Sunday: exactly 52 weeks */
+    o.location_mix = 1;
+    return o;
+}
+
+static void check_within(double got, double n, double p, double nsd, int line)
+{
+    double sd = sqrt(n * p * (1 - p));
+    if (fabs(got - n * p) > nsd * sd)
+        harness_fail(__FILE__, line, "observed %g, expected %g +- %g (%g sd)", got, n * p,
+                     nsd * sd, nsd);
+}
+
+static void test_determinism(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_areas *a = grid(ctx, 1);
+    tw_sim_opts o = base_opts(3000, 42);
+    const char *p1 = harness_tmp("sim1.csv"), *p2 = harness_tmp("sim2.csv"),
+               *p3 = harness_tmp("sim3.csv");
+    CHECK_OK(ctx, tw_simulate_write(ctx, a, &o, p1));
+    CHECK_OK(ctx, tw_simulate_write(ctx, a, &o, p2));
+    o.seed = 43;
+    CHECK_OK(ctx, tw_simulate_write(ctx, a, &o, p3));
+    size_t n1, n2, n3;
+    char *t1 = slurp(p1, &n1), *t2 = slurp(p2, &n2), *t3 = slurp(p3, &n3);
+    CHECK(n1 == n2 && memcmp(t1, t2, n1) == 0);
+    CHECK(n1 != n3 || memcmp(t1, t3, n1) != 0);
+    CHECK(strncmp(t1, "case_id,report_date,source,lon,lat,psgc,children,category\n", 58) == 0);
+    size_t lines = 0;
+    for (size_t i = 0; i < n1; i++)
+        lines += t1[i] == '\n';
+    CHECK_EQ_INT(lines, 3001);
+    /* ids are SIM-<8 digits>, nothing else that could name anyone */
+    CHECK(strstr(t1, "\nSIM-00000001,") != NULL && strstr(t1, "\nSIM-00003000,") != NULL);
+    free(t1);
+    free(t2);
+    free(t3);
+    tw_areas_free(a);
+    tw_ctx_free(ctx);
+}
+
+/* Read back, place, and compare shares with their exact expectations. */
+static void test_read_back_and_shares(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_areas *a = grid(ctx, 1);
+    tw_locator *loc = NULL;
+    CHECK_OK(ctx, tw_locator_new(ctx, a, &loc));
+    const size_t n = 20000;
+    const double rr = 4;
+    tw_sim_cluster cl;
+    memset(&cl, 0, sizeof cl);
+    grid_id(cl.center_id, 14); /* row 2, col 2: rook neighbours 13, 15, 8, 20 */
+    cl.n_areas = 5;
+    cl.rr = rr;
+    tw_sim_opts o = base_opts(n, 7);
+    o.clusters = &cl;
+    o.n_clusters = 1;
+    const char *path = harness_tmp("sim_cluster.csv");
+    CHECK_OK(ctx, tw_simulate_write(ctx, a, &o, path));
+
+    tw_cases *c = NULL;
+    tw_read_report rep;
+    tw_cases_read_opts ro = {NULL, 0, day_of("2024-01-01")};
+    CHECK_OK(ctx, tw_cases_read_csv(ctx, path, &ro, &c, &rep));
+    CHECK_EQ_INT(rep.rows_read, n);
+    CHECK_EQ_INT(rep.rows_accepted, n);
+    CHECK_EQ_INT(tw_cases_count(c), n);
+
+    double cnt[GRID * GRID];
+    tw_aggregate_report r;
+    tw_aggregate_opts ao = {0};
+    ao.level = TW_LEVEL_MUNICIPALITY;
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, &ao, cnt, &r));
+    CHECK_EQ_INT(r.placed, n);
+    CHECK(r.by_point > n / 4 && r.by_code > n / 4); /* a real mix */
+    CHECK_NEAR(r.count_placed, (double)n, 0);
+
+    /* cluster share: rr * P_in / (rr * P_in + P_out) */
+    static const int in[5] = {14, 13, 15, 8, 20};
+    double pin = 0, ptot = 0, obs = 0;
+    for (int k = 0; k < GRID * GRID; k++)
+        ptot += grid_pop(k);
+    for (int j = 0; j < 5; j++) {
+        char id[11];
+        grid_id(id, in[j]);
+        long ai = tw_areas_find(a, id);
+        CHECK(ai >= 0);
+        pin += grid_pop(in[j]);
+        obs += ai >= 0 ? cnt[ai] : 0;
+    }
+    double share = rr * pin / (rr * pin + (ptot - pin));
+    check_within(obs, (double)n, share, 5, __LINE__);
+    /* every area against its own expectation */
+    for (int k = 0; k < GRID * GRID; k++) {
+        char id[11];
+        grid_id(id, k);
+        long ai = tw_areas_find(a, id);
+        int member = k == 14 || k == 13 || k == 15 || k == 8 || k == 20;
+        double w = grid_pop(k) * (member ? rr : 1);
+        check_within(cnt[ai], (double)n, w / (rr * pin + (ptot - pin)), 5, __LINE__);
+    }
+
+    /* CyberTipline share 0.70 */
+    ao.source = "CyberTipline";
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, &ao, cnt, &r));
+    check_within(r.count_placed, (double)n, 0.70, 5, __LINE__);
+    ao.source = NULL;
+    /* children 1/2/3 with 60/25/15 %: mean 1.55, variance 0.5475 */
+    ao.weight_children = 1;
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, &ao, cnt, &r));
+    CHECK(fabs(r.count_placed / (double)n - 1.55) <= 5 * sqrt(0.5475 / (double)n));
+    ao.weight_children = 0;
+    /* all dates in range */
+    ao.from_day = o.from_day;
+    ao.to_day = o.to_day;
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, &ao, cnt, &r));
+    CHECK_EQ_INT(r.filtered_out, 0);
+
+    /* weekends: CyberTipline uniform (2/7), other channels thinned to 60 %:
+       0.7 * 2/7 + 0.3 * 1.2/6.2 */
+    csv_reader *cr;
+    CHECK_OK(ctx, csv_open(ctx, path, &cr));
+    bool eof;
+    CHECK_OK(ctx, csv_next(cr, &eof));
+    double weekend = 0;
+    while (csv_next(cr, &eof) == TW_OK && !eof) {
+        int32_t d;
+        CHECK(tw_date_parse(csv_field(cr, 1, NULL), 10, &d) == TW_OK);
+        weekend += ((d + 3) % 7) >= 5;
+    }
+    csv_close(cr);
+    check_within(weekend, (double)n, 0.7 * 2.0 / 7.0 + 0.3 * 1.2 / 6.2, 5, __LINE__);
+
+    /* codes only */
+    o.location_mix = 0;
+    CHECK_OK(ctx, tw_simulate_write(ctx, a, &o, path));
+    tw_cases *c0 = NULL;
+    CHECK_OK(ctx, tw_cases_read_csv(ctx, path, &ro, &c0, &rep));
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c0, a, NULL, &ao, cnt, &r));
+    CHECK_EQ_INT(r.by_code, n);
+    tw_cases_free(c0);
+    tw_cases_free(c);
+    tw_locator_free(loc);
+    tw_areas_free(a);
+    tw_ctx_free(ctx);
+}
+
+static void test_refusals(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_areas *a = grid(ctx, 1);
+    const char *path = harness_tmp("sim_bad.csv");
+    tw_sim_opts o = base_opts(10, 1);
+    o.n = 0;
+    CHECK(tw_simulate_write(ctx, a, &o, path) == TW_E_ARG);
+    o = base_opts(10, 1);
+    o.from_day = day_of("1989-12-31");
+    CHECK(tw_simulate_write(ctx, a, &o, path) == TW_E_ARG);
+    o = base_opts(10, 1);
+    o.to_day = o.from_day - 1;
+    CHECK(tw_simulate_write(ctx, a, &o, path) == TW_E_ARG);
+    tw_sim_cluster cl;
+    memset(&cl, 0, sizeof cl);
+    snprintf(cl.center_id, sizeof cl.center_id, "0799999000");
+    cl.n_areas = 3;
+    cl.rr = 2;
+    o = base_opts(10, 1);
+    o.clusters = &cl;
+    o.n_clusters = 1;
+    CHECK(tw_simulate_write(ctx, a, &o, path) == TW_E_UNKNOWN_ID);
+    grid_id(cl.center_id, 0);
+    cl.n_areas = 37;
+    CHECK(tw_simulate_write(ctx, a, &o, path) == TW_E_ARG);
+    cl.n_areas = 3;
+    cl.rr = 0;
+    CHECK(tw_simulate_write(ctx, a, &o, path) == TW_E_ARG);
+    o = base_opts(10, 1);
+    CHECK(tw_simulate_write(ctx, a, &o, "/nonexistent-dir/x.csv") == TW_E_IO);
+    tw_areas_free(a);
+
+    /* non-PSGC ids: codes-only is refused, the mix uses points only */
+    a = grid(ctx, 0);
+    o = base_opts(500, 3);
+    o.location_mix = 0;
+    CHECK(tw_simulate_write(ctx, a, &o, path) == TW_E_ARG);
+    o.location_mix = 1;
+    CHECK_OK(ctx, tw_simulate_write(ctx, a, &o, path));
+    tw_locator *loc = NULL;
+    CHECK_OK(ctx, tw_locator_new(ctx, a, &loc));
+    tw_cases *c = NULL;
+    tw_read_report rep;
+    tw_cases_read_opts ro = {NULL, 0, day_of("2024-01-01")};
+    CHECK_OK(ctx, tw_cases_read_csv(ctx, path, &ro, &c, &rep));
+    CHECK_EQ_INT(rep.rows_accepted, 500);
+    double cnt[GRID * GRID];
+    tw_aggregate_report r;
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, NULL, cnt, &r));
+    CHECK_EQ_INT(r.by_point, 500);
+    tw_cases_free(c);
+    tw_locator_free(loc);
+    tw_areas_free(a);
+
+    /* an area without population */
+    CHECK_OK(ctx, tw_areas_new(ctx, &a));
+    CHECK_OK(ctx, tw_areas_read_csv(ctx, a,
+                                    harness_write("nopop.csv", "psgc,name,lon,lat,pop2020\n"
+                                                               "0702201000,A,123,10,5\n"
+                                                               "0702202000,B,123.1,10,\n"),
+                                    NULL));
+    o = base_opts(10, 1);
+    CHECK(tw_simulate_write(ctx, a, &o, path) == TW_E_ARG);
+    CHECK(strstr(tw_ctx_error(ctx)->message, "0702202000") != NULL);
+    tw_areas_free(a);
+    tw_ctx_free(ctx);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Real barangays: every simulated record is read back and placed; speed. */
+static void test_cebu_barangays(void)
+{
+    const char *g = harness_data_path("cebu_metro/barangays.geojson");
+    if (!g) {
+        printf("skip: no cebu_metro data\n");
+        return;
+    }
+    char gp[1024], cp[1024];
+    snprintf(gp, sizeof gp, "%s", g);
+    snprintf(cp, sizeof cp, "%s", harness_data_path("cebu_metro/barangays.csv"));
+    tw_ctx *ctx = tw_ctx_new();
+    tw_areas *a = NULL;
+    CHECK_OK(ctx, tw_areas_new(ctx, &a));
+    CHECK_OK(ctx, tw_areas_read_geojson(ctx, a, gp, NULL, NULL, NULL));
+    CHECK_OK(ctx, tw_areas_read_csv(ctx, a, cp, NULL));
+    CHECK_OK(ctx, tw_areas_finalize(ctx, a, 1));
+    tw_locator *loc = NULL;
+    CHECK_OK(ctx, tw_locator_new(ctx, a, &loc));
+    const size_t n = 200000;
+    tw_sim_opts o = base_opts(n, 2024);
+    tw_sim_cluster cl;
+    memset(&cl, 0, sizeof cl);
+    snprintf(cl.center_id, sizeof cl.center_id, "0731100001"); /* a Lapu-Lapu barangay */
+    cl.n_areas = 10;
+    cl.rr = 3;
+    o.clusters = &cl;
+    o.n_clusters = 1;
+    const char *path = harness_tmp("sim_cebu.csv");
+    double t0 = now_s();
+    CHECK_OK(ctx, tw_simulate_write(ctx, a, &o, path));
+    double t1 = now_s();
+    tw_cases *c = NULL;
+    tw_read_report rep;
+    tw_cases_read_opts ro = {NULL, 0, day_of("2024-01-01")};
+    CHECK_OK(ctx, tw_cases_read_csv(ctx, path, &ro, &c, &rep));
+    double t2 = now_s();
+    CHECK_EQ_INT(rep.rows_accepted, n);
+    double *cnt = calloc(tw_areas_count(a), sizeof *cnt);
+    tw_aggregate_report r;
+    tw_aggregate_opts ao = {0};
+    ao.level = TW_LEVEL_BARANGAY;
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, &ao, cnt, &r));
+    double t3 = now_s();
+    CHECK_EQ_INT(r.placed, n);
+    CHECK_EQ_INT(r.outside + r.unknown_code + r.coarser, 0);
+    printf("%zu records over %zu barangays: simulate %.0f rec/s, read %.0f rec/s, "
+           "aggregate %.0f rec/s (%zu by point)\n",
+           n, tw_areas_count(a), n / (t1 - t0), n / (t2 - t1), n / (t3 - t2), r.by_point);
+    free(cnt);
+    tw_cases_free(c);
+    tw_locator_free(loc);
+    tw_areas_free(a);
+    tw_ctx_free(ctx);
+}
+
+int main(void)
+{
+    RUN(test_determinism);
+    RUN(test_read_back_and_shares);
+    RUN(test_refusals);
+    RUN(test_cebu_barangays);
+    return harness_finish();
+}
