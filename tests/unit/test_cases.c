@@ -59,7 +59,8 @@ static const char *const rows_csv =
     ",2023-03-02,NBI,123.5,9,,1,,\n"                                /* 22 case_id */
     "C-22,,NBI,123.5,9,,1,,\n"                                      /* 23 date */
     "C-23,2023-03-02,,123.5,9,,1,,\n"                               /* 24 source */
-    "C-24,2023-03-02,NBI,123.5,9,,nan,,\n";                         /* 25 children */
+    "C-24,2023-03-02,NBI,123.5,9,,nan,,\n"                          /* 25 children */
+    "09171234567,2023-03-02,NBI,,,0702201001,1,,\n";                /* 26 a phone number */
 
 static void test_rows_and_rejects(void)
 {
@@ -71,9 +72,9 @@ static void test_rows_and_rejects(void)
     tw_cases *c = NULL;
     tw_read_report rep;
     CHECK_OK(ctx, tw_cases_read_csv(ctx, p, &o, &c, &rep));
-    CHECK_EQ_INT(rep.rows_read, 24);
+    CHECK_EQ_INT(rep.rows_read, 25);
     CHECK_EQ_INT(rep.rows_accepted, 4);
-    CHECK_EQ_INT(rep.rows_rejected, 20);
+    CHECK_EQ_INT(rep.rows_rejected, 21);
     CHECK_EQ_INT(tw_cases_count(c), 4);
 
     /* The rejects file: one row per rejected line, in order, with field. */
@@ -100,7 +101,8 @@ static void test_rows_and_rejects(void)
                 {22, "case_id", "missing case_id"},
                 {23, "report_date", "missing report_date"},
                 {24, "source", "missing source"},
-                {25, "children", "whole number"}};
+                {25, "children", "whole number"},
+                {26, "case_id", "mobile number"}};
     csv_reader *r;
     CHECK_OK(ctx, csv_open(ctx, rej, &r));
     bool eof;
@@ -125,6 +127,8 @@ static void test_rows_and_rejects(void)
     /* The ignored column is never copied into the rejects file. */
     char *text = slurp(rej);
     CHECK(text && !strstr(text, "secret-2"));
+    CHECK(text && !strstr(text, "09171234567")); /* nor a number that may be a person's */
+    CHECK(text && strstr(text, "(withheld),2023-03-02") != NULL);
     CHECK(text && strstr(text, "\"C-2,2023-02-29,NBI,,,0702201001,1,\"") != NULL);
     free(text);
 
@@ -133,7 +137,7 @@ static void test_rows_and_rejects(void)
     for (size_t i = 0; i < tw_ctx_warning_count(ctx); i++) {
         const char *w = tw_ctx_warning(ctx, i);
         unknown += strstr(w, "unknown column") && strstr(w, "'notes'");
-        summary += strstr(w, "20 of 24 rows rejected") != NULL;
+        summary += strstr(w, "21 of 25 rows rejected") != NULL;
     }
     CHECK_EQ_INT(unknown, 1);
     CHECK_EQ_INT(summary, 1);

@@ -281,6 +281,7 @@ typedef struct reader {
     dbuf line;          /* scratch for a rejects line */
     idset ids;
     size_t warned;
+    int mask_case_id;   /* the rejected row's case_id must not be copied */
     long first_line;    /* first rejected row, for the summary */
     char first_field[32];
     char first_reason[160];
@@ -355,7 +356,10 @@ static tw_status reject(reader *R, const char *field, const char *reason)
         if (!first)
             dbuf_append(&rec, ",", 1);
         first = 0;
-        csv_dbuf_field(&rec, csv_field(R->csv, i, NULL));
+        if (R->mask_case_id && (long)i == R->col[COL_CASE_ID])
+            dbuf_puts(&rec, "(withheld)");
+        else
+            csv_dbuf_field(&rec, csv_field(R->csv, i, NULL));
     }
     csv_dbuf_field(b, dbuf_str(&rec));
     int failed = rec.failed;
@@ -367,6 +371,17 @@ static tw_status reject(reader *R, const char *field, const char *reason)
         return ctx_error_at(R->ctx, TW_E_IO, R->rej_path, 0, 0, NULL,
                             "cannot write the rejects file");
     return TW_OK;
+}
+
+/* 09XXXXXXXXX or 639XXXXXXXXX (with optional separators stripped by the
+   charset already: only digits reach here as such). */
+static int looks_like_mobile(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return (len == 11 && s[0] == '0' && s[1] == '9') ||
+           (len == 12 && s[0] == '6' && s[1] == '3' && s[2] == '9');
 }
 
 /* Quote at most 40 bytes of a bad value into a reason. */
@@ -403,6 +418,7 @@ static int validate_row(reader *R, case_rec *rec, const char **field, char *why,
     const char *s;
     const char *w = NULL;
     memset(rec, 0, sizeof *rec);
+    R->mask_case_id = 0;
     rec->lon = rec->lat = NAN;
     rec->day = CASES_NO_DAY;
     rec->source = rec->id_str = -1;
@@ -426,6 +442,13 @@ static int validate_row(reader *R, case_rec *rec, const char **field, char *why,
         if (len > CASE_ID_MAX || !charset_ok(s, len, "_.:-")) {
             reason_value(why, cap, "case_id must be 1-64 characters of A-Z a-z 0-9 _ . : -",
                          s, len);
+            return 0;
+        }
+        if (looks_like_mobile(s, len)) {
+            R->mask_case_id = 1;
+            /* the value is not repeated: it may be someone's number */
+            snprintf(why, cap, "case_id looks like a philippine mobile number: use a "
+                               "pseudonymous id");
             return 0;
         }
     }
