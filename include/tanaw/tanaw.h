@@ -609,6 +609,118 @@ const char *tw_class_label(int cls);
 /** Label of a local Moran quadrant: "HH", "LH", "LL", "HL", "not significant". */
 const char *tw_quadrant_label(int q);
 
+/* ------------------------------------------------------------------ */
+/* Scan statistics                                                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Kulldorff's spatial and space-time scan statistics, following SaTScan's
+ * conventions (docs/scan.md): circular windows centred on each area's
+ * point, grown one location at a time in order of distance, up to a share
+ * of the population at risk and/or a radius; the log-likelihood ratio of
+ * Kulldorff (1997); Monte Carlo p-values from replicas conditioned on the
+ * total; secondary clusters without geographical overlap.
+ */
+typedef enum tw_scan_model {
+    TW_SCAN_POISSON = 0, /* cases against population (or expected counts) */
+    TW_SCAN_BERNOULLI,   /* cases against controls */
+    TW_SCAN_STPERM       /* space-time permutation (Kulldorff et al. 2005) */
+} tw_scan_model;
+
+typedef enum tw_scan_tail {
+    TW_SCAN_HIGH = 0, /* more cases than expected (default) */
+    TW_SCAN_LOW,      /* fewer */
+    TW_SCAN_BOTH
+} tw_scan_tail;
+
+typedef enum tw_scan_coords {
+    TW_SCAN_LATLONG = 0, /* x = lon, y = lat degrees; distances on SaTScan's sphere (6367 km) */
+    TW_SCAN_CARTESIAN    /* x, y planar (km); Euclidean distance */
+} tw_scan_coords;
+
+typedef enum tw_scan_mode {
+    TW_SCAN_RETROSPECTIVE = 0, /* every time interval of the study period */
+    TW_SCAN_PROSPECTIVE        /* only windows that reach the last interval */
+} tw_scan_mode;
+
+/** The data scanned; all arrays borrowed. @since 0.1 */
+typedef struct tw_scan_data {
+    size_t n;                 /* areas */
+    const double *x, *y;      /* n: coordinates (see tw_scan_coords) */
+    size_t n_times;           /* 0 or 1: purely spatial; > 1: space-time intervals */
+    const double *cases;      /* n, or n * n_times area-major (cases[i * n_times + t]);
+                                 whole numbers >= 0 */
+    const double *population; /* POISSON: population at risk (n), or NULL with expected */
+    const double *expected;   /* POISSON: expected counts (n or n * n_times), rescaled to
+                                 the total of cases; NULL = from population */
+    const double *controls;   /* BERNOULLI: controls (n); whole numbers >= 0 */
+} tw_scan_data;
+
+typedef struct tw_scan_opts {
+    tw_scan_model model;
+    tw_scan_tail tail;
+    tw_scan_coords coords;
+    tw_scan_mode mode;       /* space-time only */
+    double max_pop_share;    /* (0, 0.5]: largest window as a share of the population
+                                at risk (cases + controls for BERNOULLI, cases for
+                                STPERM); 0 = 0.5 */
+    double max_radius_km;    /* > 0: largest radius (coordinate units for CARTESIAN);
+                                0 = none */
+    double max_time_share;   /* space-time: longest window as a share of the period,
+                                (0, 0.9]; 0 = 0.5 */
+    int replicas;            /* Monte Carlo replicas (999); 0 = none (p is NaN) */
+    uint64_t seed;
+    size_t max_clusters;     /* clusters reported; 0 = every non-overlapping one */
+    int min_cases;           /* high-rate windows need at least this many cases
+                                (SaTScan's "minimum cases in cluster"); 0 = 2 */
+} tw_scan_opts;
+
+/** One cluster; members belong to the result. @since 0.1 */
+typedef struct tw_scan_cluster {
+    int rank;              /* 1 = most likely cluster */
+    int32_t center;        /* index of the centre area */
+    double radius_km;      /* distance from the centre to the farthest member, as
+                              SaTScan prints it (coordinate units for CARTESIAN) */
+    size_t n_areas;
+    int32_t *members;      /* n_areas area indices, nearest first */
+    double observed;       /* cases inside */
+    double expected;       /* expected cases inside under the null */
+    double population;     /* population (or cases + controls) inside; NaN for STPERM */
+    double rr;             /* relative risk: (obs/exp inside) / (obs/exp outside) */
+    double oe;             /* observed / expected */
+    double llr;            /* log-likelihood ratio */
+    double p;              /* Monte Carlo p: (1 + #replicas with max LLR >= llr) / (R + 1) */
+    double p_gumbel;       /* Gumbel approximation p (NaN with fewer than 2 replicas) */
+    int high;              /* 1: more cases than expected, 0: fewer */
+    int32_t t_start, t_end;/* time intervals (inclusive); purely spatial: 0, 0 */
+    double recurrence;     /* prospective: recurrence interval in time units (1/p);
+                              NaN otherwise */
+} tw_scan_cluster;
+
+typedef struct tw_scan_result {
+    size_t n_clusters;
+    tw_scan_cluster *clusters;  /* by rank */
+    double total_cases;
+    double total_population;    /* NaN when not applicable */
+    int replicas;
+    double *replica_llr;        /* replicas entries: each replica's largest LLR */
+    double crit_05, crit_01, crit_001; /* LLR needed for p < 0.05, 0.01, 0.001; NaN when
+                                          too few replicas */
+    uint64_t windows;           /* windows evaluated on the data */
+} tw_scan_result;
+
+/**
+ * Run the scan. Fractional, negative or non-finite case counts are
+ * TW_E_DOMAIN (naming the area); cases in an area without population are
+ * TW_E_DOMAIN. Results are identical for any thread count.
+ */
+tw_status tw_scan_run(tw_ctx *ctx, const tw_scan_data *data, const tw_scan_opts *opts,
+                      tw_scan_result **out);
+void tw_scan_result_free(tw_ctx *ctx, tw_scan_result *r);
+
+/** SaTScan's lat/long distance: chord on a sphere of 6367 km. @since 0.1 */
+double tw_scan_distance_km(double lon1, double lat1, double lon2, double lat2);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,650 @@
+/*
+ * scan.c: Kulldorff's purely spatial scan statistic (Kulldorff 1997, "A
+ * spatial scan statistic", Commun. Stat. Theory Methods 26:1481-1496),
+ * Poisson and Bernoulli models, with Monte Carlo inference as SaTScan
+ * does it (SaTScan user guide, "Likelihood ratio test", "Secondary
+ * clusters"). Space-time cylinders are in spacetime.c.
+ *
+ * Method. Every centre (an area's point) has its neighbour list sorted by
+ * distance (geo.c); the windows are the prefixes of that list up to the
+ * population cap and the radius limit. Walking the list keeps running sums
+ * of cases and measure, so each window costs O(1) on the data. The best
+ * window of each centre is kept; the most likely cluster is the best of
+ * all, and secondary clusters are the other centres' best windows, by
+ * LLR, that share no area with a cluster already reported (SaTScan's
+ * default "no geographical overlap").
+ *
+ * Replicas. R data sets are drawn under the null conditioned on the total
+ * C: Poisson, a multinomial of C cases over the areas with probabilities
+ * proportional to the expected counts (alias method); Bernoulli, C cases
+ * drawn without replacement from the N individuals (Fenwick tree). Replica
+ * r uses RNG stream (seed, r), so replicas are the same for any thread
+ * count. Counts are stored area-major (row j holds area j's count in
+ * every replica), so adding an area to a window adds one contiguous row
+ * to R running sums: one vectorised pass per window. The windows are
+ * walked once for the data and all replicas together; a centre's list is
+ * computed once and never stored.
+ *
+ * Pruning. A replica window is skipped when its Pearson bound (lik.c)
+ * cannot beat the smallest maximum found so far over the replicas of the
+ * thread, tested with integer thresholds on the running sums; survivors
+ * are tested against their own replica's maximum, and only then is the
+ * logarithm evaluated. Skipping is exact: the maxima are the same as
+ * without pruning.
+ *
+ * Cost: O(n (slab + k log k)) to build the lists and O(W R) additions for
+ * W windows; memory O(n R) int32 for the replica counts plus O(n + R) per
+ * thread. Limits: n, C < 2^31; measures (population) summed in double
+ * (exact for whole numbers below 2^53).
+ */
+#include "scan/scan_internal.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+tw_status scan_spacetime_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_opts *o,
+                             tw_scan_result **out);
+
+/* Centres per parallel block, between progress callbacks. */
+#define SCAN_BLOCK 512
+/* Replicas drawn together before their counts are written area-major. */
+#define REP_BLOCK 16
+
+void tw_scan_result_free(tw_ctx *ctx, tw_scan_result *r)
+{
+    if (!r)
+        return;
+    for (size_t k = 0; k < r->n_clusters; k++)
+        ctx_free(ctx, r->clusters[k].members);
+    ctx_free(ctx, r->clusters);
+    ctx_free(ctx, r->replica_llr);
+    ctx_free(ctx, r);
+}
+
+/* Whole numbers >= 0, finite; total in *sum. */
+static tw_status check_counts(tw_ctx *ctx, const double *v, size_t n, const char *what,
+                              double *sum)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x = v[i];
+        if (!isfinite(x) || x < 0)
+            return ctx_error_at(ctx, TW_E_DOMAIN, "", 0, 0, what,
+                                "%s of area %zu is %g: counts must be whole numbers >= 0", what,
+                                i, x);
+        if (x != floor(x))
+            return ctx_error_at(ctx, TW_E_DOMAIN, "", 0, 0, what,
+                                "%s of area %zu is %g: the scan needs whole numbers of cases "
+                                "(as SaTScan)",
+                                what, i, x);
+        s += x;
+    }
+    *sum = s;
+    return TW_OK;
+}
+
+/* ---- replicas ---- */
+
+typedef struct fenwick {
+    size_t n;
+    int64_t *t; /* 1-based */
+} fenwick;
+
+static void fen_build(fenwick *f, const int64_t *w)
+{
+    size_t n = f->n;
+    for (size_t i = 1; i <= n; i++)
+        f->t[i] = w[i - 1];
+    for (size_t i = 1; i <= n; i++) {
+        size_t j = i + (i & (~i + 1));
+        if (j <= n)
+            f->t[j] += f->t[i];
+    }
+}
+
+/* Index (0-based) holding the u-th unit (0-based), then remove that unit. */
+static size_t fen_take(fenwick *f, int64_t u)
+{
+    size_t pos = 0, n = f->n, step = 1;
+    while (step * 2 <= n)
+        step *= 2;
+    for (; step > 0; step /= 2) {
+        if (pos + step <= n && f->t[pos + step] <= u) {
+            pos += step;
+            u -= f->t[pos];
+        }
+    }
+    for (size_t i = pos + 1; i <= n; i += i & (~i + 1))
+        f->t[i]--;
+    return pos;
+}
+
+/*
+ * Fill cnt (n x R, area-major) with R replicas. Poisson: multinomial by
+ * the measure (alias table); Bernoulli: C of the N individuals without
+ * replacement (the smaller of cases and controls is drawn).
+ */
+tw_status scan_make_replicas(tw_ctx *ctx, int bernoulli, const double *measure, size_t n,
+                            double C, int R, uint64_t seed, int32_t *cnt)
+{
+    tw_status st = TW_OK;
+    scan_alias al;
+    memset(&al, 0, sizeof al);
+    int64_t *wint = NULL;
+    int nt = ctx_nthreads(ctx);
+    int32_t *local = NULL;
+    fenwick *fen = NULL;
+    double N = 0;
+    if (!bernoulli) {
+        if ((st = scan_alias_init(ctx, &al, measure, n)))
+            return st;
+    } else {
+        wint = ctx_mallocarray(ctx, n, sizeof *wint);
+        if (!wint)
+            goto nomem;
+        for (size_t i = 0; i < n; i++) {
+            wint[i] = (int64_t)measure[i];
+            N += measure[i];
+        }
+        fen = ctx_calloc(ctx, (size_t)nt, sizeof *fen);
+        if (!fen)
+            goto nomem;
+        for (int t = 0; t < nt; t++) {
+            fen[t].n = n;
+            fen[t].t = ctx_calloc(ctx, n + 1, sizeof *fen[t].t);
+            if (!fen[t].t)
+                goto nomem;
+        }
+    }
+    local = ctx_mallocarray(ctx, (size_t)nt * REP_BLOCK, n * sizeof *local);
+    if (!local)
+        goto nomem;
+    int64_t Ci = (int64_t)C;
+    int nblocks = (R + REP_BLOCK - 1) / REP_BLOCK;
+    int draw_controls = bernoulli && C > N / 2;
+    int64_t draws = draw_controls ? (int64_t)N - Ci : Ci;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+    for (int b = 0; b < nblocks; b++) {
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
+        int32_t *loc = local + (size_t)t * REP_BLOCK * n;
+        int r0 = b * REP_BLOCK, nb = R - r0 < REP_BLOCK ? R - r0 : REP_BLOCK;
+        for (int q = 0; q < nb; q++) {
+            int32_t *c = loc + (size_t)q * n;
+            memset(c, 0, n * sizeof *c);
+            rng g;
+            rng_init(&g, seed, (uint64_t)(r0 + q));
+            if (!bernoulli) {
+                for (int64_t k = 0; k < Ci; k++)
+                    c[scan_alias_draw(&al, &g)]++;
+            } else {
+                fen_build(&fen[t], wint);
+                int64_t left = (int64_t)N;
+                for (int64_t k = 0; k < draws; k++) {
+                    size_t j = fen_take(&fen[t], (int64_t)rng_below(&g, (uint64_t)left));
+                    left--;
+                    c[j]++;
+                }
+                if (draw_controls)
+                    for (size_t j = 0; j < n; j++)
+                        c[j] = (int32_t)(wint[j] - c[j]);
+            }
+        }
+        for (size_t j = 0; j < n; j++)
+            for (int q = 0; q < nb; q++)
+                cnt[j * (size_t)R + (size_t)(r0 + q)] = loc[(size_t)q * n + j];
+    }
+    goto done;
+nomem:
+    st = ctx_nomem(ctx);
+done:
+    scan_alias_free(ctx, &al);
+    ctx_free(ctx, wint);
+    if (fen)
+        for (int t = 0; t < nt; t++)
+            ctx_free(ctx, fen[t].t);
+    ctx_free(ctx, fen);
+    ctx_free(ctx, local);
+    return st;
+}
+
+/* ---- the walk over windows ---- */
+
+typedef struct thread_ws {
+    scan_nbr *buf;   /* n */
+    int32_t *cum;    /* R running sums */
+    double *m;       /* R: largest LLR so far per replica */
+    double mmin;     /* min over m */
+    double r_guess;
+    uint64_t windows;
+} thread_ws;
+
+typedef struct scan_ctx {
+    const scan_geo *geo;
+    const scan_lik *lik;
+    const double *cases;
+    const double *measure;
+    double cap, max_r;
+    int R;
+    const int32_t *cnt;
+    double *best_llr; /* n */
+    int32_t *best_k;  /* n: entries of the best window, 0 = none */
+} scan_ctx;
+
+/* Sum row into cum; running max and min of the sums. Kept simple so the
+ * compiler vectorises it. */
+static void add_row(int32_t *restrict cum, const int32_t *restrict row, int R, int32_t *mx,
+                    int32_t *mn)
+{
+    int32_t a = INT32_MIN, b = INT32_MAX;
+    for (int r = 0; r < R; r++) {
+        int32_t v = cum[r] + row[r];
+        cum[r] = v;
+        a = v > a ? v : a;
+        b = v < b ? v : b;
+    }
+    *mx = a;
+    *mn = b;
+}
+
+static void recompute_min(thread_ws *w, int R)
+{
+    double m = INFINITY;
+    for (int r = 0; r < R; r++)
+        m = w->m[r] < m ? w->m[r] : m;
+    w->mmin = R > 0 ? m : 0;
+}
+
+static void replicas_window(const scan_ctx *s, thread_ws *w, double M, int32_t mx, int32_t mn)
+{
+    const scan_lik *L = s->lik;
+    int need_hi = L->tail != TW_SCAN_LOW, need_lo = L->tail != TW_SCAN_HIGH;
+    double E = M * L->ratio, V = scan_llr_bound_v(L, M);
+    double sd = sqrt(w->mmin * V) * (1 - 1e-9);
+    int32_t hi = INT32_MAX, lo = INT32_MIN;
+    if (need_hi) {
+        double h = floor(E + sd);
+        if (h < L->min_cases - 1)
+            h = L->min_cases - 1;
+        hi = h >= (double)INT32_MAX ? INT32_MAX : (int32_t)h;
+    }
+    if (need_lo) {
+        double l = ceil(E - sd);
+        lo = l <= (double)INT32_MIN ? INT32_MIN : (int32_t)l;
+    }
+    if (!((need_hi && mx > hi) || (need_lo && mn < lo)))
+        return;
+    int dirty = 0;
+    for (int r = 0; r < s->R; r++) {
+        int32_t c = w->cum[r];
+        if ((need_hi && c > hi) || (need_lo && c < lo)) {
+            double dd = (double)c - E;
+            if (dd * dd < w->m[r] * V * (1 - 1e-9))
+                continue;
+            double l = scan_llr(L, (double)c, M);
+            if (l > w->m[r]) {
+                if (w->m[r] <= w->mmin)
+                    dirty = 1;
+                w->m[r] = l;
+            }
+        }
+    }
+    if (dirty)
+        recompute_min(w, s->R);
+}
+
+static void scan_centre(const scan_ctx *s, thread_ws *w, size_t c)
+{
+    size_t K = scan_geo_window(s->geo, c, s->measure, s->cap, s->max_r, w->buf, &w->r_guess);
+    double cobs = 0, M = 0, best = 0;
+    int32_t bestk = 0;
+    int R = s->R;
+    if (R > 0)
+        memset(w->cum, 0, (size_t)R * sizeof *w->cum);
+    int32_t mx = 0, mn = 0;
+    for (size_t k = 0; k < K; k++) {
+        int32_t j = w->buf[k].idx;
+        cobs += s->cases[j];
+        M += s->measure[j];
+        if (R > 0)
+            add_row(w->cum, s->cnt + (size_t)j * (size_t)R, R, &mx, &mn);
+        if (!w->buf[k].end)
+            continue;
+        w->windows++;
+        double l = scan_llr(s->lik, cobs, M);
+        if (l > best) {
+            best = l;
+            bestk = (int32_t)(k + 1);
+        }
+        if (R > 0)
+            replicas_window(s, w, M, mx, mn);
+    }
+    s->best_llr[c] = best;
+    s->best_k[c] = bestk;
+}
+
+typedef struct cand {
+    double llr;
+    int32_t c;
+} cand;
+
+static int cmp_cand(const void *a, const void *b)
+{
+    const cand *x = a, *y = b;
+    if (x->llr != y->llr)
+        return x->llr < y->llr ? 1 : -1;
+    return (x->c > y->c) - (x->c < y->c);
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+static tw_status check_opts(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_opts *o)
+{
+    if (!d || !o)
+        return ctx_error(ctx, TW_E_ARG, "scan: data and options are required");
+    if (d->n == 0)
+        return ctx_error(ctx, TW_E_EMPTY, "scan: no areas");
+    if (d->n >= (size_t)INT32_MAX)
+        return ctx_error(ctx, TW_E_UNSUPPORTED, "scan: too many areas (%zu)", d->n);
+    if (!d->x || !d->y || !d->cases)
+        return ctx_error(ctx, TW_E_ARG, "scan: coordinates and cases are required");
+    if (o->max_pop_share < 0 || o->max_pop_share > 0.5 || isnan(o->max_pop_share))
+        return ctx_error(ctx, TW_E_ARG,
+                         "scan: maximum population share must be in (0, 0.5], got %g",
+                         o->max_pop_share);
+    if (o->max_radius_km < 0 || isnan(o->max_radius_km))
+        return ctx_error(ctx, TW_E_ARG, "scan: maximum radius must be >= 0, got %g",
+                         o->max_radius_km);
+    if (o->replicas < 0)
+        return ctx_error(ctx, TW_E_ARG, "scan: replicas must be >= 0, got %d", o->replicas);
+    if (o->min_cases < 0)
+        return ctx_error(ctx, TW_E_ARG, "scan: minimum cases must be >= 0, got %d",
+                         o->min_cases);
+    if ((int)o->tail < 0 || o->tail > TW_SCAN_BOTH || (int)o->model < 0 ||
+        o->model > TW_SCAN_STPERM || (int)o->coords < 0 || o->coords > TW_SCAN_CARTESIAN)
+        return ctx_error(ctx, TW_E_ARG, "scan: unknown model, tail or coordinates");
+    return TW_OK;
+}
+
+/*
+ * Build the reported clusters from the best window of every centre:
+ * by LLR (ties: lower centre index), skipping any that shares an area with
+ * one reported before.
+ */
+static tw_status build_clusters(tw_ctx *ctx, const scan_ctx *s, const tw_scan_opts *o,
+                                const double *desc_rep, tw_scan_result *res, scan_nbr *buf)
+{
+    size_t n = s->geo->n;
+    tw_status st = TW_OK;
+    cand *cs = ctx_mallocarray(ctx, n, sizeof *cs);
+    unsigned char *used = ctx_calloc(ctx, n, 1);
+    if (!cs || !used) {
+        st = ctx_nomem(ctx);
+        goto done;
+    }
+    size_t nc = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s->best_k[i] > 0 && s->best_llr[i] > 0)
+            cs[nc++] = (cand){s->best_llr[i], (int32_t)i};
+    qsort(cs, nc, sizeof *cs, cmp_cand);
+    size_t cap = 8;
+    res->clusters = ctx_calloc(ctx, cap, sizeof *res->clusters);
+    if (!res->clusters) {
+        st = ctx_nomem(ctx);
+        goto done;
+    }
+    double r_guess = 0;
+    for (size_t q = 0; q < nc; q++) {
+        if (o->max_clusters && res->n_clusters >= o->max_clusters)
+            break;
+        int32_t c = cs[q].c;
+        if (used[c])
+            continue;
+        size_t K = scan_geo_window(s->geo, (size_t)c, s->measure, s->cap, s->max_r, buf,
+                                   &r_guess);
+        size_t k = (size_t)s->best_k[c];
+        if (TW_NEVER(k > K)) {
+            st = ctx_error(ctx, TW_E_INTERNAL, "scan: window of centre %d changed", c);
+            goto done;
+        }
+        int overlap = 0;
+        for (size_t e = 0; e < k && !overlap; e++)
+            overlap = used[buf[e].idx];
+        if (overlap)
+            continue;
+        if (res->n_clusters == cap) {
+            tw_scan_cluster *g = ctx_realloc(ctx, res->clusters, 2 * cap * sizeof *g);
+            if (!g) {
+                st = ctx_nomem(ctx);
+                goto done;
+            }
+            memset(g + cap, 0, cap * sizeof *g);
+            res->clusters = g;
+            cap *= 2;
+        }
+        tw_scan_cluster *cl = &res->clusters[res->n_clusters];
+        cl->members = ctx_mallocarray(ctx, k, sizeof *cl->members);
+        if (!cl->members) {
+            st = ctx_nomem(ctx);
+            goto done;
+        }
+        res->n_clusters++;
+        double obs = 0, M = 0;
+        for (size_t e = 0; e < k; e++) {
+            int32_t j = buf[e].idx;
+            cl->members[e] = j;
+            used[j] = 1;
+            obs += s->cases[j];
+            M += s->measure[j];
+        }
+        const scan_lik *L = s->lik;
+        double E = M * L->ratio;
+        cl->rank = (int)res->n_clusters;
+        cl->center = c;
+        cl->radius_km = buf[k - 1].d;
+        cl->n_areas = k;
+        cl->observed = obs;
+        cl->expected = E;
+        cl->population = M;
+        cl->oe = E > 0 ? obs / E : NAN;
+        double out_o = L->C - obs, out_e = L->C - E;
+        cl->rr = (E > 0 && out_e > 0 && out_o > 0) ? (obs / E) / (out_o / out_e)
+                 : (out_o == 0 && obs > 0 ? INFINITY : NAN);
+        if (L->bernoulli) {
+            double nin = M, nout = L->N - M;
+            cl->rr = (nin > 0 && nout > 0 && out_o > 0) ? (obs / nin) / (out_o / nout)
+                     : (out_o == 0 && obs > 0 ? INFINITY : NAN);
+        }
+        cl->llr = cs[q].llr;
+        cl->high = obs > E;
+        cl->p = scan_p_mc(res->replica_llr, res->replicas, cl->llr);
+        cl->p_gumbel = scan_p_gumbel(res->replica_llr, res->replicas, cl->llr);
+        cl->t_start = cl->t_end = 0;
+        cl->recurrence = NAN;
+    }
+    (void)desc_rep;
+done:
+    ctx_free(ctx, cs);
+    ctx_free(ctx, used);
+    return st;
+}
+
+tw_status tw_scan_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_opts *o,
+                      tw_scan_result **out)
+{
+    tw_status st = check_opts(ctx, d, o);
+    if (st)
+        return st;
+    if (!out)
+        return ctx_error(ctx, TW_E_ARG, "scan: out is required");
+    *out = NULL;
+    if (d->n_times > 1 || o->model == TW_SCAN_STPERM)
+        return scan_spacetime_run(ctx, d, o, out);
+
+    size_t n = d->n;
+    int bern = o->model == TW_SCAN_BERNOULLI;
+    int R = o->replicas;
+    int nt = ctx_nthreads(ctx);
+    scan_geo geo;
+    memset(&geo, 0, sizeof geo);
+    scan_lik lik;
+    double *measure = NULL, *desc = NULL;
+    int32_t *cnt = NULL;
+    thread_ws *ws = NULL;
+    tw_scan_result *res = NULL;
+    scan_ctx s;
+    memset(&s, 0, sizeof s);
+
+    double C = 0, N = 0;
+    if ((st = check_counts(ctx, d->cases, n, "cases", &C)))
+        return st;
+    measure = ctx_mallocarray(ctx, n, sizeof *measure);
+    if (!measure)
+        return ctx_nomem(ctx);
+    if (bern) {
+        if (!d->controls) {
+            st = ctx_error(ctx, TW_E_ARG, "scan: the Bernoulli model needs controls");
+            goto fail;
+        }
+        if ((st = check_counts(ctx, d->controls, n, "controls", &N)))
+            goto fail;
+        for (size_t i = 0; i < n; i++)
+            measure[i] = d->cases[i] + d->controls[i];
+        N += C;
+    } else {
+        const double *src = d->expected ? d->expected : d->population;
+        const char *what = d->expected ? "expected" : "population";
+        if (!src) {
+            st = ctx_error(ctx, TW_E_ARG, "scan: the Poisson model needs population or expected counts");
+            goto fail;
+        }
+        for (size_t i = 0; i < n; i++) {
+            double v = src[i];
+            if (!isfinite(v) || v < 0) {
+                st = ctx_error_at(ctx, TW_E_DOMAIN, "", 0, 0, what,
+                                  "%s of area %zu is %g: must be a number >= 0", what, i, v);
+                goto fail;
+            }
+            if (v == 0 && d->cases[i] > 0) {
+                st = ctx_error_at(ctx, TW_E_DOMAIN, "", 0, 0, what,
+                                  "area %zu has %g cases but %s 0", i, d->cases[i], what);
+                goto fail;
+            }
+            measure[i] = v;
+            N += v;
+        }
+    }
+    if (!(N > 0)) {
+        st = ctx_error(ctx, TW_E_EMPTY, "scan: the population at risk is 0");
+        goto fail;
+    }
+    if (C >= (double)INT32_MAX || N >= 9007199254740992.0) {
+        st = ctx_error(ctx, TW_E_UNSUPPORTED, "scan: too many cases (%g) or individuals", C);
+        goto fail;
+    }
+    scan_lik_init(&lik, bern, o->tail, C, N, o->min_cases > 0 ? o->min_cases : 2);
+    if ((st = scan_geo_init(ctx, &geo, o->coords, d->x, d->y, n)))
+        goto fail;
+
+    res = ctx_calloc(ctx, 1, sizeof *res);
+    if (!res)
+        goto nomem;
+    res->total_cases = C;
+    res->total_population = N;
+    res->replicas = R;
+    res->crit_05 = res->crit_01 = res->crit_001 = NAN;
+    if (R > 0) {
+        cnt = ctx_mallocarray(ctx, n, (size_t)R * sizeof *cnt);
+        res->replica_llr = ctx_calloc(ctx, (size_t)R, sizeof *res->replica_llr);
+        if (!cnt || !res->replica_llr)
+            goto nomem;
+        if ((st = scan_make_replicas(ctx, bern, measure, n, C, R, o->seed, cnt)))
+            goto fail;
+    }
+    s.geo = &geo;
+    s.lik = &lik;
+    s.cases = d->cases;
+    s.measure = measure;
+    s.cap = (o->max_pop_share > 0 ? o->max_pop_share : 0.5) * N;
+    s.max_r = o->max_radius_km;
+    s.R = R;
+    s.cnt = cnt;
+    s.best_llr = ctx_calloc(ctx, n, sizeof *s.best_llr);
+    s.best_k = ctx_calloc(ctx, n, sizeof *s.best_k);
+    ws = ctx_calloc(ctx, (size_t)nt, sizeof *ws);
+    if (!s.best_llr || !s.best_k || !ws)
+        goto nomem;
+    for (int t = 0; t < nt; t++) {
+        ws[t].buf = ctx_mallocarray(ctx, n, sizeof *ws[t].buf);
+        ws[t].cum = ctx_mallocarray(ctx, R ? (size_t)R : 1, sizeof *ws[t].cum);
+        ws[t].m = ctx_calloc(ctx, R ? (size_t)R : 1, sizeof *ws[t].m);
+        if (!ws[t].buf || !ws[t].cum || !ws[t].m)
+            goto nomem;
+    }
+    for (size_t b0 = 0; b0 < n; b0 += SCAN_BLOCK) {
+        size_t b1 = b0 + SCAN_BLOCK < n ? b0 + SCAN_BLOCK : n;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 4)
+        for (size_t c = b0; c < b1; c++) {
+            int t = 0;
+#ifdef _OPENMP
+            t = omp_get_thread_num();
+#endif
+            if (geo.is_center[c])
+                scan_centre(&s, &ws[t], c);
+        }
+        if ((st = ctx_progress(ctx, "scan", (double)b1, (double)n)))
+            goto fail;
+    }
+    for (int t = 0; t < nt; t++) {
+        res->windows += ws[t].windows;
+        for (int r = 0; r < R; r++)
+            if (ws[t].m[r] > res->replica_llr[r])
+                res->replica_llr[r] = ws[t].m[r];
+    }
+    if (R > 0) {
+        desc = ctx_mallocarray(ctx, (size_t)R, sizeof *desc);
+        if (!desc)
+            goto nomem;
+        memcpy(desc, res->replica_llr, (size_t)R * sizeof *desc);
+        qsort(desc, (size_t)R, sizeof *desc, cmp_desc);
+        res->crit_05 = scan_critical(desc, R, 0.05);
+        res->crit_01 = scan_critical(desc, R, 0.01);
+        res->crit_001 = scan_critical(desc, R, 0.001);
+    }
+    if ((st = build_clusters(ctx, &s, o, desc, res, ws[0].buf)))
+        goto fail;
+    goto done;
+nomem:
+    st = ctx_nomem(ctx);
+fail:
+    tw_scan_result_free(ctx, res);
+    res = NULL;
+done:
+    if (ws)
+        for (int t = 0; t < nt; t++) {
+            ctx_free(ctx, ws[t].buf);
+            ctx_free(ctx, ws[t].cum);
+            ctx_free(ctx, ws[t].m);
+        }
+    ctx_free(ctx, ws);
+    ctx_free(ctx, s.best_llr);
+    ctx_free(ctx, s.best_k);
+    ctx_free(ctx, cnt);
+    ctx_free(ctx, desc);
+    ctx_free(ctx, measure);
+    scan_geo_free(ctx, &geo);
+    if (st == TW_OK)
+        *out = res;
+    return st;
+}

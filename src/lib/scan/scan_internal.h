@@ -1,0 +1,99 @@
+/*
+ * scan_internal.h: what the files of the scan module share (geometry of
+ * the circular windows, the likelihood ratios, the replica generators).
+ * Not part of the public API; tests that use it are named *_internal.
+ */
+#ifndef TW_SCAN_INTERNAL_H
+#define TW_SCAN_INTERNAL_H
+
+#include "core/core.h"
+#include "core/rng.h"
+
+/* SaTScan's earth radius for lat/long coordinates (km). */
+#define SCAN_EARTH_RADIUS_KM 6367.0
+
+/* One entry of a centre's sorted neighbour list. */
+typedef struct scan_nbr {
+    double d;      /* distance from the centre */
+    int32_t idx;   /* area index */
+    int32_t end;   /* 1 when the next entry is at another point (a window may end here) */
+} scan_nbr;
+
+/*
+ * Points of the areas as SaTScan sees them: lat/long converted to 3-D
+ * Cartesian coordinates on a sphere of 6367 km (Cartesian input: z = 0),
+ * plus an index sorted along the widest axis for slab searches.
+ */
+typedef struct scan_geo {
+    size_t n;
+    double *p;               /* 3 n */
+    int axis;                /* widest axis (0..2) */
+    int32_t *order;          /* n: indices sorted by p[axis] */
+    double *key;             /* n: p[axis] in that order */
+    unsigned char *is_center;/* n: 0 for an area at the same point as a lower index */
+} scan_geo;
+
+tw_status scan_geo_init(tw_ctx *ctx, scan_geo *g, tw_scan_coords coords, const double *x,
+                        const double *y, size_t n);
+void scan_geo_free(tw_ctx *ctx, scan_geo *g);
+
+/*
+ * The neighbour list of centre c: areas sorted by distance (ties: lesser
+ * coordinate first, as SaTScan; then index), cut where the window would
+ * hold more than cap of measure or reach beyond max_r (0 = no limit).
+ * Windows are the prefixes ending at entries with end = 1. buf has n
+ * entries; *r_guess carries a search radius between calls (speed only).
+ * Returns the number of entries.
+ */
+size_t scan_geo_window(const scan_geo *g, size_t c, const double *measure, double cap,
+                       double max_r, scan_nbr *buf, double *r_guess);
+
+/* The likelihood of a window. */
+typedef struct scan_lik {
+    int bernoulli;      /* 0: Poisson LLR (also space-time permutation) */
+    tw_scan_tail tail;
+    double C;           /* total cases */
+    double N;           /* total measure (population, expected or cases + controls) */
+    double ratio;       /* C / N */
+    double llr0;        /* Bernoulli: log-likelihood under the null */
+    double min_cases;   /* high-rate windows need at least this many cases */
+} scan_lik;
+
+void scan_lik_init(scan_lik *L, int bernoulli, tw_scan_tail tail, double C, double N,
+                   double min_cases);
+/* LLR of a window with c cases and measure M (0 when not in the tail). */
+double scan_llr(const scan_lik *L, double c, double M);
+/* Variance-like V with LLR <= (c - E)^2 / V (Pearson bound; see scan.c). */
+double scan_llr_bound_v(const scan_lik *L, double M);
+
+/* Walker/Vose alias table for multinomial draws (Poisson replicas). */
+typedef struct scan_alias {
+    size_t n;
+    double *prob;
+    int32_t *alias;
+} scan_alias;
+
+tw_status scan_alias_init(tw_ctx *ctx, scan_alias *a, const double *w, size_t n);
+void scan_alias_free(tw_ctx *ctx, scan_alias *a);
+static inline size_t scan_alias_draw(const scan_alias *a, rng *r)
+{
+    size_t i = (size_t)rng_below(r, a->n);
+    return rng_uniform(r) < a->prob[i] ? i : (size_t)a->alias[i];
+}
+
+/*
+ * R replicas under the null, conditioned on the total C, into cnt (n x R,
+ * area-major: cnt[j * R + r]). Poisson: multinomial by measure;
+ * Bernoulli: C of the measure's individuals without replacement. Replica
+ * r draws from RNG stream (seed, r).
+ */
+tw_status scan_make_replicas(tw_ctx *ctx, int bernoulli, const double *measure, size_t n,
+                             double C, int R, uint64_t seed, int32_t *cnt);
+
+/* Monte Carlo and Gumbel p-values, critical values. */
+double scan_p_mc(const double *rep, int R, double llr);
+double scan_p_gumbel(const double *rep, int R, double llr);
+/* desc: replica maxima sorted from largest. */
+double scan_critical(const double *desc, int R, double alpha);
+
+#endif
