@@ -4,9 +4,9 @@
 #   scripts/install-deps.sh --peers  also R with spdep and sf (goldens, benchmarks)
 # Runs apt-get through sudo when not root. Safe to run again.
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config libjansson-dev libcairo2-dev)
+pkgs=(build-essential cmake pkg-config libjansson-dev libcairo2-dev libfftw3-dev)
 if [ "${1:-}" = "--peers" ]; then
-  pkgs+=(r-base-core r-cran-spdep r-cran-sf time bc)
+  pkgs+=(r-base-core r-cran-spdep r-cran-sf r-cran-spatstat.explore time bc)
 fi
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()

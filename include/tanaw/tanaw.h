@@ -721,6 +721,248 @@ void tw_scan_result_free(tw_ctx *ctx, tw_scan_result *r);
 /** SaTScan's lat/long distance: chord on a sphere of 6367 km. @since 0.1 */
 double tw_scan_distance_km(double lon1, double lat1, double lon2, double lat2);
 
+/* ------------------------------------------------------------------ */
+/* Space-time and trends                                               */
+/* ------------------------------------------------------------------ */
+
+/** Mann-Kendall trend test and Sen's slope of one series. @since 0.1 */
+typedef struct tw_mk_result {
+    size_t n;          /* values used (NaN entries are skipped, positions kept) */
+    double s;          /* S = sum over i<j of sign(x_j - x_i) */
+    double var_s;      /* Var(S) under no trend, corrected for ties in x */
+    double z;          /* (S - sign S) / sqrt(var_s): continuity corrected; NaN if var_s == 0 */
+    double p;          /* two-sided normal p of z; NaN if var_s == 0 */
+    double tau;        /* S / sqrt((n(n-1)/2 - sum t(t-1)/2) n(n-1)/2), as Kendall::MannKendall */
+    double sen_slope;  /* median over i<j of (x_j - x_i) / (j - i), per step */
+} tw_mk_result;
+
+/**
+ * Mann-Kendall test (Mann 1945, Kendall 1975) and Sen's slope (Sen 1968)
+ * of x[0..n) in time order. Needs at least 2 non-NaN values (TW_E_EMPTY).
+ * O(n^2) time, O(n^2) memory for the slopes. See docs/emerging.md.
+ */
+tw_status tw_mann_kendall(tw_ctx *ctx, const double *x, size_t n, tw_mk_result *out);
+
+/** Time steps of a space-time cube. @since 0.1 */
+typedef enum tw_step {
+    TW_STEP_WEEK = 0,  /* 7-day blocks starting on the --from day */
+    TW_STEP_MONTH,     /* calendar months */
+    TW_STEP_QUARTER,   /* calendar quarters (Jan, Apr, Jul, Oct) */
+    TW_STEP_YEAR       /* calendar years */
+} tw_step;
+
+/** Parse "week"|"month"|"quarter"|"year" (TW_E_ARG otherwise). */
+tw_status tw_step_parse(const char *s, tw_step *out);
+const char *tw_step_name(tw_step step);
+/**
+ * Number of steps from the one containing from_day to the one containing
+ * to_day (days since 1970-01-01, inclusive); 0 when to_day < from_day.
+ */
+size_t tw_step_count(tw_step step, int32_t from_day, int32_t to_day);
+/** First day of step k (calendar start; week k starts at from_day + 7k). */
+int32_t tw_step_start(tw_step step, int32_t from_day, size_t k);
+/** Label of step k: "2024-03-04" (week), "2024-03", "2024-Q1", "2024". */
+void tw_step_label(tw_step step, int32_t from_day, size_t k, char buf[16]);
+
+/**
+ * Space-time cube of counts: counts[k * n + i] for area i of a
+ * (n = tw_areas_count(a)) and step k of tw_step_count(step, from, to).
+ * Records are placed on areas exactly as tw_cases_aggregate does (opts;
+ * its day range is replaced by [from_day, to_day]); empty steps are zeros.
+ * rep (may be NULL) sums the placement over the steps; filtered_out counts
+ * the records outside the period or filters. O(steps * records).
+ */
+tw_status tw_cube_count(tw_ctx *ctx, const tw_cases *c, const tw_areas *a,
+                        const tw_locator *loc, const tw_aggregate_opts *opts,
+                        tw_step step, int32_t from_day, int32_t to_day,
+                        double *counts, tw_aggregate_report *rep);
+
+/**
+ * Emerging hot spot categories (ArcGIS Pro's 17 patterns; definitions and
+ * our tie-breaking in docs/emerging.md): hot spots +1..+8, cold spots
+ * -1..-8 (same order), 0 no pattern.
+ */
+enum {
+    TW_EHS_NONE = 0,
+    TW_EHS_NEW = 1,
+    TW_EHS_CONSECUTIVE = 2,
+    TW_EHS_INTENSIFYING = 3,
+    TW_EHS_PERSISTENT = 4,
+    TW_EHS_DIMINISHING = 5,
+    TW_EHS_SPORADIC = 6,
+    TW_EHS_OSCILLATING = 7,
+    TW_EHS_HISTORICAL = 8
+};
+
+/** "new hot spot", ..., "historical cold spot", "no pattern detected". */
+const char *tw_emerging_label(int category);
+
+/**
+ * Category of one location from its per-step significance (sig[k] = +1
+ * significant hot bin, -1 significant cold bin, 0 neither; k = 0 is the
+ * oldest step) and the Mann-Kendall trend of its Gi* z series (trend_z,
+ * trend_p; a trend counts when trend_p <= alpha).
+ */
+int tw_emerging_category(const int *sig, size_t steps, double trend_z, double trend_p,
+                         double alpha);
+
+typedef struct tw_emerging_opts {
+    int time_neighbours;       /* k: bins of the spatial neighbourhood at the same
+                                  step and the k previous steps (ArcGIS's
+                                  neighbourhood time step; default 1) */
+    double alpha;              /* significance of bins and trends; 0 = 0.05 */
+    tw_correction correction;  /* on the p-values of all bins (ArcGIS Pro: FDR) */
+} tw_emerging_opts;
+
+/** Results: bins are indexed [k * n + i] (step k, area i). */
+typedef struct tw_emerging_result {
+    size_t n, steps;
+    double *z, *p, *p_adjusted; /* per bin: space-time Gi* */
+    int *bin_cls;               /* per bin: +3/+2/+1 hot at 99/95/90 %, -1..-3 cold, 0 */
+    int *category;              /* per area: TW_EHS_* signed */
+    double *trend_z, *trend_p, *trend_tau; /* per area: Mann-Kendall of the Gi* z series */
+    double *count_tau, *count_p, *count_sen; /* per area: Mann-Kendall and Sen of the counts */
+    int *hot_steps, *cold_steps; /* per area: significant hot / cold bins (p_adjusted <= alpha) */
+    double *last_z;             /* per area: Gi* z of the last step */
+} tw_emerging_result;
+
+/**
+ * Emerging hot spot analysis of a cube (counts[k * n + i], steps >= 2):
+ * Gi* of every bin over the whole cube with space-time neighbours (the
+ * bin itself, its spatial neighbours in w at the same step, and the same
+ * locations in the previous k steps; weights of w, 1 for the location
+ * itself), as ArcGIS Pro's Emerging Hot Spot Analysis with the global
+ * window "entire cube"; then Mann-Kendall per area and the categories.
+ * w: spatial weights without self-links (any self-link is ignored).
+ */
+tw_status tw_emerging_compute(tw_ctx *ctx, const tw_weights *w, const double *counts,
+                              size_t steps, const tw_emerging_opts *opts,
+                              tw_emerging_result **out);
+void tw_emerging_result_free(tw_ctx *ctx, tw_emerging_result *r);
+
+/** Map of the categories over the area polygons (PNG or SVG by suffix). */
+tw_status tw_emerging_map_write(tw_ctx *ctx, const tw_areas *a, const int *category,
+                                const char *title, const char *subtitle, const char *path);
+
+/* ------------------------------------------------------------------ */
+/* Kernel density                                                      */
+/* ------------------------------------------------------------------ */
+
+/** A raster of square cells in planar coordinates. @since 0.1 */
+typedef struct tw_grid {
+    size_t nx, ny;   /* columns, rows */
+    double x0, y0;   /* lower-left corner (cell edges) */
+    double cell;     /* cell side */
+} tw_grid;
+
+typedef enum tw_kernel {
+    TW_KERNEL_GAUSSIAN = 0, /* isotropic normal, sd sigma */
+    TW_KERNEL_QUARTIC       /* (3/pi R^2)(1 - r^2/R^2)^2, R = sqrt(8) sigma (sd sigma, as spatstat) */
+} tw_kernel;
+
+typedef enum tw_kde_mode {
+    TW_KDE_SPATSTAT = 0, /* points moved to their cell centre, kernel sampled at cell
+                            offsets and scaled to sum 1: spatstat density.ppp */
+    TW_KDE_LINEAR,       /* linear binning, kernel values exact: closer to the exact sum */
+    TW_KDE_EXACT         /* exact sum over points at every cell centre (small inputs) */
+} tw_kde_mode;
+
+typedef struct tw_kde_opts {
+    tw_kernel kernel;
+    double sigma;        /* kernel standard deviation, planar units (> 0) */
+    tw_kde_mode mode;
+    int edge;            /* 1: uniform edge correction (density.ppp edge=TRUE) */
+} tw_kde_opts;
+
+/**
+ * Kernel intensity on g from n points (x, y) with weights w (NULL = 1):
+ * density[iy * nx + ix] at the centre of cell (ix, iy), row 0 the lowest,
+ * in points per squared unit. Points outside the grid are ignored (counted
+ * in a warning). SPATSTAT and LINEAR convolve by FFT (FFTW): O(n + cells
+ * log cells); EXACT is O(n * cells) and refused above 2e9 kernel
+ * evaluations (TW_E_UNSUPPORTED).
+ */
+tw_status tw_kde_compute(tw_ctx *ctx, const double *x, const double *y, const double *w,
+                         size_t n, const tw_grid *g, const tw_kde_opts *opts,
+                         double *density);
+
+/** Exact kernel sum at (px, py): sum_i w_i K_sigma(p - x_i). O(n). */
+double tw_kde_exact_at(const double *x, const double *y, const double *w, size_t n,
+                       tw_kernel kernel, double sigma, double px, double py);
+
+/**
+ * Difference of a computed surface from the exact kernel sum at `samples`
+ * cells drawn with seed (all cells when samples >= cells): the largest
+ * |density - exact| divided by the largest exact value seen.
+ */
+tw_status tw_kde_compare_exact(tw_ctx *ctx, const double *x, const double *y, const double *w,
+                               size_t n, const tw_grid *g, const tw_kde_opts *opts,
+                               const double *density, size_t samples, uint64_t seed,
+                               double *max_diff_of_peak);
+
+typedef enum tw_bw_rule {
+    TW_BW_SCOTT = 0,  /* spatstat bw.scott(isotropic=TRUE): sqrt(sd_x sd_y) n^(-1/6) */
+    TW_BW_SILVERMAN,  /* ArcGIS Kernel Density: 0.9 min(SD, sqrt(1/ln 2) Dm) n^(-1/5) */
+    TW_BW_CV          /* likelihood cross-validation over a grid of sigmas (binned) */
+} tw_bw_rule;
+
+/** Parse "scott"|"silverman"|"cv". */
+tw_status tw_bw_rule_parse(const char *s, tw_bw_rule *out);
+
+/**
+ * Bandwidth (sigma, planar units) by rule. g is used by TW_BW_CV only
+ * (may be NULL otherwise). Weighted points count w_i times.
+ */
+tw_status tw_kde_bandwidth(tw_ctx *ctx, const double *x, const double *y, const double *w,
+                           size_t n, tw_bw_rule rule, tw_kernel kernel, const tw_grid *g,
+                           double *sigma);
+
+/**
+ * UTM projection on WGS84 (Krueger series to n^6 as in Karney 2011,
+ * accurate to well under a millimetre within 3500 km of the central
+ * meridian), northern hemisphere: zone 51 is EPSG:32651.
+ */
+void tw_utm_forward(int zone, double lon, double lat, double *easting_m, double *northing_m);
+void tw_utm_inverse(int zone, double easting_m, double northing_m, double *lon, double *lat);
+/** ESRI WKT of WGS 84 / UTM zone `zone`N for .prj files (static buffer per call site). */
+tw_status tw_utm_wkt(int zone, char *buf, size_t cap);
+
+/** Filters for tw_cases_points. */
+typedef struct tw_points_opts {
+    int32_t from_day, to_day; /* inclusive; 0,0 = all */
+    const char *source;       /* NULL = all */
+    const char *category;     /* NULL = all */
+    int weight_children;      /* 1: weight = children involved */
+} tw_points_opts;
+
+/**
+ * Coordinates of the records that have them (after the filters): call with
+ * lon == NULL to get the count in *n, then with arrays of that size (w may
+ * be NULL). *without (may be NULL) counts filtered-in records without
+ * coordinates.
+ */
+tw_status tw_cases_points(tw_ctx *ctx, const tw_cases *c, const tw_points_opts *opts,
+                          double *lon, double *lat, double *w, size_t cap, size_t *n,
+                          size_t *without);
+
+/**
+ * ESRI ASCII grid (rows written north first) with a .prj next to it when
+ * prj_wkt is not NULL (path with .asc replaced by .prj). NaN cells are
+ * written as nodata -9999.
+ */
+tw_status tw_grid_write_asc(tw_ctx *ctx, const tw_grid *g, const double *v,
+                            const char *prj_wkt, const char *path);
+/** CSV of cells: col,row,x,y,lon,lat,value (lon/lat through UTM zone; 0 = none). */
+tw_status tw_grid_write_csv(tw_ctx *ctx, const tw_grid *g, const double *v, int utm_zone,
+                            int skip_zero, const char *path);
+/**
+ * Heat map PNG of v (grid in UTM zone), with the polygons of a (may be
+ * NULL) drawn over it and a legend titled legend_title.
+ */
+tw_status tw_kde_map_write(tw_ctx *ctx, const tw_grid *g, const double *v, int utm_zone,
+                           const tw_areas *a, const char *title, const char *legend_title,
+                           const char *path);
+
 #ifdef __cplusplus
 }
 #endif
