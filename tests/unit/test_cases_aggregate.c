@@ -411,11 +411,94 @@ static void test_cebu_metro(void)
     tw_ctx_free(ctx);
 }
 
+/* The whole country: every barangay code onto provinces.geojson (82
+   provinces, 4 NCR districts, 16 HUCs, ...) with municipalities.csv as the
+   hierarchy. Expected, from barangays.csv's own columns: the barangay's
+   municipality when that is a feature (the HUCs), else its province_psgc
+   (NCR cities -> districts, Davao City -> Davao del Sur). */
+static void test_ph_provinces_hierarchy(void)
+{
+    const char *x = harness_data_path("provinces.geojson");
+    if (!x) {
+        printf("skip: no data\n");
+        return;
+    }
+    char pg[1024], mc[1024], bc[1024];
+    snprintf(pg, sizeof pg, "%s", x);
+    snprintf(mc, sizeof mc, "%s", harness_data_path("municipalities.csv"));
+    snprintf(bc, sizeof bc, "%s", harness_data_path("barangays.csv"));
+    tw_ctx *ctx = tw_ctx_new();
+    tw_areas *prov = NULL, *mun = NULL;
+    CHECK_OK(ctx, tw_areas_new(ctx, &prov));
+    CHECK_OK(ctx, tw_areas_read_geojson(ctx, prov, pg, NULL, NULL, NULL));
+    CHECK_OK(ctx, tw_areas_finalize(ctx, prov, 0));
+    CHECK_OK(ctx, tw_areas_new(ctx, &mun));
+    CHECK_OK(ctx, tw_areas_read_csv(ctx, mun, mc, NULL));
+    size_t np = tw_areas_count(prov);
+    CHECK_EQ_INT(np, 104);
+
+    const char *cases_path = harness_tmp("ph_codes.csv");
+    FILE *out = fopen(cases_path, "w");
+    fputs("case_id,report_date,source,psgc\n", out);
+    double *want = calloc(np, sizeof *want), *n = calloc(np, sizeof *n);
+    csv_reader *r;
+    CHECK_OK(ctx, csv_open(ctx, bc, &r));
+    bool eof;
+    CHECK_OK(ctx, csv_next(r, &eof));
+    long cp = csv_find_column(r, "psgc"), cm = csv_find_column(r, "municipality_psgc"),
+         cv = csv_find_column(r, "province_psgc");
+    size_t nb = 0, lost = 0;
+    while (csv_next(r, &eof) == TW_OK && !eof) {
+        long w = tw_areas_find(prov, csv_field(r, (size_t)cm, NULL));
+        if (w < 0)
+            w = tw_areas_find(prov, csv_field(r, (size_t)cv, NULL));
+        if (w >= 0)
+            want[w]++;
+        else
+            lost++;
+        fprintf(out, "b%zu,2023-01-01,DSWD,%s\n", nb++, csv_field(r, (size_t)cp, NULL));
+    }
+    csv_close(r);
+    fclose(out);
+    CHECK_EQ_INT(nb, 42001);
+    CHECK_EQ_INT(lost, 0);
+    tw_cases *c = NULL;
+    tw_read_report rep;
+    tw_cases_read_opts ro = {NULL, 0, day_of("2026-01-01")};
+    CHECK_OK(ctx, tw_cases_read_csv(ctx, cases_path, &ro, &c, &rep));
+    CHECK_EQ_INT(rep.rows_accepted, nb);
+    tw_aggregate_opts o = {0};
+    o.level = TW_LEVEL_PROVINCE;
+    o.hierarchy = mun;
+    tw_aggregate_report ar;
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, prov, NULL, &o, n, &ar));
+    CHECK_EQ_INT(ar.placed, nb);
+    size_t mismatch = 0;
+    for (size_t i = 0; i < np; i++)
+        mismatch += n[i] != want[i];
+    CHECK_EQ_INT(mismatch, 0);
+    long d1 = tw_areas_find(prov, "1303900000"); /* Manila, First District */
+    CHECK(d1 >= 0 && n[d1] == 897);
+    /* without the hierarchy, NCR (outside Manila's own digits) and Davao
+       City barangays have no province-level area */
+    o.hierarchy = NULL;
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, prov, NULL, &o, n, &ar));
+    CHECK_EQ_INT(ar.unknown_code, 1892);
+    CHECK_EQ_INT(ar.placed, nb - 1892);
+    free(want);
+    free(n);
+    tw_cases_free(c);
+    tw_areas_free(mun);
+    tw_areas_free(prov);
+    tw_ctx_free(ctx);
+}
+
 int main(void)
 {
     RUN(test_buckets);
     RUN(test_aggregated_rows);
     RUN(test_hierarchy);
     RUN(test_cebu_metro);
+    RUN(test_ph_provinces_hierarchy);
     return harness_finish();
 }
