@@ -305,6 +305,75 @@ static void test_refusals(void)
     tw_ctx_free(ctx);
 }
 
+/* Failing allocator for the simulate call's context (the areas live in
+   another one): every allocation fails in turn, then the call succeeds. */
+static long alloc_fail_at, alloc_count;
+static void *t_malloc(void *ud, size_t n)
+{
+    (void)ud;
+    return alloc_count++ == alloc_fail_at ? NULL : malloc(n);
+}
+static void *t_realloc(void *ud, void *p, size_t n)
+{
+    (void)ud;
+    return alloc_count++ == alloc_fail_at ? NULL : realloc(p, n);
+}
+static void t_free(void *ud, void *p)
+{
+    (void)ud;
+    free(p);
+}
+
+static void test_allocation_failures(void)
+{
+    tw_ctx *actx = tw_ctx_new();
+    tw_areas *a = grid(actx, 1);
+    tw_sim_cluster cl;
+    memset(&cl, 0, sizeof cl);
+    grid_id(cl.center_id, 3);
+    cl.n_areas = 4;
+    cl.rr = 2;
+    tw_sim_opts o = base_opts(100, 5);
+    o.clusters = &cl;
+    o.n_clusters = 1;
+    const char *path = harness_tmp("sim_nomem.csv");
+    tw_allocator al = {t_malloc, t_realloc, t_free, NULL};
+    int injected = 1;
+    for (alloc_fail_at = 0; injected && alloc_fail_at < 100; alloc_fail_at++) {
+        tw_ctx *ctx = tw_ctx_new();
+        CHECK_OK(ctx, tw_ctx_set_allocator(ctx, &al));
+        alloc_count = 0;
+        tw_status s = tw_simulate_write(ctx, a, &o, path);
+        injected = alloc_count > alloc_fail_at;
+        CHECK(injected ? s == TW_E_NOMEM : s == TW_OK);
+        tw_ctx_free(ctx);
+    }
+    CHECK(!injected);
+    /* aggregation with a source filter allocates once */
+    tw_cases *c = NULL;
+    tw_read_report rep;
+    tw_cases_read_opts ro = {NULL, 0, day_of("2024-01-01")};
+    CHECK_OK(actx, tw_cases_read_csv(actx, path, &ro, &c, &rep));
+    tw_locator *loc = NULL;
+    CHECK_OK(actx, tw_locator_new(actx, a, &loc));
+    double cnt[GRID * GRID];
+    tw_aggregate_report r;
+    tw_aggregate_opts ao = {0};
+    ao.source = "NBI";
+    tw_ctx *ctx = tw_ctx_new();
+    CHECK_OK(ctx, tw_ctx_set_allocator(ctx, &al));
+    alloc_count = 0;
+    alloc_fail_at = 0;
+    CHECK(tw_cases_aggregate(ctx, c, a, loc, &ao, cnt, &r) == TW_E_NOMEM);
+    alloc_fail_at = -1;
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, &ao, cnt, &r));
+    tw_ctx_free(ctx);
+    tw_locator_free(loc);
+    tw_cases_free(c);
+    tw_areas_free(a);
+    tw_ctx_free(actx);
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -373,6 +442,7 @@ int main(void)
     RUN(test_determinism);
     RUN(test_read_back_and_shares);
     RUN(test_refusals);
+    RUN(test_allocation_failures);
     RUN(test_cebu_barangays);
     return harness_finish();
 }
