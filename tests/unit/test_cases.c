@@ -142,7 +142,7 @@ static void test_rows_and_rejects(void)
     CHECK_EQ_INT(unknown, 1);
     CHECK_EQ_INT(summary, 1);
 
-    /* A second file into the same tw_cases; the rejects file is appended. */
+    /* A second file into the same tw_cases; the rejects file is rewritten. */
     const char *p2 = harness_write("rows2.csv",
                                    "source,case_id,report_date,psgc\n"
                                    "NBI,C-1,2023-05-01,0702201001\n"  /* ids: per read */
@@ -154,8 +154,16 @@ static void test_rows_and_rejects(void)
     CHECK_EQ_INT(tw_cases_count(c), 5);
     text = slurp(rej);
     CHECK(text && strstr(text, "file,line,field,reason,record\n") == text);
-    CHECK(text && strstr(text + 1, "file,line,field") == NULL); /* header once */
+    CHECK(text && strstr(text, "rows.csv,") == NULL); /* the first file's rows are gone */
     CHECK(text && strstr(text, "rows2.csv,3,psgc,") != NULL);
+    free(text);
+    /* a clean file leaves a header-only rejects file */
+    CHECK_OK(ctx, tw_cases_read_csv(ctx, harness_write("rows3.csv",
+                                                       "case_id,report_date,source,psgc\n"
+                                                       "Z,2023-05-01,NBI,0702201001\n"),
+                                    &o, &c, &rep));
+    text = slurp(rej);
+    CHECK(text && strcmp(text, "file,line,field,reason,record\n") == 0);
     free(text);
     tw_cases_free(c);
     tw_ctx_free(ctx);

@@ -752,15 +752,15 @@ tw_status tw_cases_read_csv(tw_ctx *ctx, const char *path, const tw_cases_read_o
     if ((s = read_header(&R)))
         goto fail;
     if (opts->rejects_path) {
-        R.rej = fopen(opts->rejects_path, "ab");
+        /* rewritten by each call: a rejects file never mixes runs */
+        R.rej = fopen(opts->rejects_path, "wb");
         if (!R.rej) {
             s = ctx_error_at(ctx, TW_E_IO, opts->rejects_path, 0, 0, NULL,
                              "cannot open the rejects file for writing");
             goto fail;
         }
         R.rej_path = opts->rejects_path;
-        if (fseek(R.rej, 0, SEEK_END) == 0 && ftell(R.rej) == 0)
-            fputs("file,line,field,reason,record\n", R.rej);
+        fputs("file,line,field,reason,record\n", R.rej);
     }
 
     char why[256];
