@@ -369,7 +369,7 @@ typedef struct tw_read_report {
 
 typedef struct tw_cases_read_opts {
     const char *rejects_path; /* CSV of rejected rows (file,line,field,reason,record),
-                                 appended to; NULL: none */
+                                 rewritten by each call; NULL: none */
     int aggregated;           /* 1: the file is area,count (see docs/cases.md) */
     int32_t max_day;          /* latest accepted report_date (days since
                                  1970-01-01); 0 = today in Manila (UTC+8) */
