@@ -800,13 +800,13 @@ tw_status tw_cases_read_csv(tw_ctx *ctx, const char *path, const tw_cases_read_o
         }
         size_t len;
         const char *src = fld(&R, COL_SOURCE, &len);
-        if (len && (rec.source = strpool_intern(ctx, &c->strs, src, len)) < 0) {
+        if (len && (rec.source = strpool_intern(c->ctx, &c->strs, src, len)) < 0) {
             s = ctx_nomem(ctx);
             goto fail;
         }
         if (rec.code_kind == CASES_CODE_ID) {
             const char *id = fld(&R, COL_AREA_ID, &len);
-            if ((rec.id_str = strpool_intern(ctx, &c->strs, id, len)) < 0) {
+            if ((rec.id_str = strpool_intern(c->ctx, &c->strs, id, len)) < 0) {
                 s = ctx_nomem(ctx);
                 goto fail;
             }
