@@ -186,7 +186,9 @@ int cli_load_counts(cli_analysis *an, const cli_args *a)
         s = tw_cases_read_csv(an->ctx, path, &ro, &cases, &rep);
         if (s) {
             tw_cases_free(cases);
-            return fail(an, s, path);
+            int rc = fail(an, s, path);
+            /* The rejects file is an output: failing to write it is exit 3. */
+            return s == TW_E_IO && strcmp(tw_ctx_error(an->ctx)->file, rej) == 0 ? EXIT_OUTPUT : rc;
         }
         an->cases_report.rows_read += rep.rows_read;
         an->cases_report.rows_accepted += rep.rows_accepted;

@@ -57,6 +57,10 @@ expect_exit 2 "duplicate area ids" -- "$TANAW" gistar --areas "$TMP/dup.csv" --c
 expect_grep "says duplicate" "$TMP/err" "duplicate"
 
 expect_exit 1 "bad weights spec" -- "$TANAW" gistar "${M[@]}" --cases "$TMP/good.csv" --weights knn:zero --quiet
-expect_exit 3 "unwritable output" -- "$TANAW" gistar "${M[@]}" --cases "$TMP/good.csv" --weights knn:4 \
+expect_exit 3 "unwritable output table" -- "$TANAW" gistar "${M[@]}" --cases "$TMP/good.csv" --weights knn:4 \
+  --permutations 0 --rejects "$TMP/rejects.csv" --out "$TMP/no/such/dir/o.csv" --quiet
+expect_grep "names the output" "$TMP/err" "no/such/dir/o.csv"
+expect_exit 3 "unwritable rejects file" -- "$TANAW" gistar "${M[@]}" --cases "$TMP/good.csv" --weights knn:4 \
   --permutations 0 --out "$TMP/no/such/dir/o.csv" --quiet
+expect_grep "names the rejects file" "$TMP/err" "o.rejects.csv"
 finish

@@ -18,7 +18,8 @@ expect_exit 0 "simulate is deterministic" -- "$TANAW" simulate "${M[@]}" --n 600
   --cluster 9900112000:5:4 --out "$TMP/cases2.csv" --quiet
 check "same seed, same file" cmp -s "$TMP/cases.csv" "$TMP/cases2.csv"
 
-run=(--cases "$TMP/cases.csv" --weights knn:6 --permutations 199 --seed 3 --quiet)
+base=(--cases "$TMP/cases.csv" --permutations 199 --seed 3 --quiet)
+run=("${base[@]}" --weights knn:6)
 expect_exit 0 "gistar" -- "$TANAW" gistar "${M[@]}" "${run[@]}" --out "$TMP/g1.csv" \
   --geojson "$TMP/g.geojson" --map "$TMP/g.png" --threads 1
 check "gistar header" test "$(head -1 "$TMP/g1.csv" | cut -d, -f1-10)" = \
@@ -40,8 +41,8 @@ check "moran columns" grep -q "^I,expected,variance,z,p,p_perm" "$TMP/m.csv"
 expect_exit 0 "weights queen to GAL" -- "$TANAW" weights "${M[@]}" --weights queen --out "$TMP/q.gal"
 expect_grep "weights summary: components" "$TMP/out" "connected components: [0-9]+"
 expect_grep "weights summary: islands" "$TMP/out" "areas without neighbours: [0-9]+"
-expect_exit 0 "gistar with queen" -- "$TANAW" gistar "${M[@]}" "${run[@]}" --weights queen --out "$TMP/q1.csv"
-expect_exit 0 "gistar with the GAL file" -- "$TANAW" gistar "${M[@]}" "${run[@]}" --weights "gal:$TMP/q.gal" --out "$TMP/q2.csv"
+expect_exit 0 "gistar with queen" -- "$TANAW" gistar "${M[@]}" "${base[@]}" --weights queen --out "$TMP/q1.csv"
+expect_exit 0 "gistar with the GAL file" -- "$TANAW" gistar "${M[@]}" "${base[@]}" --weights "gal:$TMP/q.gal" --out "$TMP/q2.csv"
 check "GAL round trip gives the same Gi*" cmp -s "$TMP/q1.csv" "$TMP/q2.csv"
 
 # Barangay records counted on barangays dissolved to municipalities equal the
