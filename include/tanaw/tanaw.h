@@ -924,7 +924,7 @@ tw_status tw_kde_bandwidth(tw_ctx *ctx, const double *x, const double *y, const 
  */
 void tw_utm_forward(int zone, double lon, double lat, double *easting_m, double *northing_m);
 void tw_utm_inverse(int zone, double easting_m, double northing_m, double *lon, double *lat);
-/** ESRI WKT of WGS 84 / UTM zone `zone`N for .prj files (static buffer per call site). */
+/** ESRI WKT of WGS 84 / UTM zone `zone`N for .prj files, into buf (TW_E_ARG if too small). */
 tw_status tw_utm_wkt(int zone, char *buf, size_t cap);
 
 /** Filters for tw_cases_points. */
