@@ -155,7 +155,10 @@ static void xml_escape(dbuf *b, const char *s)
         case '&': dbuf_puts(b, "&amp;"); break;
         case '<': dbuf_puts(b, "&lt;"); break;
         case '>': dbuf_puts(b, "&gt;"); break;
-        default: dbuf_append(b, s, 1);
+        default:
+            /* control characters other than tab and newlines are not XML */
+            if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n' || *s == '\r')
+                dbuf_append(b, s, 1);
         }
     }
 }
@@ -889,7 +892,8 @@ tw_status tw_map_write(tw_ctx *ctx, const tw_areas *a, const int *cls,
         goto fail;
     }
 
-    page p = {.w = W, .h = H, .u = fmax(fmin(W / 1200.0, H / 1500.0), 0.4)};
+    /* text and lines scale with the page area, so landscape pages stay legible */
+    page p = {.w = W, .h = H, .u = fmax(sqrt((double)W * H / (1200.0 * 1500.0)), 0.5)};
     if ((s = draw_page(&j, cr, &p)) != TW_OK)
         goto fail;
     if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
