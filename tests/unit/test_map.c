@@ -189,6 +189,12 @@ static void test_dots(void)
     tw_ctx_free(ctx);
 }
 
+static int stop_now(void *ud, const char *stage, double done, double total)
+{
+    (void)ud, (void)stage, (void)done, (void)total;
+    return 1;
+}
+
 static void test_errors(void)
 {
     tw_ctx *ctx = tw_ctx_new();
@@ -221,6 +227,15 @@ static void test_errors(void)
     }
     remove(full_png);
     remove(full_svg);
+    /* a progress callback that says stop */
+    tw_ctx_set_progress(ctx, stop_now, NULL);
+    CHECK(tw_map_write(ctx, a, cls, NULL, harness_tmp("stop.png")) == TW_E_CANCELLED);
+    tw_ctx_set_progress(ctx, NULL, NULL);
+    tw_areas_free(a);
+
+    /* nothing to draw */
+    CHECK_OK(ctx, tw_areas_new(ctx, &a));
+    CHECK(tw_map_write(ctx, a, cls, NULL, harness_tmp("empty.png")) == TW_E_EMPTY);
     tw_areas_free(a);
     tw_ctx_free(ctx);
 }

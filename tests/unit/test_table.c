@@ -368,6 +368,12 @@ static void test_geojson_readback(void)
     tw_ctx_free(ctx);
 }
 
+static int stop_now(void *ud, const char *stage, double done, double total)
+{
+    (void)ud, (void)stage, (void)done, (void)total;
+    return 1;
+}
+
 static void test_errors(void)
 {
     tw_ctx *ctx = tw_ctx_new();
@@ -396,6 +402,13 @@ static void test_errors(void)
     dup[1].values = extra3;
     CHECK(tw_table_write_geojson(ctx, &t, harness_tmp("x.geojson")) == TW_E_ARG); /* twice */
     CHECK(tw_table_write_csv(ctx, NULL, harness_tmp("x.csv")) == TW_E_ARG);
+
+    /* a progress callback that says stop */
+    t.n_extra = 0;
+    tw_ctx_set_progress(ctx, stop_now, NULL);
+    CHECK(tw_table_write_csv(ctx, &t, harness_tmp("stop.csv")) == TW_E_CANCELLED);
+    CHECK(tw_table_write_geojson(ctx, &t, harness_tmp("stop.geojson")) == TW_E_CANCELLED);
+    tw_ctx_set_progress(ctx, NULL, NULL);
     tw_areas_free(a);
     tw_ctx_free(ctx);
 }
