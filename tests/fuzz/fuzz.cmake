@@ -2,7 +2,7 @@
 set(TANAW_FUZZ_TARGETS csv cases geojson gal)
 set(_id 1)
 foreach(t ${TANAW_FUZZ_TARGETS})
-  add_executable(fuzz_${t} EXCLUDE_FROM_ALL tests/fuzz/fuzz_main.c tests/fuzz/fuzz_targets.c)
+  add_executable(fuzz_${t} tests/fuzz/fuzz_main.c tests/fuzz/fuzz_targets.c)
   target_compile_definitions(fuzz_${t} PRIVATE TW_FUZZ_TARGET=${_id})
   target_include_directories(fuzz_${t} PRIVATE src/lib include)
   target_link_libraries(fuzz_${t} PRIVATE tanaw)
