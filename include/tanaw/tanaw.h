@@ -844,6 +844,16 @@ void tw_emerging_result_free(tw_ctx *ctx, tw_emerging_result *r);
 tw_status tw_emerging_map_write(tw_ctx *ctx, const tw_areas *a, const int *category,
                                 const char *title, const char *subtitle, const char *path);
 
+/**
+ * Line chart (PNG or SVG by suffix) of nseries series over steps:
+ * values[s * steps + k] is series s at step k; step_labels has steps
+ * entries (some are skipped when crowded). For counts over time of the
+ * top areas (at most 12 series).
+ */
+tw_status tw_chart_write(tw_ctx *ctx, const char *const *names, const double *values,
+                         size_t nseries, size_t steps, const char *const *step_labels,
+                         const char *title, const char *y_label, const char *path);
+
 /* ------------------------------------------------------------------ */
 /* Kernel density                                                      */
 /* ------------------------------------------------------------------ */

@@ -6,5 +6,7 @@ list(APPEND TANAW_LIB_SOURCES
   src/lib/kde/kde.c
   src/lib/kde/bandwidth.c
   src/lib/kde/points.c
-  src/lib/kde/grid_io.c)
+  src/lib/kde/grid_io.c
+  src/lib/kde/draw.c
+  src/lib/kde/kde_map.c)
 list(APPEND TANAW_UNIT_TESTS test_kde)

@@ -4,5 +4,7 @@
 list(APPEND TANAW_LIB_SOURCES
   src/lib/spacetime/mk.c
   src/lib/spacetime/steps.c
-  src/lib/spacetime/emerging.c)
+  src/lib/spacetime/emerging.c
+  src/lib/spacetime/emerging_map.c
+  src/lib/spacetime/chart.c)
 list(APPEND TANAW_UNIT_TESTS test_spacetime)
