@@ -599,6 +599,10 @@ typedef struct tw_map_opts {
                                   overlapping labels are left out) */
     const char *attribution;   /* footer credit; NULL = the PSA/NAMRIA boundary
                                   and PSGC sources of the shipped data; "" = none */
+    double inset[4];           /* optional enlarged view in a corner: min lon,
+                                  min lat, max lon, max lat (e.g. Metro Manila
+                                  120.90, 14.35, 121.15, 14.80); all 0 = none */
+    const char *inset_title;   /* caption of the inset, e.g. "Metro Manila" */
 } tw_map_opts;
 
 tw_status tw_map_write(tw_ctx *ctx, const tw_areas *a, const int *cls,

@@ -165,6 +165,31 @@ static void test_svg_and_labels(void)
     tw_ctx_free(ctx);
 }
 
+/* The inset enlarges its box in a corner the legend does not use. */
+static void test_inset(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_areas *a = load_squares(ctx);
+    int cls[3] = {3, 0, -3};
+    tw_map_opts o = {.title = "Inset", .inset = {120.2, 10.2, 120.7, 10.8},
+                     .inset_title = "West square"};
+    CHECK_OK(ctx, tw_map_write(ctx, a, cls, &o, harness_tmp("in1.png")));
+    CHECK_OK(ctx, tw_map_write(ctx, a, cls, NULL, harness_tmp("in0.png")));
+    cairo_surface_t *s0 = cairo_image_surface_create_from_png(harness_tmp("in0.png"));
+    cairo_surface_t *s1 = cairo_image_surface_create_from_png(harness_tmp("in1.png"));
+    /* the inset lies inside the hot square: it adds hot pixels, no cold ones */
+    long h0 = count_colour(s0, HOT99), h1 = count_colour(s1, HOT99);
+    long c0 = count_colour(s0, COLD99), c1 = count_colour(s1, COLD99);
+    CHECK(h1 > h0 + 5000);
+    CHECK(c1 <= c0);
+    cairo_surface_destroy(s0);
+    cairo_surface_destroy(s1);
+    o.inset[2] = 120.1; /* max lon below min lon */
+    CHECK(tw_map_write(ctx, a, cls, &o, harness_tmp("in2.png")) == TW_E_ARG);
+    tw_areas_free(a);
+    tw_ctx_free(ctx);
+}
+
 /* Areas with only a point are drawn as dots in their class colour. */
 static void test_dots(void)
 {
@@ -303,6 +328,7 @@ int main(void)
 {
     RUN(test_png_colours);
     RUN(test_svg_and_labels);
+    RUN(test_inset);
     RUN(test_dots);
     RUN(test_errors);
     RUN(test_cebu_metro);

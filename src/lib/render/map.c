@@ -309,10 +309,11 @@ static void fmt_km(char *buf, size_t cap, double km)
         snprintf(buf, cap, "%g", km);
 }
 
-static void draw_scale_bar(cairo_t *cr, const page *p, double x, double y)
+static void draw_scale_bar(cairo_t *cr, const page *p, double x, double y, double frac,
+                           int note_latitude)
 {
     double km_per_px = KM_PER_DEG / p->s;
-    double km = nice_km((p->fx1 - p->fx0) * 0.22 * km_per_px);
+    double km = nice_km((p->fx1 - p->fx0) * frac * km_per_px);
     double len = km / km_per_px, h = 6 * p->u;
     for (int k = 0; k < 4; k++) {
         cairo_rectangle(cr, x + len * k / 4, y, len / 4, h);
@@ -335,6 +336,8 @@ static void draw_scale_bar(cairo_t *cr, const page *p, double x, double y)
     snprintf(lab, sizeof lab, "%s km", b);
     text_at(cr, x + len - text_w(cr, b) / 2, y + h + 13 * p->u, lab);
     double note_x = x + len - text_w(cr, b) / 2 + text_w(cr, lab) + 16 * p->u;
+    if (!note_latitude)
+        return;
     /* true scale only along the middle parallel: say which */
     char note[64];
     snprintf(note, sizeof note, "scale true at %.0f\xC2\xB0%s", fabs(p->lat_c),
@@ -380,17 +383,20 @@ typedef struct job {
     size_t count[MAX_CLASSES]; /* areas drawn per slot */
     size_t n_poly, n_dots, n_missing;
     double dot_r;
+    int has_inset;
 } job;
 
-static tw_status draw_areas(job *j, cairo_t *cr, const page *p)
+/*
+ * Areas drawn in the frame of p. typical is the side in px of a typical
+ * area there (sqrt(frame area / areas in it)): it sets outline width and
+ * opacity and the size of the dots (written to *dot_r).
+ */
+static tw_status draw_areas(job *j, cairo_t *cr, const page *p, double typical,
+                            double *dot_r_out)
 {
     const tw_areas *a = j->a;
     int nslots = j->kind->hi - j->kind->lo + 1;
     tw_status s;
-
-    /* typical side of an area on the page sets outline width and opacity */
-    double map_px = (p->fx1 - p->fx0) * (p->fy1 - p->fy0);
-    double typical = sqrt(map_px / (double)(j->n_poly + j->n_dots ? j->n_poly + j->n_dots : 1));
     /* bevel: invisible at these widths and far cheaper than round joins */
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_BEVEL);
 
@@ -447,7 +453,8 @@ static tw_status draw_areas(job *j, cairo_t *cr, const page *p)
     }
 
     /* areas without polygon: small dots */
-    j->dot_r = fmin(fmax(typical / 5, 1.5), 4) * p->u;
+    double dot_r = fmin(fmax(typical / 5, 1.5), 4) * p->u;
+    *dot_r_out = dot_r;
     for (size_t i = 0; i < a->n; i++) {
         const area_geom *g = a->geom ? a->geom[i] : NULL;
         if ((g && g->n_rings) || !isfinite(a->lon[i]) || !isfinite(a->lat[i]))
@@ -455,7 +462,7 @@ static tw_status draw_areas(job *j, cairo_t *cr, const page *p)
         double x, y;
         project(p, a->lon[i], a->lat[i], &x, &y);
         cairo_new_sub_path(cr);
-        cairo_arc(cr, x, y, j->dot_r, 0, 2 * TW_PI);
+        cairo_arc(cr, x, y, dot_r, 0, 2 * TW_PI);
         set_rgb(cr, j->kind->colour[j->cls[i] - j->kind->lo]);
         cairo_fill_preserve(cr);
         set_rgb(cr, ink);
@@ -628,31 +635,23 @@ static void legend(job *j, cairo_t *cr, const page *p, double x, double y, int d
 }
 
 /*
- * The emptiest corner of the frame for a w x h box: the polygons are
- * rasterised at 1/8 scale into an A8 mask and the covered pixels under
- * each candidate counted. Ties go to the first candidate (bottom left:
- * the Sulu Sea on a national map).
+ * Where the map is empty: the polygons and dots rasterised at 1/8 scale
+ * into an A8 mask, so the legend and the inset can go to the corner that
+ * hides the least. NULL when cairo has no memory.
  */
-static tw_status pick_corner(job *j, const page *p, double w, double h, double *x,
-                             double *y)
+#define MASK_SCALE 0.125
+
+static cairo_surface_t *mask_build(job *j, const page *p)
 {
-    double inset = 8 * p->u;
-    double cand[4][2] = {
-        {p->fx0 + inset, p->fy1 - inset - h},
-        {p->fx1 - inset - w, p->fy0 + inset},
-        {p->fx0 + inset, p->fy0 + inset},
-        {p->fx1 - inset - w, p->fy1 - inset - h},
-    };
-    const double sc = 0.125;
-    int mw = (int)ceil(p->w * sc), mh = (int)ceil(p->h * sc);
+    int mw = (int)ceil(p->w * MASK_SCALE), mh = (int)ceil(p->h * MASK_SCALE);
     cairo_surface_t *m = cairo_image_surface_create(CAIRO_FORMAT_A8, mw, mh);
     cairo_t *cr = cairo_create(m);
     if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
         cairo_destroy(cr);
         cairo_surface_destroy(m);
-        return ctx_error(j->ctx, TW_E_NOMEM, "out of memory for the legend mask");
+        return NULL;
     }
-    cairo_scale(cr, sc, sc);
+    cairo_scale(cr, MASK_SCALE, MASK_SCALE);
     for (size_t i = 0; i < j->a->n; i++) {
         const area_geom *g = j->a->geom ? j->a->geom[i] : NULL;
         if (g && g->n_rings)
@@ -667,25 +666,123 @@ static tw_status pick_corner(job *j, const page *p, double w, double h, double *
     cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
     cairo_set_source_rgba(cr, 0, 0, 0, 1);
     cairo_fill(cr);
+    cairo_destroy(cr);
     cairo_surface_flush(m);
+    return m;
+}
+
+/*
+ * The emptiest of the four corners of the frame for a w x h box, skipping
+ * corner `skip` (-1: none); returns its index. Ties go to the first
+ * candidate: bottom left (the Sulu Sea on a national map), top right (the
+ * Pacific), top left, bottom right.
+ */
+static int pick_corner(cairo_surface_t *m, const page *p, double w, double h, int skip,
+                       double *x, double *y)
+{
+    double inset = 8 * p->u;
+    double cand[4][2] = {
+        {p->fx0 + inset, p->fy1 - inset - h},
+        {p->fx1 - inset - w, p->fy0 + inset},
+        {p->fx0 + inset, p->fy0 + inset},
+        {p->fx1 - inset - w, p->fy1 - inset - h},
+    };
     const unsigned char *px = cairo_image_surface_get_data(m);
     int stride = cairo_image_surface_get_stride(m);
+    int mw = cairo_image_surface_get_width(m), mh = cairo_image_surface_get_height(m);
     double best = INFINITY;
+    int pick = skip == 0 ? 1 : 0;
     for (int c = 0; c < 4; c++) {
-        int x0 = (int)floor(cand[c][0] * sc), y0 = (int)floor(cand[c][1] * sc);
-        int x1 = (int)ceil((cand[c][0] + w) * sc), y1 = (int)ceil((cand[c][1] + h) * sc);
+        if (c == skip)
+            continue;
+        int x0 = (int)floor(cand[c][0] * MASK_SCALE), y0 = (int)floor(cand[c][1] * MASK_SCALE);
+        int x1 = (int)ceil((cand[c][0] + w) * MASK_SCALE);
+        int y1 = (int)ceil((cand[c][1] + h) * MASK_SCALE);
         double cover = 0;
         for (int yy = y0 < 0 ? 0 : y0; yy < y1 && yy < mh; yy++)
             for (int xx = x0 < 0 ? 0 : x0; xx < x1 && xx < mw; xx++)
                 cover += px[(size_t)yy * (size_t)stride + (size_t)xx];
         if (cover < best) {
             best = cover;
-            *x = cand[c][0];
-            *y = cand[c][1];
+            pick = c;
         }
     }
-    cairo_destroy(cr);
-    cairo_surface_destroy(m);
+    *x = cand[pick][0];
+    *y = cand[pick][1];
+    return pick;
+}
+
+/* Areas whose polygon bbox or point meets the lon/lat box b. */
+static size_t areas_in_box(const tw_areas *a, const double b[4])
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        const area_geom *g = a->geom ? a->geom[i] : NULL;
+        if (g && g->n_rings)
+            n += g->bbox[0] <= b[2] && g->bbox[2] >= b[0] && g->bbox[1] <= b[3] &&
+                 g->bbox[3] >= b[1];
+        else if (isfinite(a->lon[i]) && isfinite(a->lat[i]))
+            n += a->lon[i] >= b[0] && a->lon[i] <= b[2] && a->lat[i] >= b[1] &&
+                 a->lat[i] <= b[3];
+    }
+    return n;
+}
+
+/*
+ * The inset: the box o->inset enlarged in a corner of the frame (not the
+ * legend's), with its caption and own scale bar; the box is outlined on
+ * the main map so the reader sees where it is.
+ */
+static tw_status draw_inset(job *j, cairo_t *cr, const page *p, cairo_surface_t *m,
+                            int legend_corner)
+{
+    const double *b = j->o->inset;
+    double u = p->u, cap_h = j->o->inset_title && *j->o->inset_title ? 20 * u : 0;
+    page q = *p;
+    q.lon_c = (b[0] + b[2]) / 2;
+    q.lat_c = (b[1] + b[3]) / 2;
+    q.k = cos(q.lat_c * TW_PI / 180);
+    double fw = p->fx1 - p->fx0, fh = p->fy1 - p->fy0;
+    q.s = fmin(0.36 * fw / ((b[2] - b[0]) * q.k), (0.40 * fh - cap_h) / (b[3] - b[1]));
+    double w = (b[2] - b[0]) * q.k * q.s, h = (b[3] - b[1]) * q.s + cap_h, x, y;
+    pick_corner(m, p, w, h, legend_corner, &x, &y);
+    q.fx0 = x, q.fy0 = y + cap_h, q.fx1 = x + w, q.fy1 = y + h;
+    q.cx = (q.fx0 + q.fx1) / 2;
+    q.cy = (q.fy0 + q.fy1) / 2;
+
+    /* where it is on the main map */
+    double x0, y0, x1, y1;
+    project(p, b[0], b[3], &x0, &y0);
+    project(p, b[2], b[1], &x1, &y1);
+    cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
+    set_rgb(cr, ink);
+    cairo_set_line_width(cr, 1.2 * u);
+    cairo_stroke(cr);
+
+    cairo_save(cr);
+    cairo_rectangle(cr, x, y, w, h);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_fill_preserve(cr);
+    cairo_clip(cr);
+    size_t n_in = areas_in_box(j->a, b);
+    double typical = sqrt(w * (h - cap_h) / (double)(n_in ? n_in : 1)), dot_r;
+    tw_status s = draw_areas(j, cr, &q, typical, &dot_r);
+    cairo_restore(cr);
+    if (s != TW_OK)
+        return s;
+    if (cap_h > 0) {
+        cairo_rectangle(cr, x, y, w, cap_h);
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_fill(cr);
+        font(cr, 12 * u, 1);
+        set_rgb(cr, ink);
+        text_at(cr, x + 6 * u, y + cap_h - 6 * u, j->o->inset_title);
+    }
+    draw_scale_bar(cr, &q, x + 8 * u, y + h - 26 * u, 0.3, 0);
+    cairo_rectangle(cr, x, y, w, h);
+    set_rgb(cr, ink);
+    cairo_set_line_width(cr, 1.2 * u);
+    cairo_stroke(cr);
     return TW_OK;
 }
 
@@ -755,7 +852,9 @@ static tw_status draw_page(job *j, cairo_t *cr, page *p)
     cairo_save(cr);
     cairo_rectangle(cr, p->fx0, p->fy0, fw, fh);
     cairo_clip(cr);
-    if ((s = draw_areas(j, cr, p)) != TW_OK) {
+    size_t shown = j->n_poly + j->n_dots;
+    if ((s = draw_areas(j, cr, p, sqrt(fw * fh / (double)(shown ? shown : 1)), &j->dot_r)) !=
+        TW_OK) {
         cairo_restore(cr);
         return s;
     }
@@ -769,16 +868,22 @@ static tw_status draw_page(job *j, cairo_t *cr, page *p)
     cairo_set_line_width(cr, 1 * u);
     cairo_stroke(cr);
 
-    /* legend in the emptiest corner */
+    /* legend in the emptiest corner, the inset in the emptiest other one */
     double lw, lh, lx = p->fx0, ly = p->fy0;
     legend(j, cr, p, 0, 0, 0, &lw, &lh);
-    if ((s = pick_corner(j, p, lw, lh, &lx, &ly)) != TW_OK)
+    cairo_surface_t *mask = mask_build(j, p);
+    if (!mask)
+        return ctx_nomem(j->ctx);
+    int corner = pick_corner(mask, p, lw, lh, -1, &lx, &ly);
+    s = j->has_inset ? draw_inset(j, cr, p, mask, corner) : TW_OK;
+    cairo_surface_destroy(mask);
+    if (s != TW_OK)
         return s;
     legend(j, cr, p, lx, ly, 1, &lw, &lh);
 
     /* footer: scale bar left, north arrow right, attribution below */
     double fy = p->fy1 + 12 * u;
-    draw_scale_bar(cr, p, p->fx0 + 6 * u, fy);
+    draw_scale_bar(cr, p, p->fx0 + 6 * u, fy, 0.22, 1);
     draw_north_arrow(cr, p, p->fx1 - 14 * u, fy - 6 * u);
     const char *attr = o->attribution ? o->attribution : default_attribution;
     if (*attr) {
@@ -843,6 +948,14 @@ tw_status tw_map_write(tw_ctx *ctx, const tw_areas *a, const int *cls,
                          H, MIN_SIDE, MAX_SIDE);
 
     job j = {.ctx = ctx, .a = a, .cls = cls, .kind = kind, .o = o};
+    const double *ib = o->inset;
+    if (ib[0] != 0 || ib[1] != 0 || ib[2] != 0 || ib[3] != 0) {
+        if (!(ib[0] >= -180 && ib[0] < ib[2] && ib[2] <= 180 && ib[1] >= -90 &&
+              ib[1] < ib[3] && ib[3] <= 90))
+            return ctx_error(ctx, TW_E_ARG,
+                             "inset must be min lon, min lat, max lon, max lat with min < max");
+        j.has_inset = 1;
+    }
     for (size_t i = 0; i < a->n; i++) {
         if (cls[i] < kind->lo || cls[i] > kind->hi)
             return ctx_error_at(ctx, TW_E_ARG, NULL, 0, 0, a->id[i],
