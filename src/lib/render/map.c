@@ -20,8 +20,9 @@
  *    small.
  *  - Layout: title and subtitle on top, the map fitted in a frame with
  *    margins, the legend in the emptiest corner of the frame (measured on
- *    a low-resolution mask of the polygons), scale bar, north arrow and
- *    attribution in a footer.
+ *    a low-resolution mask of the polygons), an optional inset (a lon/lat
+ *    box enlarged, e.g. Metro Manila on a national map) in the emptiest
+ *    other corner, scale bar, north arrow and attribution in a footer.
  *  - SVG: cairo draws text as glyph outlines, so the title and subtitle
  *    are also injected as <title>/<desc> (searchable, read by screen
  *    readers).
