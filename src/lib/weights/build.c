@@ -56,6 +56,9 @@ tw_status tw_weights_spec_parse(tw_ctx *ctx, const char *text, tw_weights_spec *
         *out = sp;
         return TW_OK;
     }
+    for (const char *c = text; *c; c++)
+        if (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r')
+            return spec_err(ctx, text, "blanks are not allowed");
     /* Split off "+islands:K". */
     size_t len = strlen(text);
     const char *plus = strstr(text, "+islands:");

@@ -203,7 +203,8 @@ static tw_status contiguity_exact(tw_ctx *ctx, const tw_areas *a, int rook, tw_w
     }
     ctx_free(ctx, v);
     v = NULL;
-    qsort(hits.v, hits.len, sizeof *hits.v, cmp_u64);
+    if (hits.len)
+        qsort(hits.v, hits.len, sizeof *hits.v, cmp_u64);
     /* Keep pairs of areas with more than `crit` vertex pairs. */
     size_t m = 0, crit = rook ? 1 : 0;
     for (size_t p = 0; p < hits.len;) {
@@ -517,7 +518,8 @@ static tw_status contiguity_fuzzy(tw_ctx *ctx, const tw_areas *a, int rook, doub
         if (pm.s[i].key && pm.s[i].done)
             if (!u64vec_push(ctx, &pairs, pm.s[i].key))
                 goto nomem;
-    qsort(pairs.v, pairs.len, sizeof *pairs.v, cmp_u64);
+    if (pairs.len)
+        qsort(pairs.v, pairs.len, sizeof *pairs.v, cmp_u64);
     s = pairs_to_weights(ctx, n, pairs.v, pairs.len, out);
     goto done;
 nomem:

@@ -225,7 +225,8 @@ static int trip_push(tw_ctx *ctx, tripvec *p, trip x)
 static tw_status trips_to_weights(tw_ctx *ctx, const tok *t, size_t n, tripvec *tv,
                                   tw_weights **out)
 {
-    qsort(tv->v, tv->len, sizeof *tv->v, cmp_trip);
+    if (tv->len)
+        qsort(tv->v, tv->len, sizeof *tv->v, cmp_trip);
     for (size_t k = 1; k < tv->len; k++)
         if (tv->v[k].i == tv->v[k - 1].i && tv->v[k].j == tv->v[k - 1].j)
             return ctx_error_at(ctx, TW_E_DUPLICATE, t->path, tv->v[k].line, 0, "",

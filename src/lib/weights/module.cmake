@@ -8,4 +8,4 @@ list(APPEND TANAW_LIB_SOURCES
   src/lib/weights/build.c
   src/lib/weights/galgwt.c
   src/lib/geo/distance.c)
-list(APPEND TANAW_UNIT_TESTS test_distance test_weights_internal)
+list(APPEND TANAW_UNIT_TESTS test_distance test_weights test_weights_internal)

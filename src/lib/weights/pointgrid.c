@@ -63,6 +63,44 @@ static long clampl(double v, long hi)
     return (long)v;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median over the points of the number of points in their cell, for cells
+ * of side cs; -1 when out of memory. */
+static double pgrid_typical_count(tw_ctx *ctx, const double *lon, const double *lat, size_t n,
+                                  double x0, double y0, double w, double h, double cs)
+{
+    long nx = (long)(w / cs) + 1, ny = (long)(h / cs) + 1;
+    size_t ncell = (size_t)nx * (size_t)ny, m = 0;
+    uint32_t *cnt = ctx_calloc(ctx, ncell, sizeof *cnt);
+    uint32_t *per = ctx_mallocarray(ctx, n ? n : 1, sizeof *per);
+    if (!cnt || !per) {
+        ctx_free(ctx, cnt);
+        ctx_free(ctx, per);
+        return -1;
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n; i++) {
+            if (isnan(lon[i]) || isnan(lat[i]))
+                continue;
+            size_t c = (size_t)clampl((lat[i] - y0) / cs, ny) * (size_t)nx +
+                       (size_t)clampl((lon[i] - x0) / cs, nx);
+            if (pass == 0)
+                cnt[c]++;
+            else
+                per[m++] = cnt[c];
+        }
+    qsort(per, m, sizeof *per, cmp_u32);
+    double med = m ? (double)per[m / 2] : 0;
+    ctx_free(ctx, cnt);
+    ctx_free(ctx, per);
+    return med;
+}
+
 tw_status pgrid_build(tw_ctx *ctx, size_t n, const double *lon, const double *lat,
                       tw_distance dist, pgrid **out)
 {
@@ -100,6 +138,26 @@ tw_status pgrid_build(tw_ctx *ctx, size_t n, const double *lon, const double *la
         cs = 1;
     while ((w / cs + 1) * (h / cs + 1) > PG_MAX_CELLS)
         cs *= 2;
+    /* Clustered points (cities) would crowd a grid sized for the average
+     * density: shrink the cells until the density a typical point sees
+     * (median over points of its cell's count) is about two. */
+    if (m > 16 && !(dist != TW_DIST_EUCLIDEAN && w > 180)) {
+        for (int pass = 0; pass < 2; pass++) {
+            double typical = pgrid_typical_count(ctx, lon, lat, n, minx, miny, w, h, cs);
+            if (typical < 0) {
+                ctx_free(ctx, g);
+                return ctx_nomem(ctx);
+            }
+            if (typical <= 4)
+                break;
+            double ncs = cs * sqrt(2.0 / typical);
+            if ((w / ncs + 1) * (h / ncs + 1) > PG_MAX_CELLS)
+                ncs = sqrt(w * h / (PG_MAX_CELLS / 2.0));
+            if (!(ncs < cs))
+                break;
+            cs = ncs;
+        }
+    }
     if (dist != TW_DIST_EUCLIDEAN && w > 180) {
         g->nx = g->ny = 1; /* no wrap-around: brute force */
         cs = INFINITY;
@@ -209,6 +267,39 @@ static double pdist(const pgrid *g, size_t i, size_t j)
         }                                                                       \
     } while (0)
 
+/*
+ * Cheap lower bound on the distance from the query (qx, qy) to anything
+ * at least gx degrees of longitude and gy of latitude away (a point:
+ * gx = |dlon|, gy = |dlat|; a cell: the gaps to its rectangle). kq is
+ * the km per degree of longitude at |qy| + 1 deg, shaved (see
+ * query_kq). Valid because a point less than 1 deg of latitude away has
+ * |lat| <= |qy| + 1; anything farther is over 109 km away.
+ */
+static double cheap_bound(const pgrid *g, double gx, double gy, double kq)
+{
+    if (g->dist == TW_DIST_EUCLIDEAN)
+        return (gx > gy ? gx : gy) * (1 - 1e-9) - 1e-12;
+    double b = gy * 109.0;
+    if (gy < 1 && gx <= 30) {
+        double bl = gx * kq;
+        if (bl > b)
+            b = bl;
+        if (b > 109.0)
+            b = 109.0;
+    }
+    return b;
+}
+
+/* 6300 km (under every radius of the ellipsoid) * cos(|lat| + 1 deg),
+ * * 0.96 for sin(x) >= 0.988 x up to 15 deg. */
+static double query_kq(double qy)
+{
+    double phi = fabs(qy) + 1;
+    if (phi > 90)
+        phi = 90;
+    return 6300.0 * cos(phi * PG_PI / 180) * PG_PI / 180 * 0.96;
+}
+
 size_t pgrid_knn(const pgrid *g, size_t self, size_t k, int32_t *idx, double *d)
 {
     size_t have = 0;
@@ -216,29 +307,54 @@ size_t pgrid_knn(const pgrid *g, size_t self, size_t k, int32_t *idx, double *d)
         return 0;
     long cx = g->cellx[self], cy = g->celly[self];
     double qx = g->lon[self], qy = g->lat[self];
+    double kq = query_kq(qy);
     long rmax = g->nx > g->ny ? g->nx : g->ny;
     for (long r = 0; r <= rmax; r++) {
-        RING_FOR(g, cx, cy, r, {
-            if (j != self) {
-                double dj = pdist(g, self, j);
-                /* Insert by (distance, index); equal distances keep the
-                 * lower index first, as spdep's strict '<' insertion does
-                 * when it scans j in ascending order. */
-                if (have < k || dj < d[have - 1] ||
-                    (dj == d[have - 1] && (int32_t)j < idx[have - 1])) {
-                    size_t p = have < k ? have : k - 1;
-                    while (p > 0 && (d[p - 1] > dj || (d[p - 1] == dj && idx[p - 1] > (int32_t)j))) {
-                        d[p] = d[p - 1];
-                        idx[p] = idx[p - 1];
-                        p--;
+        for (long yy = cy - r; yy <= cy + r; yy++) {
+            if (yy < 0 || yy >= g->ny)
+                continue;
+            long step = (yy == cy - r || yy == cy + r || r == 0) ? 1 : 2 * r;
+            for (long xx = cx - r; xx <= cx + r; xx += step) {
+                if (xx < 0 || xx >= g->nx)
+                    continue;
+                size_t c = (size_t)yy * (size_t)g->nx + (size_t)xx;
+                if (g->cell_start[c] == g->cell_start[c + 1])
+                    continue;
+                if (have == k && r > 0) {
+                    double x0 = g->x0 + (double)xx * g->cs, y0 = g->y0 + (double)yy * g->cs;
+                    double gx = fmax(0, fmax(x0 - qx, qx - (x0 + g->cs)));
+                    double gy = fmax(0, fmax(y0 - qy, qy - (y0 + g->cs)));
+                    if (cheap_bound(g, gx, gy, kq) > d[k - 1])
+                        continue;
+                }
+                for (size_t t = g->cell_start[c]; t < g->cell_start[c + 1]; t++) {
+                    size_t j = (size_t)g->pts[t];
+                    if (j == self)
+                        continue;
+                    if (have == k &&
+                        cheap_bound(g, fabs(g->lon[j] - qx), fabs(g->lat[j] - qy), kq) > d[k - 1])
+                        continue;
+                    double dj = pdist(g, self, j);
+                    /* Insert by (distance, index); equal distances keep the
+                     * lower index first, as spdep's strict '<' insertion
+                     * does when it scans j in ascending order. */
+                    if (have < k || dj < d[have - 1] ||
+                        (dj == d[have - 1] && (int32_t)j < idx[have - 1])) {
+                        size_t p = have < k ? have : k - 1;
+                        while (p > 0 &&
+                               (d[p - 1] > dj || (d[p - 1] == dj && idx[p - 1] > (int32_t)j))) {
+                            d[p] = d[p - 1];
+                            idx[p] = idx[p - 1];
+                            p--;
+                        }
+                        d[p] = dj;
+                        idx[p] = (int32_t)j;
+                        if (have < k)
+                            have++;
                     }
-                    d[p] = dj;
-                    idx[p] = (int32_t)j;
-                    if (have < k)
-                        have++;
                 }
             }
-        });
+        }
         double lb = block_bound(g, qx, qy, cx - r, cx + r, cy - r, cy + r);
         if (isinf(lb) && lb > 0)
             break;
