@@ -1,0 +1,396 @@
+/*
+ * normalise.c: how written Philippine place names are made comparable.
+ * One pass decodes UTF-8 (rejecting invalid bytes), folds Latin-1 letters
+ * to ASCII (Ñ/ñ -> n, é -> e), lowercases, joins apostrophes ("Brooke's"
+ * -> brookes), turns other punctuation into blanks and commas into part
+ * breaks, and splits letters from digits ("Bgy5" -> bgy 5). A second pass
+ * rewrites words: Roman numerals to Arabic (II -> 2), leading zeros
+ * dropped (01 -> 1), abbreviations expanded (Sto. -> santo, Sta. -> santa,
+ * Pob. -> poblacion, Gen. -> general, Pres. -> president, Mt. -> mount,
+ * QC -> quezon city ...), and words that only say what kind of place
+ * follows are dropped (Municipality, Philippines, "No." before a number,
+ * ordinal suffixes). Brgy./Bgy. become "barangay" and Prov. "province":
+ * keys leave these words out, but the matcher uses them to prefer the
+ * level they announce; one typo in these words is forgiven ("Baarngay",
+ * "Citvy"). The full list is in
+ * docs/geocode.md; the same rules build the gazetteer's keys, so an
+ * address matches when both sides normalise alike.
+ *
+ * Lookup keys join the words without blanks, so "Lapu-Lapu", "Lapu Lapu"
+ * and "Lapulapu" are one key. Municipality keys also drop "city" and "of":
+ * "City of Cebu" and "Cebu City" are one key (the caller remembers that
+ * "city" was written).
+ *
+ * O(length) time, no allocation: the caller's gz_tokens holds everything.
+ * Limits: TW_GEOCODE_MAX_ADDRESS bytes, GZ_MAX_TOKENS words; words are
+ * truncated at 255 bytes; scripts other than Latin become blanks.
+ */
+#include "geocode/geocode_internal.h"
+
+#include <string.h>
+
+/* ASCII letter for U+00C0..U+00FF (lowercase), blank for signs. */
+static const char latin1_fold[65] = "aaaaaaaceeeeiiiidnooooo ouuuuy s"
+                                    "aaaaaaaceeeeiiiidnooooo ouuuuy y";
+
+/* Words rewritten (to may hold several words). */
+static const struct {
+    const char *from, *to;
+} rewrites[] = {
+    {"sto", "santo"},       {"sta", "santa"},        {"sn", "san"},
+    {"gen", "general"},     {"gral", "general"},     {"pres", "president"},
+    {"pob", "poblacion"},   {"pobl", "poblacion"},   {"mt", "mount"},
+    {"ft", "fort"},         {"cty", "city"},         {"nstra", "nuestra"},
+    {"ntra", "nuestra"},    {"nra", "nuestra"},      {"sra", "senora"},
+    {"dr", "doctor"},       {"kap", "kapitan"},      {"kapt", "kapitan"},
+    {"pto", "puerto"},      {"ext", "extension"},    {"hts", "heights"},
+    {"subd", "subdivision"}, {"sr", "sr"},           {"senior", "sr"},
+    {"prov", "province"},   {"jr", "jr"},        {"brgy", "barangay"},
+    {"bgy", "barangay"},    {"bry", "barangay"},     {"brg", "barangay"},
+    {"bgry", "barangay"},   {"brangay", "barangay"}, {"baranggay", "barangay"},           {"junior", "jr"},        {"qc", "quezon city"},
+    {"cdo", "cagayan de oro"}, {"gensan", "general santos"},
+    {"mm", "metro manila"},
+};
+
+/* Words that only say what kind of place follows. */
+static const char *const dropped[] = {
+    "philippines", "phils", "phil", "pilipinas", "municipality",
+    "mun", "municipio",
+};
+
+static int is_alpha(int c) { return c >= 'a' && c <= 'z'; }
+static int is_digit(int c) { return c >= '0' && c <= '9'; }
+
+/* Value of a canonical Roman numeral made of i, v, x (1..39), else 0. */
+static int roman_value(const char *s, size_t n)
+{
+    static const char *const romans[] = {
+        "", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix",
+    };
+    size_t tens = 0;
+    while (tens < n && s[tens] == 'x')
+        tens++;
+    if (tens > 3)
+        return 0;
+    const char *rest = s + tens;
+    size_t rn = n - tens;
+    for (int u = 0; u < 10; u++)
+        if (strlen(romans[u]) == rn && memcmp(romans[u], rest, rn) == 0) {
+            int v = (int)tens * 10 + u;
+            return v;
+        }
+    return 0;
+}
+
+static int token_is(const char *s, size_t n, const char *w)
+{
+    return strlen(w) == n && memcmp(s, w, n) == 0;
+}
+
+/* Append one word to t; false when it does not fit. */
+static int push(gz_tokens *t, size_t *used, const char *w, size_t n, int part)
+{
+    if (n == 0)
+        return 1;
+    if (n > 255)
+        n = 255;
+    if (t->n >= GZ_MAX_TOKENS || *used + n + 1 > sizeof t->buf)
+        return 0;
+    memcpy(t->buf + *used, w, n);
+    t->buf[*used + n] = '\0';
+    t->off[t->n] = (uint16_t)*used;
+    t->len[t->n] = (uint8_t)n;
+    t->part[t->n] = (uint8_t)part;
+    t->n++;
+    *used += n + 1;
+    return 1;
+}
+
+/* Decode one UTF-8 sequence at s[i]; returns its length, 0 if invalid. */
+static size_t utf8_decode(const unsigned char *s, size_t len, size_t i, uint32_t *cp)
+{
+    unsigned char c = s[i];
+    size_t n;
+    uint32_t v, min;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2, v = c & 0x1F, min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3, v = c & 0x0F, min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4, v = c & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (i + n > len)
+        return 0;
+    for (size_t k = 1; k < n; k++) {
+        if ((s[i + k] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i + k] & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return n;
+}
+
+tw_status gz_tokenise(const char *s, size_t len, int split_parts, gz_tokens *t, size_t *bad)
+{
+    /* Pass 1: folded characters; ' ' ends a word, '\1' ends a part. */
+    char raw[TW_GEOCODE_MAX_ADDRESS + 2];
+    size_t rn = 0;
+    t->n = 0;
+    t->nparts = 1;
+    if (len > TW_GEOCODE_MAX_ADDRESS)
+        return TW_E_DOMAIN;
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = u[i];
+        char out;
+        if (c < 0x80) {
+            i++;
+            if (c >= 'A' && c <= 'Z')
+                out = (char)(c - 'A' + 'a');
+            else if (is_alpha(c) || is_digit(c))
+                out = (char)c;
+            else if (c == '\'' || c == '`')
+                continue;
+            else if (split_parts && (c == ',' || c == ';' || c == '\n' || c == '\r' || c == '|'))
+                out = '\1';
+            else if (c == 0)
+                return (*bad = i - 1, TW_E_PARSE);
+            else
+                out = ' ';
+        } else {
+            uint32_t cp;
+            size_t k = utf8_decode(u, len, i, &cp);
+            if (!k) {
+                *bad = i;
+                return TW_E_PARSE;
+            }
+            i += k;
+            if (cp >= 0xC0 && cp <= 0xFF)
+                out = latin1_fold[cp - 0xC0];
+            else if (cp == 0x2019 || cp == 0x2018 || cp == 0x00B4)
+                continue; /* typographic apostrophes join like ' */
+            else
+                out = ' ';
+        }
+        raw[rn++] = out;
+    }
+    raw[rn] = '\0';
+
+    /* Pass 2: words, split letters from digits, rewritten. */
+    size_t used = 0;
+    int part = 0;
+    size_t i = 0;
+    /* Raw words first, so that "No." can look at the next word. */
+    struct {
+        uint16_t off, len;
+        uint8_t part;
+    } w[GZ_MAX_TOKENS];
+    size_t nw = 0;
+    while (i < rn) {
+        char c = raw[i];
+        if (c == '\1') {
+            part++;
+            if (part >= GZ_MAX_PARTS)
+                return TW_E_DOMAIN;
+            i++;
+            continue;
+        }
+        if (c == ' ') {
+            i++;
+            continue;
+        }
+        size_t j = i + 1;
+        while (j < rn && raw[j] != ' ' && raw[j] != '\1' &&
+               is_digit(raw[j]) == is_digit(raw[i]))
+            j++;
+        if (nw >= GZ_MAX_TOKENS)
+            return TW_E_DOMAIN;
+        w[nw].off = (uint16_t)i;
+        w[nw].len = (uint16_t)(j - i);
+        w[nw].part = (uint8_t)part;
+        nw++;
+        i = j;
+    }
+    t->nparts = (size_t)part + 1;
+    for (size_t k = 0; k < nw; k++) {
+        const char *ws = raw + w[k].off;
+        size_t wl = w[k].len;
+        int wp = w[k].part;
+        int next_digit = k + 1 < nw && w[k + 1].part == wp && is_digit(raw[w[k + 1].off]);
+        int prev_digit = k > 0 && w[k - 1].part == wp && is_digit(raw[w[k - 1].off]);
+        if (is_digit(ws[0])) {
+            while (wl > 1 && ws[0] == '0')
+                ws++, wl--;
+            if (!push(t, &used, ws, wl, wp))
+                return TW_E_DOMAIN;
+            continue;
+        }
+        if ((token_is(ws, wl, "no") || token_is(ws, wl, "nos") || token_is(ws, wl, "num")) &&
+            next_digit)
+            continue;
+        if (prev_digit && (token_is(ws, wl, "st") || token_is(ws, wl, "nd") ||
+                           token_is(ws, wl, "rd") || token_is(ws, wl, "th")))
+            continue;
+        int drop = 0;
+        for (size_t d = 0; d < sizeof dropped / sizeof dropped[0] && !drop; d++)
+            drop = token_is(ws, wl, dropped[d]);
+        if (drop)
+            continue;
+        int rv = roman_value(ws, wl);
+        if (rv > 0) {
+            char num[4];
+            int nl = rv >= 10 ? 2 : 1;
+            if (rv >= 10)
+                num[0] = (char)('0' + rv / 10), num[1] = (char)('0' + rv % 10);
+            else
+                num[0] = (char)('0' + rv);
+            if (!push(t, &used, num, (size_t)nl, wp))
+                return TW_E_DOMAIN;
+            continue;
+        }
+        const char *to = NULL;
+        for (size_t r = 0; r < sizeof rewrites / sizeof rewrites[0] && !to; r++)
+            if (token_is(ws, wl, rewrites[r].from))
+                to = rewrites[r].to;
+        /* The kind words are often mistyped ("Baarngay", "Citvy"): one edit
+           away they still mark a level. No PSGC name holds a word one edit
+           from "city"; "balangay" is the only one near "barangay". */
+        if (!to && wl >= 6 && wl <= 10 && !token_is(ws, wl, "balangay") &&
+            gz_osa_bounded(ws, wl, "barangay", 8, 1) <= 1)
+            to = "barangay";
+        if (!to && wl >= 3 && wl <= 5 && gz_osa_bounded(ws, wl, "city", 4, 1) <= 1)
+            to = "city";
+        if (!to) {
+            if (!push(t, &used, ws, wl, wp))
+                return TW_E_DOMAIN;
+            continue;
+        }
+        while (*to) {
+            const char *sp = strchr(to, ' ');
+            size_t n = sp ? (size_t)(sp - to) : strlen(to);
+            if (!push(t, &used, to, n, wp))
+                return TW_E_DOMAIN;
+            to += n;
+            while (*to == ' ')
+                to++;
+        }
+    }
+    return TW_OK;
+}
+
+size_t gz_key(const gz_tokens *t, size_t lo, size_t hi, int ns, char *key, size_t cap,
+              int *has_city)
+{
+    size_t n = 0;
+    int city = 0;
+    if (cap < 2)
+        return 0;
+    key[n++] = (char)ns;
+    for (size_t i = lo; i < hi; i++) {
+        const char *w = t->buf + t->off[i];
+        size_t wl = t->len[i];
+        if (ns == GZ_NS_MUN && (token_is(w, wl, "city") || token_is(w, wl, "of"))) {
+            city |= w[0] == 'c';
+            continue;
+        }
+        if (token_is(w, wl, "province")) {
+            city |= 2;
+            continue;
+        }
+        if (token_is(w, wl, "barangay")) {
+            city |= 4;
+            continue;
+        }
+        if (n + wl + 1 > cap)
+            return 0;
+        memcpy(key + n, w, wl);
+        n += wl;
+    }
+    key[n] = '\0';
+    if (has_city)
+        *has_city = city;
+    return n > 1 ? n : 0;
+}
+
+uint32_t gz_letter_mask(const char *s, size_t n)
+{
+    uint32_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 'a' && c <= 'z')
+            m |= 1u << (c - 'a');
+        else
+            m |= 1u << 26;
+    }
+    return m;
+}
+
+int gz_osa_bounded(const char *a, size_t la, const char *b, size_t lb, int maxd)
+{
+    enum { MAXL = 255 };
+    int d = (int)(la > lb ? la - lb : lb - la);
+    if (d > maxd || la > MAXL || lb > MAXL)
+        return maxd + 1;
+    int r0[MAXL + 1], r1[MAXL + 1], r2[MAXL + 1];
+    int *prev2 = r0, *prev = r1, *cur = r2;
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = (int)i;
+        int rowmin = cur[0];
+        for (size_t j = 1; j <= lb; j++) {
+            int cost = a[i - 1] != b[j - 1];
+            int v = prev[j - 1] + cost;
+            if (prev[j] + 1 < v)
+                v = prev[j] + 1;
+            if (cur[j - 1] + 1 < v)
+                v = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                prev2[j - 2] + 1 < v)
+                v = prev2[j - 2] + 1;
+            cur[j] = v;
+            if (v < rowmin)
+                rowmin = v;
+        }
+        if (rowmin > maxd)
+            return maxd + 1;
+        int *tmp = prev2;
+        prev2 = prev;
+        prev = cur;
+        cur = tmp;
+    }
+    return prev[lb] > maxd ? maxd + 1 : prev[lb];
+}
+
+tw_status tw_geocode_normalise(tw_ctx *ctx, const char *s, size_t len, char *out, size_t cap)
+{
+    gz_tokens t;
+    size_t bad = 0;
+    if (!s || (!out && cap))
+        return ctx_error(ctx, TW_E_ARG, "normalise: NULL argument");
+    tw_status st = gz_tokenise(s, len, 0, &t, &bad);
+    if (st == TW_E_PARSE)
+        return ctx_error(ctx, st, "byte %zu is not UTF-8", bad + 1);
+    if (st)
+        return ctx_error(ctx, st, "address longer than %d bytes or %d words",
+                         TW_GEOCODE_MAX_ADDRESS, GZ_MAX_TOKENS);
+    size_t n = 0;
+    for (size_t i = 0; i < t.n; i++) {
+        size_t wl = t.len[i];
+        if (n + wl + (i > 0) + 1 > cap)
+            return ctx_error(ctx, TW_E_DOMAIN, "normalised text longer than %zu bytes", cap);
+        if (i > 0)
+            out[n++] = ' ';
+        memcpy(out + n, t.buf + t.off[i], wl);
+        n += wl;
+    }
+    if (cap)
+        out[n] = '\0';
+    else
+        return ctx_error(ctx, TW_E_DOMAIN, "normalised text longer than 0 bytes");
+    return TW_OK;
+}
