@@ -777,6 +777,127 @@ static void test_cebu(void)
     tw_ctx_free(ctx);
 }
 
+/* ---- fuzzy contiguity against a brute force over all segment pairs ---- */
+
+static double mlat(double phi)
+{
+    double p = phi * 3.14159265358979323846 / 180;
+    return 111132.954 - 559.822 * cos(2 * p) + 1.175 * cos(4 * p);
+}
+static double mlon(double phi)
+{
+    double p = phi * 3.14159265358979323846 / 180;
+    return 111412.84 * cos(p) - 93.5 * cos(3 * p) + 0.118 * cos(5 * p);
+}
+static double psd2(double px, double py, double ax, double ay, double bx, double by)
+{
+    double dx = bx - ax, dy = by - ay, l2 = dx * dx + dy * dy;
+    double u = l2 > 0 ? ((px - ax) * dx + (py - ay) * dy) / l2 : 0;
+    u = u < 0 ? 0 : (u > 1 ? 1 : u);
+    double ex = ax + u * dx - px, ey = ay + u * dy - py;
+    return ex * ex + ey * ey;
+}
+
+/* Contact of segments (lon/lat) s = (s0, s1), t = (t0, t1) within D metres,
+ * in the frame of s0 (the documented rule); contact points into box c. */
+static int brute_contact(const double *s0, const double *s1, const double *t0, const double *t1,
+                         double D, double c[4])
+{
+    double kx = mlon(s0[1]), ky = mlat(s0[1]);
+    double P[4][2] = {{0, 0}, {(s1[0] - s0[0]) * kx, (s1[1] - s0[1]) * ky},
+                      {(t0[0] - s0[0]) * kx, (t0[1] - s0[1]) * ky},
+                      {(t1[0] - s0[0]) * kx, (t1[1] - s0[1]) * ky}};
+    const double *L[4] = {s0, s1, t0, t1};
+    int hit = 0;
+    for (int e = 0; e < 4; e++) {
+        int o = e < 2 ? 2 : 0;
+        if (psd2(P[e][0], P[e][1], P[o][0], P[o][1], P[o + 1][0], P[o + 1][1]) <= D * D) {
+            hit = 1;
+            c[0] = fmin(c[0], L[e][0]);
+            c[1] = fmin(c[1], L[e][1]);
+            c[2] = fmax(c[2], L[e][0]);
+            c[3] = fmax(c[3], L[e][1]);
+        }
+    }
+#define OR(a, b, q) (((b)[0] - (a)[0]) * ((q)[1] - (a)[1]) - ((b)[1] - (a)[1]) * ((q)[0] - (a)[0]))
+    double o1 = OR(P[0], P[1], P[2]), o2 = OR(P[0], P[1], P[3]);
+    double o3 = OR(P[2], P[3], P[0]), o4 = OR(P[2], P[3], P[1]);
+#undef OR
+    if (((o1 > 0 && o2 < 0) || (o1 < 0 && o2 > 0)) && ((o3 > 0 && o4 < 0) || (o3 < 0 && o4 > 0))) {
+        double u = o3 / (o3 - o4), x = s0[0] + u * (s1[0] - s0[0]), y = s0[1] + u * (s1[1] - s0[1]);
+        hit = 1;
+        c[0] = fmin(c[0], x);
+        c[1] = fmin(c[1], y);
+        c[2] = fmax(c[2], x);
+        c[3] = fmax(c[3], y);
+    }
+    return hit;
+}
+
+static void test_fuzzy_bruteforce(void)
+{
+    if (!harness_data_dir()) {
+        printf("no data folder: skipped\n");
+        return;
+    }
+    tw_ctx *ctx = tw_ctx_new();
+    tw_areas *a = load_geojson(ctx, "cebu_metro/municipalities.geojson");
+    CHECK(a != NULL);
+    if (!a) {
+        tw_ctx_free(ctx);
+        return;
+    }
+    struct {
+        const char *spec;
+        double D;
+        int rook;
+    } cases[] = {{"queen:100m", 100, 0}, {"queen:1km", 1000, 0}, {"rook:100m", 100, 1}, {"rook:20m", 20, 1}};
+    for (size_t u = 0; u < sizeof cases / sizeof cases[0]; u++) {
+        tw_weights *w = build(ctx, a, cases[u].spec);
+        if (!w)
+            continue;
+        double D = cases[u].D;
+        double margin = D / 100000.0; /* > D in degrees of latitude (and longitude here) */
+        size_t bad = 0, links = 0;
+        for (size_t i = 0; i < a->n; i++)
+            for (size_t j = i + 1; j < a->n; j++) {
+                const area_geom *g = a->geom[i], *h = a->geom[j];
+                int want = 0;
+                if (g && h && g->bbox[0] - margin <= h->bbox[2] && h->bbox[0] - margin <= g->bbox[2] &&
+                    g->bbox[1] - margin <= h->bbox[3] && h->bbox[1] - margin <= g->bbox[3]) {
+                    double c[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+                    int any = 0;
+                    for (size_t r = 0; r < g->n_rings; r++)
+                        for (size_t p = g->ring_start[r]; p + 1 < g->ring_start[r + 1]; p++)
+                            for (size_t r2 = 0; r2 < h->n_rings; r2++)
+                                for (size_t q = h->ring_start[r2]; q + 1 < h->ring_start[r2 + 1]; q++)
+                                    any |= brute_contact(&g->xy[2 * p], &g->xy[2 * p + 2],
+                                                         &h->xy[2 * q], &h->xy[2 * q + 2], D, c);
+                    if (any && !cases[u].rook)
+                        want = 1;
+                    if (any && cases[u].rook) {
+                        double mid = (c[1] + c[3]) / 2;
+                        want = hypot((c[2] - c[0]) * mlon(mid), (c[3] - c[1]) * mlat(mid)) > 2 * D;
+                    }
+                }
+                int got = row_has_id(w, a, a->id[i], a->id[j]);
+                links += (size_t)want;
+                if (got != want) {
+                    if (bad < 3)
+                        harness_fail(__FILE__, __LINE__, "%s: %s-%s tanaw %d, brute force %d",
+                                     cases[u].spec, a->id[i], a->id[j], got, want);
+                    bad++;
+                }
+            }
+        CHECK_EQ_INT(bad, 0);
+        CHECK_EQ_INT(tw_weights_links(w), 2 * links);
+        printf("%-10s %zu pairs, same as brute force: %s\n", cases[u].spec, links, bad ? "no" : "yes");
+        tw_weights_free(w);
+    }
+    tw_areas_free(a);
+    tw_ctx_free(ctx);
+}
+
 /* ---- allocation failures ---- */
 
 typedef struct failalloc {
@@ -863,6 +984,7 @@ int main(void)
     RUN(test_pts_knn_band);
     RUN(test_knn_bruteforce);
     RUN(test_cebu);
+    RUN(test_fuzzy_bruteforce);
     RUN(test_alloc_failures);
     return harness_finish();
 }
