@@ -17,6 +17,7 @@ for type in RelWithDebInfo Sanitize; do
   cmake --build "$dir" -j"$jobs" >/dev/null
   # Sanitizer runs: stop at the first error, report leaks.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  LSAN_OPTIONS="suppressions=$root/tests/lsan.supp" \
     ctest --test-dir "$dir" -j"$jobs" --output-on-failure --timeout 900 || status=1
 done
 exit $status

@@ -133,26 +133,23 @@ static void rejects_path(const cli_args *a, size_t k, size_t nfiles, char *buf, 
 {
     const char *r = cli_get(a, "rejects");
     const char *out = cli_get(a, "out");
+    int n;
     if (r && nfiles == 1) {
-        snprintf(buf, cap, "%s", r);
-        return;
+        n = snprintf(buf, cap, "%s", r);
+    } else {
+        const char *stem = r ? r : out ? out : "tanaw";
+        size_t len = strlen(stem);
+        if (len > 4 && strcasecmp(stem + len - 4, ".csv") == 0)
+            len -= 4;
+        if (r)
+            n = snprintf(buf, cap, "%.*s.%zu.csv", (int)len, stem, k + 1);
+        else if (nfiles > 1)
+            n = snprintf(buf, cap, "%.*s.rejects.%zu.csv", (int)len, stem, k + 1);
+        else
+            n = snprintf(buf, cap, "%.*s.rejects.csv", (int)len, stem);
     }
-    char stem[4096];
-    if (r)
-        snprintf(stem, sizeof stem, "%s", r);
-    else if (out)
-        snprintf(stem, sizeof stem, "%s", out);
-    else
-        snprintf(stem, sizeof stem, "tanaw");
-    size_t n = strlen(stem);
-    if (n > 4 && strcasecmp(stem + n - 4, ".csv") == 0)
-        stem[n - 4] = '\0';
-    if (r && nfiles > 1)
-        snprintf(buf, cap, "%s.%zu.csv", stem, k + 1);
-    else if (nfiles > 1)
-        snprintf(buf, cap, "%s.rejects.%zu.csv", stem, k + 1);
-    else
-        snprintf(buf, cap, "%s.rejects.csv", stem);
+    if (n < 0 || (size_t)n >= cap)
+        buf[0] = '\0'; /* too long: the reader then refuses the empty path */
 }
 
 int cli_load_counts(cli_analysis *an, const cli_args *a)
