@@ -108,7 +108,9 @@ static int read_cases(cli_analysis *an, const cli_args *a, tw_cases **out)
         if (s) {
             cli_report(an->ctx, path);
             tw_cases_free(cases);
-            return cli_exit_for(s);
+            /* the rejects file is an output: failing to write it is exit 3, as in gistar */
+            return s == TW_E_IO && strcmp(tw_ctx_error(an->ctx)->file, rej) == 0 ? EXIT_OUTPUT
+                                                                                : cli_exit_for(s);
         }
         an->cases_report.rows_read += rep.rows_read;
         an->cases_report.rows_accepted += rep.rows_accepted;

@@ -84,7 +84,9 @@ static int read_cases(tw_ctx *ctx, const cli_args *a, tw_cases **out)
         if (s) {
             cli_report(ctx, cf[k]);
             tw_cases_free(cases);
-            return cli_exit_for(s);
+            /* the rejects file is an output: failing to write it is exit 3, as in gistar */
+            return s == TW_E_IO && strcmp(tw_ctx_error(ctx)->file, rej) == 0 ? EXIT_OUTPUT
+                                                                             : cli_exit_for(s);
         }
         cli_note("%s: %zu rows read, %zu accepted, %zu rejected%s%s%s", cf[k], rep.rows_read,
                  rep.rows_accepted, rep.rows_rejected, rep.rows_rejected ? " (see " : "",

@@ -8,6 +8,8 @@
  *    tw_date_parse;
  *  - the 17 categories on hand-made significance series, with the
  *    tie-breaking rules of docs/emerging.md;
+ *  - space-time Gi*, FDR, trends and categories against spdep::localG on
+ *    the flattened cube (tests/golden/spacetime/cube*.csv);
  *  - space-time Gi* against a brute-force re-implementation that builds
  *    each bin's neighbourhood from the definition, a planted emerging
  *    cluster, bad input and failed allocations.
@@ -158,6 +160,82 @@ static void test_mk_golden(void)
     tw_ctx_free(ctx);
     free(ser);
     free(exp);
+}
+
+
+/* spdep::localG on the flattened cube with space-time neighbours, BH over
+ * all bins, Mann-Kendall and the categories written again in R
+ * (make_goldens.R): a 5 x 4 rook lattice, 12 steps, K = 1. */
+static void test_cube_golden(void)
+{
+    char *cube = slurp(golden("cube.csv")), *areas = slurp(golden("cube_areas.csv"));
+    CHECK(cube && areas);
+    if (!cube || !areas) {
+        free(cube);
+        free(areas);
+        return;
+    }
+    enum { NR = 4, NC = 5, N = 20, T = 12 };
+    double x[N * T], z[N * T], pa[N * T];
+    char *save = NULL, *line = strtok_r(cube, "\n", &save);
+    int rows = 0;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        char *p = line;
+        long st = strtol(p, &p, 10), ar = strtol(p + 1, &p, 10);
+        size_t b = (size_t)st * N + (size_t)ar;
+        x[b] = strtod(p + 1, &p);
+        z[b] = strtod(p + 1, &p);
+        pa[b] = strtod(p + 1, &p);
+        rows++;
+    }
+    CHECK_EQ_INT(rows, N * T);
+    size_t rowptr[N + 1];
+    int32_t col[4 * N];
+    size_t e = 0;
+    rowptr[0] = 0;
+    for (int i = 0; i < N; i++) {
+        int r = i / NC, c = i % NC;
+        for (int j = 0; j < N; j++)
+            if (abs(j / NC - r) + abs(j % NC - c) == 1)
+                col[e++] = j;
+        rowptr[i + 1] = e;
+    }
+    tw_ctx *ctx = tw_ctx_new();
+    tw_weights *w = NULL;
+    CHECK_OK(ctx, tw_weights_from_lists(ctx, N, rowptr, col, NULL, &w));
+    tw_emerging_opts o = {.time_neighbours = 1, .alpha = 0.05, .correction = TW_CORRECT_FDR};
+    tw_emerging_result *r = NULL;
+    CHECK_OK(ctx, tw_emerging_compute(ctx, w, x, T, &o, &r));
+    if (r) {
+        for (size_t b = 0; b < N * T; b++) {
+            CHECK_NEAR(r->z[b], z[b], 1e-12);
+            CHECK_NEAR(r->p_adjusted[b], pa[b], 1e-12);
+        }
+        save = NULL;
+        line = strtok_r(areas, "\n", &save);
+        int na = 0, cats = 0;
+        while ((line = strtok_r(NULL, "\n", &save))) {
+            char *p = line;
+            long i = strtol(p, &p, 10);
+            double tz = strtod(p + 1, &p), tp = strtod(p + 1, &p);
+            long hot = strtol(p + 1, &p, 10), cold = strtol(p + 1, &p, 10);
+            long cat = strtol(p + 1, &p, 10);
+            CHECK_NEAR(r->trend_z[i], tz, 1e-10);
+            CHECK_NEAR(r->trend_p[i], tp, 1e-10);
+            CHECK_EQ_INT(r->hot_steps[i], hot);
+            CHECK_EQ_INT(r->cold_steps[i], cold);
+            CHECK_EQ_INT(r->category[i], cat);
+            cats |= 1 << (cat + 8);
+            na++;
+        }
+        CHECK_EQ_INT(na, N);
+        CHECK(__builtin_popcount((unsigned)cats) >= 3);
+    }
+    tw_emerging_result_free(ctx, r);
+    tw_weights_free(w);
+    tw_ctx_free(ctx);
+    free(cube);
+    free(areas);
 }
 
 /* ---------------- time steps ---------------- */
@@ -538,6 +616,7 @@ int main(void)
     RUN(test_steps);
     RUN(test_categories);
     RUN(test_gistar_cube_brute);
+    RUN(test_cube_golden);
     RUN(test_planted);
     RUN(test_nomem);
     return harness_finish();

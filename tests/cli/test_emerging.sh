@@ -1,0 +1,67 @@
+# test_emerging.sh: `tanaw emerging` on the synthetic geography: a
+# background over four years plus a cluster that starts in 2024-Q2; the
+# outputs and their shapes, the cube summing to the records, the planted
+# cluster found as an emerging hot spot, identical results for 1 and 2
+# threads, trends per province, and usage errors. With the shipped data:
+# Cebu's municipalities with queen contiguity.
+source "$(dirname "$0")/lib.sh"
+G="$TMP/geo"
+expect_exit 0 "synthetic geography" -- "$TANAW" geography --synthetic --out "$G" --quiet
+M=(--areas "$G/municipalities.geojson" --areas "$G/municipalities.csv")
+nmun=$(($(wc -l < "$G/municipalities.csv") - 1))
+expect_exit 0 "background records" -- "$TANAW" simulate "${M[@]}" --n 6000 --seed 11 \
+  --out "$TMP/bg.csv" --quiet
+expect_exit 0 "late cluster records" -- "$TANAW" simulate "${M[@]}" --n 1500 --seed 12 \
+  --from 2024-04-01 --to 2024-12-31 --cluster 9900112000:5:8 --out "$TMP/late.csv" --quiet
+sed -i '2,$s/^/L/' "$TMP/late.csv" # distinct case ids
+C=(--cases "$TMP/bg.csv" --cases "$TMP/late.csv" --from 2021-01-01 --to 2024-12-31)
+expect_exit 0 "emerging by quarter" -- "$TANAW" emerging "${M[@]}" "${C[@]}" --step quarter \
+  --weights knn:6 --out "$TMP/e1.csv" --cube "$TMP/cube.csv" --geojson "$TMP/e.geojson" \
+  --map "$TMP/e.png" --trends "$TMP/tr.csv" --trend-level province --chart "$TMP/c.svg" --threads 1
+expect_grep "stdout: 16 quarters" "$TMP/out" "x 16 quarters \(2021-Q1 \.\. 2024-Q4\)"
+expect_grep "stdout: category counts" "$TMP/out" "no pattern detected +[0-9]+"
+check "per-area header" test "$(head -1 "$TMP/e1.csv")" = \
+  "id,name,category,category_code,count,trend_z,trend_p,trend_tau,hot_steps,cold_steps,last_z,count_tau,count_p,count_sen_slope"
+check "one row per area" test "$(($(wc -l < "$TMP/e1.csv") - 1))" -eq "$nmun"
+check "one cube row per area and step" test "$(($(wc -l < "$TMP/cube.csv") - 1))" -eq $((nmun * 16))
+check "cube sums to the 7500 records" test "$(awk -F, 'NR > 1 { s += $4 } END { print s }' "$TMP/cube.csv")" -eq 7500
+check "per-area counts sum to 7500" test "$(awk -F, 'NR > 1 { s += $5 } END { print s }' "$TMP/e1.csv")" -eq 7500
+check "planted centre is a new or consecutive hot spot" \
+  grep -qE "^9900112000,[^,]*,(new|consecutive) hot spot," "$TMP/e1.csv"
+check "its last 3 quarters are hot" grep -qE "^9900112000,Synthetic Town 12,[^,]*,[0-9],[0-9]+,[^,]*,[^,]*,[^,]*,3," "$TMP/e1.csv"
+check "an early quarter is not a hot bin there" grep -qE "^9900112000,2021-Q1,2021-01-01,[0-9]+,[^,]*,[^,]*,[^,]*,(not significant|cold)" "$TMP/cube.csv"
+check "geojson has category_code" grep -q '"category_code"' "$TMP/e.geojson"
+check "png map written" test -s "$TMP/e.png"
+check "svg chart written" grep -q "<svg" "$TMP/c.svg"
+check "trends: one synthetic province per row" test "$(($(wc -l < "$TMP/tr.csv") - 1))" -ge 2
+check "trends header" grep -q "^level,id,name,total,tau,p,sen_slope_per_step,2021-Q1," "$TMP/tr.csv"
+expect_exit 0 "emerging with 2 threads" -- "$TANAW" emerging "${M[@]}" "${C[@]}" --step quarter \
+  --weights knn:6 --out "$TMP/e2.csv" --threads 2 --quiet
+check "identical for 1 and 2 threads" cmp -s "$TMP/e1.csv" "$TMP/e2.csv"
+expect_exit 0 "monthly, no correction, 2 time neighbours" -- "$TANAW" emerging "${M[@]}" "${C[@]}" \
+  --step month --time-neighbours 2 --correction none --weights knn:6 --out "$TMP/e3.csv" --quiet
+expect_grep "stdout: 48 months" "$TMP/out" "x 48 months"
+
+expect_exit 1 "dates are required" -- "$TANAW" emerging "${M[@]}" --cases "$TMP/bg.csv"
+expect_grep "says why" "$TMP/err" "--from DATE and --to DATE are required"
+expect_exit 1 "unknown step" -- "$TANAW" emerging "${M[@]}" "${C[@]}" --step fortnight
+expect_exit 1 "one step is not a trend" -- "$TANAW" emerging "${M[@]}" --cases "$TMP/bg.csv" \
+  --from 2024-01-01 --to 2024-12-31 --step year
+expect_grep "says how many" "$TMP/err" "gives 1 year step"
+expect_exit 1 "bad correction" -- "$TANAW" emerging "${M[@]}" "${C[@]}" --correction holm
+expect_exit 1 "bad date" -- "$TANAW" emerging "${M[@]}" --cases "$TMP/bg.csv" --from 2021-13-01 --to 2024-12-31
+expect_exit 3 "unwritable output" -- "$TANAW" emerging "${M[@]}" "${C[@]}" --out /nonexistent/x.csv \
+  --rejects "$TMP/rej.csv" --quiet
+expect_grep "names the output" "$TMP/err" "/nonexistent/x.csv"
+expect_exit 3 "unwritable rejects file" -- "$TANAW" emerging "${M[@]}" "${C[@]}" --out /nonexistent/x.csv --quiet
+
+if [ -n "$DATA" ] && [ -f "$DATA/cebu_metro/municipalities.geojson" ]; then
+  CM=(--areas "$DATA/cebu_metro/municipalities.geojson" --areas "$DATA/cebu_metro/municipalities.csv")
+  expect_exit 0 "cebu records" -- "$TANAW" simulate "${CM[@]}" --n 8000 --seed 5 --out "$TMP/cebu.csv" --quiet
+  expect_exit 0 "cebu emerging, queen" -- "$TANAW" emerging "${CM[@]}" --cases "$TMP/cebu.csv" \
+    --from 2021-01-01 --to 2024-12-31 --step quarter --weights queen --out "$TMP/cebu_e.csv" --quiet
+  check "53 cebu areas" test "$(($(wc -l < "$TMP/cebu_e.csv") - 1))" -eq 53
+else
+  echo "skip: shipped data not found" >&2
+fi
+finish

@@ -1,0 +1,50 @@
+# test_kde.sh: `tanaw kde` on synthetic records with coordinates: the grid
+# files (.asc header, .prj, CSV of cells), the mass on the grid, the
+# reported difference from the exact sum (0 for --mode exact), a fixed
+# grid size, bandwidth rules, population adjustment, and usage errors.
+source "$(dirname "$0")/lib.sh"
+G="$TMP/geo"
+expect_exit 0 "synthetic geography" -- "$TANAW" geography --synthetic --out "$G" --quiet
+M=(--areas "$G/municipalities.geojson" --areas "$G/municipalities.csv")
+expect_exit 0 "records" -- "$TANAW" simulate "${M[@]}" --n 5000 --seed 3 --cluster 9900112000:4:5 \
+  --out "$TMP/cases.csv" --quiet
+npts=$(awk -F, 'NR > 1 && $4 != "" { n++ } END { print n }' "$TMP/cases.csv")
+expect_exit 0 "kde, 4 km gaussian, 2 km cells" -- "$TANAW" kde --cases "$TMP/cases.csv" --bandwidth 4 \
+  --cell 2 --areas "$G/municipalities.geojson" --out "$TMP/d.asc" --cells "$TMP/d.csv" --map "$TMP/d.png"
+expect_grep "stdout: points counted" "$TMP/out" "^kernel density: $npts points"
+expect_grep "stdout: sigma" "$TMP/out" "sigma 4 km, spatstat mode"
+# a margin of three bandwidths keeps all but ~0.3 % of the kernels' mass
+check "stdout: mass on the grid is the number of points" awk -v n="$npts" \
+  '/mass on the grid/ { m = $(NF-2) } END { exit !(m > 0.997 * n && m <= n * (1 + 1e-9)) }' "$TMP/out"
+expect_grep "stdout: difference from the exact sum" "$TMP/out" "difference from the exact kernel sum at 2000 sampled cells"
+check "asc header" grep -qE "^ncols [0-9]+$" "$TMP/d.asc"
+check "asc cellsize 2000 m" grep -q "^cellsize 2000$" "$TMP/d.asc"
+check "prj is UTM 51N" grep -q "WGS_1984_UTM_Zone_51N" "$TMP/d.prj"
+check "asc rows = nrows" test "$(($(wc -l < "$TMP/d.asc") - 6))" -eq "$(awk '/^nrows/ { print $2 }' "$TMP/d.asc")"
+check "cells csv header" test "$(head -1 "$TMP/d.csv")" = "col,row,x_m,y_m,lon,lat,value"
+# the cells integrate to the points: sum(value per km^2) * 4 km^2
+check "cells integrate to the points" awk -F, -v n="$npts" 'NR > 1 { s += $7 * 4 } END { exit !(s > n * 0.999 && s < n * 1.001) }' "$TMP/d.csv"
+check "cell centres lie in the Philippines' longitudes" awk -F, 'NR > 1 && ($5 < 116 || $5 > 127) { bad = 1 } END { exit bad }' "$TMP/d.csv"
+check "png written" test -s "$TMP/d.png"
+expect_exit 0 "exact mode" -- "$TANAW" kde --cases "$TMP/cases.csv" --bandwidth 4 --cell 2 --mode exact --check 300
+expect_grep "exact mode differs by nothing" "$TMP/out" "at most [0-9.e-]+ % of the peak" 
+check "exact mode is within 1e-9 %" awk '/difference from the exact/ { v = $(NF-4) } END { exit !(v < 1e-9) }' "$TMP/out"
+expect_exit 0 "linear mode, quartic, fixed 120-cell grid" -- "$TANAW" kde --cases "$TMP/cases.csv" \
+  --bandwidth silverman --kernel quartic --mode linear --grid 120 --out "$TMP/q.asc" --quiet
+check "120 cells on the longer side" grep -qE "^(ncols|nrows) 120$" "$TMP/q.asc"
+expect_exit 0 "scott bandwidth" -- "$TANAW" kde --cases "$TMP/cases.csv" --cell 3 --quiet
+expect_grep "scott named" "$TMP/out" "\(scott\)"
+expect_exit 0 "population-adjusted" -- "$TANAW" kde --cases "$TMP/cases.csv" --bandwidth 6 --cell 3 \
+  --population "$G/barangays.csv" --out "$TMP/p.asc" --quiet
+expect_grep "per 100,000 people" "$TMP/out" "cases per 100,000 people"
+check "nodata where nobody lives" grep -q -- "-9999" "$TMP/p.asc"
+expect_exit 0 "date filter" -- "$TANAW" kde --cases "$TMP/cases.csv" --bandwidth 4 --from 2024-01-01 --quiet
+check "fewer points after the filter" awk -v n="$npts" '/^kernel density/ { exit !($3 < n) }' "$TMP/out"
+
+expect_exit 1 "unknown kernel" -- "$TANAW" kde --cases "$TMP/cases.csv" --kernel epanechnikov
+expect_exit 1 "bad bandwidth" -- "$TANAW" kde --cases "$TMP/cases.csv" --bandwidth -2
+expect_exit 1 "cell and grid together" -- "$TANAW" kde --cases "$TMP/cases.csv" --cell 2 --grid 100
+expect_exit 1 "grid too large" -- "$TANAW" kde --cases "$TMP/cases.csv" --bandwidth 4 --cell 0.01
+expect_exit 2 "no points after the filter" -- "$TANAW" kde --cases "$TMP/cases.csv" --from 2030-01-01
+expect_exit 3 "unwritable map" -- "$TANAW" kde --cases "$TMP/cases.csv" --bandwidth 4 --map /nonexistent/m.png --quiet
+finish
