@@ -390,9 +390,10 @@ typedef struct job {
 /*
  * Areas drawn in the frame of p. typical is the side in px of a typical
  * area there (sqrt(frame area / areas in it)): it sets outline width and
- * opacity and the size of the dots (written to *dot_r).
+ * opacity and the size of the dots (written to *dot_r); zoom (the inset)
+ * keeps outlines visible however many areas there are.
  */
-static tw_status draw_areas(job *j, cairo_t *cr, const page *p, double typical,
+static tw_status draw_areas(job *j, cairo_t *cr, const page *p, double typical, int zoom,
                             double *dot_r_out)
 {
     const tw_areas *a = j->a;
@@ -435,8 +436,8 @@ static tw_status draw_areas(job *j, cairo_t *cr, const page *p, double typical,
         }
         /* national barangays (~6 px each): faint hairlines, or the fills
            drown in grey; municipalities (~25 px): clear borders */
-        double lw = fmin(fmax(typical / 45, 0.1), 0.8) * p->u;
-        double alpha = fmin(fmax(typical / 30, 0.15), 0.85);
+        double lw = fmin(fmax(typical / 45, zoom ? 0.4 : 0.1), 0.8) * p->u;
+        double alpha = fmin(fmax(typical / 30, zoom ? 0.6 : 0.15), 0.85);
         cairo_set_source_rgba(cr, 0.25, 0.25, 0.25, alpha);
         cairo_set_line_width(cr, lw);
         cairo_stroke(cr);
@@ -767,7 +768,8 @@ static tw_status draw_inset(job *j, cairo_t *cr, const page *p, cairo_surface_t 
     cairo_clip(cr);
     size_t n_in = areas_in_box(j->a, b);
     double typical = sqrt(w * (h - cap_h) / (double)(n_in ? n_in : 1)), dot_r;
-    tw_status s = draw_areas(j, cr, &q, typical, &dot_r);
+    /* the inset is there to show detail: borders at least clearly visible */
+    tw_status s = draw_areas(j, cr, &q, typical, 1, &dot_r);
     cairo_restore(cr);
     if (s != TW_OK)
         return s;
@@ -779,6 +781,11 @@ static tw_status draw_inset(job *j, cairo_t *cr, const page *p, cairo_surface_t 
         set_rgb(cr, ink);
         text_at(cr, x + 6 * u, y + cap_h - 6 * u, j->o->inset_title);
     }
+    /* a white patch under the inset's scale bar keeps it legible over fills */
+    double bar_km = nice_km(w * 0.3 * KM_PER_DEG / q.s);
+    cairo_rectangle(cr, x, y + h - 32 * u, bar_km * q.s / KM_PER_DEG + 50 * u, 32 * u);
+    cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
+    cairo_fill(cr);
     draw_scale_bar(cr, &q, x + 8 * u, y + h - 26 * u, 0.3, 0);
     cairo_rectangle(cr, x, y, w, h);
     set_rgb(cr, ink);
@@ -854,8 +861,8 @@ static tw_status draw_page(job *j, cairo_t *cr, page *p)
     cairo_rectangle(cr, p->fx0, p->fy0, fw, fh);
     cairo_clip(cr);
     size_t shown = j->n_poly + j->n_dots;
-    if ((s = draw_areas(j, cr, p, sqrt(fw * fh / (double)(shown ? shown : 1)), &j->dot_r)) !=
-        TW_OK) {
+    if ((s = draw_areas(j, cr, p, sqrt(fw * fh / (double)(shown ? shown : 1)), 0,
+                        &j->dot_r)) != TW_OK) {
         cairo_restore(cr);
         return s;
     }
