@@ -161,6 +161,8 @@ static size_t fmt_double(char buf[40], double v)
 {
     static const char *const fmts[] = {"%.15g", "%.16g", "%.17g"};
     int n = 0;
+    if (v == 0) /* -0 reads as "0" to people; the value is the same */
+        v = 0;
     for (size_t k = 0; k < 3; k++) {
         n = snprintf(buf, 40, fmts[k], v);
         fix_decimal_point(buf);
