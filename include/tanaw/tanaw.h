@@ -1061,6 +1061,33 @@ tw_status tw_geocode(tw_ctx *ctx, const tw_gazetteer *g, const char *address,
 tw_status tw_geocode_normalise(tw_ctx *ctx, const char *s, size_t len, char *out,
                                size_t cap);
 
+/** Options of tw_geocode_csv; NULL or zero fields take the defaults. */
+typedef struct tw_geocode_csv_opts {
+    const char *column; /* address column (header name), default "address" */
+    int keep_going;     /* 1: a bad address (not UTF-8, too long) gets the outcome
+                           "invalid" and a warning; 0: it stops the run */
+} tw_geocode_csv_opts;
+
+/** What tw_geocode_csv did. */
+typedef struct tw_geocode_report {
+    size_t rows;            /* records geocoded (invalid ones included) */
+    size_t by_outcome[5];   /* indexed by tw_geocode_outcome */
+    size_t invalid;         /* bad addresses kept with keep_going */
+} tw_geocode_report;
+
+/**
+ * Geocode the address column of a CSV file ("-" = stdin) into out_path
+ * ("-" = stdout): every input column, then psgc, level, outcome, score,
+ * candidates (codes joined by ';') and n_candidates. Errors name file,
+ * line and field: TW_E_EMPTY (no header or no records), TW_E_PARSE (no
+ * such column, an output column already present, malformed CSV, a bad
+ * address), TW_E_DOMAIN (address too long), TW_E_IO. On failure the
+ * output file is removed. @since 0.1
+ */
+tw_status tw_geocode_csv(tw_ctx *ctx, const tw_gazetteer *g, const char *in_path,
+                         const char *out_path, const tw_geocode_csv_opts *opts,
+                         tw_geocode_report *rep);
+
 #ifdef __cplusplus
 }
 #endif

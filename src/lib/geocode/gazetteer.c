@@ -24,10 +24,12 @@
  * Lookups are O(key length). Limits: CSV only (the xlsx workbook is
  * detected and refused), one PSGC vintage per gazetteer.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "geocode/geocode_internal.h"
 #include "io/csv.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,8 +192,10 @@ static tw_status read_rows(build *b)
     static const char *const shown[7] = {"10-digit PSGC", "Name", "Correspondence Code",
                                          "Geographic Level", "Old names", "City Class",
                                          "Status"};
-    /* The workbook itself is a zip archive: say so instead of "bad CSV". */
-    FILE *f = fopen(b->path, "rb");
+    /* The workbook itself is a zip archive: say so instead of "bad CSV".
+       Only regular files are peeked at: a pipe cannot be read twice. */
+    struct stat sb;
+    FILE *f = stat(b->path, &sb) == 0 && S_ISREG(sb.st_mode) ? fopen(b->path, "rb") : NULL;
     if (f) {
         unsigned char magic[4] = {0, 0, 0, 0};
         size_t got = fread(magic, 1, 4, f);

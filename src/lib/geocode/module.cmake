@@ -5,5 +5,6 @@ list(APPEND TANAW_LIB_SOURCES
   src/lib/geocode/normalise.c
   src/lib/geocode/gazetteer.c
   src/lib/geocode/match.c
-  src/lib/geocode/evalset.c)
+  src/lib/geocode/evalset.c
+  src/lib/geocode/batch.c)
 list(APPEND TANAW_UNIT_TESTS test_geocode test_geocode_eval)
