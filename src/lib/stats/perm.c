@@ -13,7 +13,8 @@
  * first n - 1 slots, then undoes its swaps in reverse order, so the copy
  * is back to its start state and every permutation (and every area) is
  * independent of what ran before on that thread. No allocation per
- * permutation. Area i draws from rng stream (seed, i) (rng.h), so results
+ * permutation. (Measured with callgrind, this beat drawing indices with
+ * a duplicate check, 32-bit draws and a deferred restore from a log.) Area i draws from rng stream (seed, i) (rng.h), so results
  * are bit-identical for any thread count or schedule.
  *
  * Cost: O(R * links) draws and O(n * threads) memory; 42,000 areas x 8
