@@ -9,12 +9,14 @@
  *  - UTM 51N against PROJ (sf) to 1 mm, and the inverse round trip;
  *  - bandwidth rules: scott against bw.scott, silverman by hand, cv sane;
  *  - the records' points and their filters; .asc/.prj and CSV writers;
+ *    the heat map (pixels read back), the trend chart and the category map;
  *    bad input and failed allocations.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "harness.h"
 #include "tanaw/tanaw.h"
 
+#include <cairo.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -396,6 +398,73 @@ static void test_bad_input(void)
     tw_ctx_free(ctx);
 }
 
+
+/* fontconfig (cairo's text) keeps its caches until exit by design */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void) { return "leak:libfontconfig.so\n"; }
+
+static void test_maps(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    /* heat map: one Gaussian bump in the middle of a UTM 51N grid near Manila */
+    tw_grid g = {.nx = 80, .ny = 60, .x0 = 260000, .y0 = 1590000, .cell = 1000};
+    double px = 300000, py = 1620000, d[80 * 60];
+    tw_kde_opts o = {.kernel = TW_KERNEL_GAUSSIAN, .sigma = 8000, .mode = TW_KDE_SPATSTAT};
+    CHECK_OK(ctx, tw_kde_compute(ctx, &px, &py, NULL, 1, &g, &o, d));
+    const char *png = harness_tmp("heat.png");
+    CHECK_OK(ctx, tw_kde_map_write(ctx, &g, d, 51, NULL, "test", "cases per km2", png));
+    cairo_surface_t *img = cairo_image_surface_create_from_png(png);
+    CHECK(cairo_surface_status(img) == CAIRO_STATUS_SUCCESS);
+    if (cairo_surface_status(img) == CAIRO_STATUS_SUCCESS) {
+        int W = cairo_image_surface_get_width(img), H = cairo_image_surface_get_height(img);
+        CHECK_EQ_INT(W, 1200);
+        CHECK_EQ_INT(H, 1500);
+        cairo_surface_flush(img);
+        unsigned char *data = cairo_image_surface_get_data(img);
+        int stride = cairo_image_surface_get_stride(img);
+        /* the bump's centre is the centre of the frame: the darkest red of the ramp */
+        int cx = 600, cy = 110 + (1500 - 110 - 40) / 2;
+        uint32_t c = *(uint32_t *)(void *)(data + cy * stride + 4 * cx);
+        CHECK(((c >> 16) & 255) > 150 && ((c >> 8) & 255) < 40 && (c & 255) < 80);
+        /* a corner of the frame, far from the bump: white (transparent cells) */
+        uint32_t c2 = *(uint32_t *)(void *)(data + 300 * stride + 4 * 60);
+        CHECK((c2 & 0xFFFFFF) == 0xFFFFFF);
+    }
+    cairo_surface_destroy(img);
+    CHECK(tw_kde_map_write(ctx, &g, d, 51, NULL, "t", "l", harness_tmp("heat.jpg")) == TW_E_ARG);
+    CHECK(tw_kde_map_write(ctx, &g, d, 51, NULL, "t", "l", "/nonexistent/heat.png") == TW_E_IO);
+    /* chart */
+    const char *names[] = {"Town A", "Town B"};
+    const char *labels[] = {"2024-01", "2024-02", "2024-03"};
+    double vals[] = {1, 4, 9, 3, NAN, 2};
+    CHECK_OK(ctx, tw_chart_write(ctx, names, vals, 2, 3, labels, "t", "cases", harness_tmp("c.svg")));
+    char *svg = slurp(harness_tmp("c.svg"));
+    CHECK(svg && strstr(svg, "<svg"));
+    free(svg);
+    CHECK_OK(ctx, tw_chart_write(ctx, names, vals, 2, 3, labels, "t", "cases", harness_tmp("c.png")));
+    CHECK(tw_chart_write(ctx, names, vals, 13, 3, labels, "t", "cases", harness_tmp("c.png")) == TW_E_ARG);
+    /* emerging map over real boundaries, every category present */
+    const char *mun = harness_data_path("cebu_metro/municipalities.geojson");
+    if (mun) {
+        tw_areas *a = NULL;
+        CHECK_OK(ctx, tw_areas_new(ctx, &a));
+        CHECK_OK(ctx, tw_areas_read_geojson(ctx, a, mun, NULL, NULL, NULL));
+        CHECK_OK(ctx, tw_areas_finalize(ctx, a, 0));
+        size_t n = tw_areas_count(a);
+        int *cat = malloc(n * sizeof *cat);
+        for (size_t i = 0; i < n; i++)
+            cat[i] = (int)(i % 17) - 8;
+        CHECK_OK(ctx, tw_emerging_map_write(ctx, a, cat, "t", "s", harness_tmp("em.png")));
+        CHECK_OK(ctx, tw_emerging_map_write(ctx, a, cat, "t", "s", harness_tmp("em.svg")));
+        char *es = slurp(harness_tmp("em.svg"));
+        CHECK(es && strstr(es, "<svg") && strlen(es) > 10000);
+        free(es);
+        free(cat);
+        tw_areas_free(a);
+    }
+    tw_ctx_free(ctx);
+}
+
 typedef struct fail_alloc {
     long left;
     long live;
@@ -458,6 +527,7 @@ int main(void)
     RUN(test_bandwidth);
     RUN(test_points_and_writers);
     RUN(test_bad_input);
+    RUN(test_maps);
     RUN(test_nomem);
     return harness_finish();
 }
