@@ -8,4 +8,4 @@ list(APPEND TANAW_LIB_SOURCES
   src/lib/stats/gistar.c
   src/lib/stats/lisa.c
   src/lib/stats/moran.c)
-list(APPEND TANAW_UNIT_TESTS test_stats test_stats_golden)
+list(APPEND TANAW_UNIT_TESTS test_stats test_stats_golden test_stats_internal)
