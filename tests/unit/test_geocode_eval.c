@@ -128,6 +128,15 @@ static void run_set(const char *what, int perturb, size_t n, double min_right, d
     CHECK_OK(C, gz_evalset_make(C, G, 20240601, n, perturb, &set));
     if (!set)
         return;
+    if (perturb) {
+        /* Score only the addresses that were actually altered (an old name,
+           say, exists for few barangays). */
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (set[i].perturbed)
+                set[k++] = set[i];
+        n = k;
+    }
     clock_t t0 = clock();
     CHECK_OK(C, gz_evaluate(C, G, set, n, &ev));
     double sec = (double)(clock() - t0) / CLOCKS_PER_SEC;
@@ -138,7 +147,7 @@ static void run_set(const char *what, int perturb, size_t n, double min_right, d
     /* TANAW_GEOCODE_SHOW=N lists N misses (for work on the rules). */
     const char *show = getenv("TANAW_GEOCODE_SHOW");
     if (right < min_right || wrong >= max_wrong || (show && *show))
-        show_failures(set, n, show && *show ? (size_t)strtoul(show, NULL, 10) : 40);
+        show_failures(set, n, show && *show ? (size_t)strtoul(show, NULL, 10) : 20);
     CHECK(right >= min_right);
     CHECK(wrong < max_wrong);
     ctx_free(C, set);
@@ -151,6 +160,28 @@ static void test_perturbed(void)
     int all = GZ_P_TYPO_BGY | GZ_P_TYPO_MUN | GZ_P_ABBREV | GZ_P_NO_PROVINCE | GZ_P_SWAP |
               GZ_P_OLD_NAME | GZ_P_CASE;
     run_set("perturbed", all, 20000, 0.90, 0.01);
+}
+
+/* Each way of writing alone (2,000 addresses each): where the misses come from. */
+static void test_by_perturbation(void)
+{
+    static const struct {
+        int bit;
+        const char *name;
+        size_t n;
+        double min_right;
+    } kinds[] = {
+        {GZ_P_TYPO_BGY, "typo in barangay", 2000, 0.95},
+        {GZ_P_TYPO_MUN, "typo in municipality", 2000, 0.97},
+        {GZ_P_ABBREV, "abbreviations", 2000, 0.98},
+        {GZ_P_NO_PROVINCE, "no province", 2000, 0.98},
+        {GZ_P_SWAP, "reversed order", 2000, 0.98},
+        {GZ_P_OLD_NAME, "old name", 20000, 0.94}, /* few barangays have one */
+        {GZ_P_CASE, "upper/lower case", 2000, 0.98},
+        {GZ_P_NO_COMMAS, "no commas", 2000, 0.90},
+    };
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        run_set(kinds[k].name, kinds[k].bit, kinds[k].n, kinds[k].min_right, 0.02);
 }
 
 int main(void)
@@ -171,6 +202,7 @@ int main(void)
     RUN(test_examples);
     RUN(test_clean);
     RUN(test_perturbed);
+    RUN(test_by_perturbation);
     tw_gazetteer_free(G);
     tw_ctx_free(C);
     return harness_finish();

@@ -185,6 +185,7 @@ tw_status gz_evalset_make(tw_ctx *ctx, const tw_gazetteer *g, uint64_t seed, siz
                 case GZ_P_ABBREV: abbreviate(&r, bgy, mun, sizeof bgy); break;
                 case GZ_P_NO_PROVINCE: ok = prov[0] != '\0'; prov[0] = '\0'; break;
                 case GZ_P_SWAP: break;
+                case GZ_P_NO_COMMAS: break;
                 case GZ_P_OLD_NAME: {
                     const char *ob = g->strs + bn->old;
                     const char *om = m >= 0 ? g->strs + g->nodes[m].old : "";

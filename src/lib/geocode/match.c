@@ -55,6 +55,8 @@
 #define ORDER_REVERSED 0.7f
 #define ORDER_MIXED 0.6f
 #define UNTILED_FACTOR 0.8f
+#define F2_MAX 8
+#define F2_SLACK 3.0f
 #define UNEXPLAINED_COST 1.5f
 
 typedef struct seg {
@@ -85,6 +87,7 @@ typedef struct state {
     size_t nsegs;
     hit hits[MAX_HITS];
     float total[MAX_HITS]; /* interpretation total per anchor */
+    int32_t munof[MAX_HITS]; /* fuzzy pass: parent of each exact barangay hit */
     size_t nhits;
     uint16_t admin[MAX_ADMIN_HITS]; /* indices of hits on non-barangay nodes */
     size_t nadmin;
@@ -517,26 +520,74 @@ static void fuzzy_pass(state *s)
         for (size_t i = 0; i < b.n; i++)
             add_hit(s, b.node[i], b.f[i] * s->segs[si].factor, si, 1);
     }
-    /* F2: barangays of every municipality named, for the other whole parts. */
-    size_t nad = s->nadmin;
-    for (size_t a = 0; a < nad && a < 32; a++) {
+    /* F2: barangays of the municipalities named, for the other whole parts.
+       Only the municipalities whose own reading is near the best are
+       searched (at most F2_MAX), so a common name ("San Jose") does not
+       send the search through dozens of towns. */
+    int32_t mcand[F2_MAX];
+    size_t mseg[F2_MAX], nm = 0;
+    float mtot[F2_MAX], topm = -1e30f;
+    for (size_t a = 0; a < s->nadmin; a++) {
         const hit *mh = &s->hits[s->admin[a]];
-        int32_t m = mh->node;
-        if (!is_mun_kind(g->nodes[m].kind))
+        if (!is_mun_kind(g->nodes[mh->node].kind))
             continue;
-        for (size_t si = 0; si < nseg; si++) {
-            if (!s->segs[si].whole || overlaps(&s->segs[si], &s->segs[mh->seg]))
+        interp x;
+        score_anchor(s, s->admin[a], &x);
+        if (x.total > topm)
+            topm = x.total;
+        /* Insert by total, best first; duplicates (same node) keep the best. */
+        size_t at = nm;
+        int dup = 0;
+        for (size_t q = 0; q < nm && !dup; q++)
+            dup = mcand[q] == mh->node;
+        if (dup)
+            continue;
+        while (at > 0 && mtot[at - 1] < x.total)
+            at--;
+        if (at >= F2_MAX)
+            continue;
+        size_t last = nm < F2_MAX ? nm : F2_MAX - 1;
+        for (size_t q = last; q > at; q--) {
+            mcand[q] = mcand[q - 1];
+            mseg[q] = mseg[q - 1];
+            mtot[q] = mtot[q - 1];
+        }
+        mcand[at] = mh->node;
+        mseg[at] = mh->seg;
+        mtot[at] = x.total;
+        if (nm < F2_MAX)
+            nm++;
+    }
+    while (nm > 0 && mtot[nm - 1] < topm - F2_SLACK)
+        nm--;
+    if (!nm)
+        return;
+    /* Municipality (or sub-municipality) above each exact barangay hit. */
+    for (size_t h = 0; h < s->nhits; h++) {
+        const hit *x = &s->hits[h];
+        s->munof[h] = !x->fuzzy && g->nodes[x->node].level == TW_LEVEL_BARANGAY
+                          ? g->nodes[x->node].parent : -1;
+    }
+    for (size_t si = 0; si < nseg; si++) {
+        if (!s->segs[si].whole)
+            continue;
+        int keys = 0;
+        for (size_t q = 0; q < nm; q++) {
+            int32_t m = mcand[q];
+            if (overlaps(&s->segs[si], &s->segs[mseg[q]]))
                 continue;
             int exact = 0;
             for (size_t h = 0; h < s->nhits && !exact; h++)
-                exact = s->hits[h].seg == si && !s->hits[h].fuzzy &&
-                        g->nodes[s->hits[h].node].level == TW_LEVEL_BARANGAY &&
-                        is_ancestor(g, m, s->hits[h].node);
+                exact = s->hits[h].seg == si && s->munof[h] >= 0 &&
+                        (s->munof[h] == m || g->nodes[s->munof[h]].parent == m);
             if (exact)
                 continue;
-            seg_keys(s, si, k);
+            if (!keys) {
+                seg_keys(s, si, k);
+                keys = 1;
+            }
             best_n b;
-        b.n = 0;
+            b.n = 0;
             const gz_node *mn = &g->nodes[m];
             for (uint32_t c = mn->child_lo; c < mn->child_hi; c++) {
                 int32_t ch = (int32_t)g->child[c];

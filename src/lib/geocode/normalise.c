@@ -257,12 +257,12 @@ tw_status gz_tokenise(const char *s, size_t len, int split_parts, gz_tokens *t, 
             if (token_is(ws, wl, rewrites[r].from))
                 to = rewrites[r].to;
         /* The kind words are often mistyped ("Baarngay", "Citvy"): one edit
-           away they still mark a level. No PSGC name holds a word one edit
+           away (first letter right) they still mark a level. No PSGC name holds a word one edit
            from "city"; "balangay" is the only one near "barangay". */
-        if (!to && wl >= 6 && wl <= 10 && !token_is(ws, wl, "balangay") &&
+        if (!to && wl >= 7 && wl <= 9 && ws[0] == 'b' && !token_is(ws, wl, "balangay") &&
             gz_osa_bounded(ws, wl, "barangay", 8, 1) <= 1)
             to = "barangay";
-        if (!to && wl >= 3 && wl <= 5 && gz_osa_bounded(ws, wl, "city", 4, 1) <= 1)
+        if (!to && wl >= 3 && wl <= 5 && ws[0] == 'c' && gz_osa_bounded(ws, wl, "city", 4, 1) <= 1)
             to = "city";
         if (!to) {
             if (!push(t, &used, ws, wl, wp))
@@ -333,16 +333,26 @@ int gz_osa_bounded(const char *a, size_t la, const char *b, size_t lb, int maxd)
 {
     enum { MAXL = 255 };
     int d = (int)(la > lb ? la - lb : lb - la);
-    if (d > maxd || la > MAXL || lb > MAXL)
+    if (d > maxd || la > MAXL || lb > MAXL || maxd < 0)
         return maxd + 1;
-    int r0[MAXL + 1], r1[MAXL + 1], r2[MAXL + 1];
+    /* Only the band |i - j| <= maxd can stay within the bound (Ukkonen):
+       O(len x (2 maxd + 1)). Cells outside the band count as maxd + 1. */
+    const int inf = maxd + 1;
+    int r0[MAXL + 2], r1[MAXL + 2], r2[MAXL + 2];
     int *prev2 = r0, *prev = r1, *cur = r2;
-    for (size_t j = 0; j <= lb; j++)
-        prev[j] = (int)j;
+    for (size_t j = 0; j <= lb; j++) {
+        prev[j] = (int)j <= maxd ? (int)j : inf;
+        prev2[j] = inf;
+        cur[j] = inf;
+    }
     for (size_t i = 1; i <= la; i++) {
-        cur[0] = (int)i;
-        int rowmin = cur[0];
-        for (size_t j = 1; j <= lb; j++) {
+        size_t jlo = i > (size_t)maxd ? i - (size_t)maxd : 1;
+        size_t jhi = i + (size_t)maxd < lb ? i + (size_t)maxd : lb;
+        cur[0] = (int)i <= maxd ? (int)i : inf;
+        if (jlo > 1)
+            cur[jlo - 1] = inf;
+        int rowmin = jlo == 1 ? cur[0] : inf;
+        for (size_t j = jlo; j <= jhi; j++) {
             int cost = a[i - 1] != b[j - 1];
             int v = prev[j - 1] + cost;
             if (prev[j] + 1 < v)
@@ -352,18 +362,22 @@ int gz_osa_bounded(const char *a, size_t la, const char *b, size_t lb, int maxd)
             if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
                 prev2[j - 2] + 1 < v)
                 v = prev2[j - 2] + 1;
+            if (v > inf)
+                v = inf;
             cur[j] = v;
             if (v < rowmin)
                 rowmin = v;
         }
+        if (jhi + 1 <= lb)
+            cur[jhi + 1] = inf;
         if (rowmin > maxd)
-            return maxd + 1;
+            return inf;
         int *tmp = prev2;
         prev2 = prev;
         prev = cur;
         cur = tmp;
     }
-    return prev[lb] > maxd ? maxd + 1 : prev[lb];
+    return prev[lb] > maxd ? inf : prev[lb];
 }
 
 tw_status tw_geocode_normalise(tw_ctx *ctx, const char *s, size_t len, char *out, size_t cap)
