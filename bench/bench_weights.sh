@@ -32,31 +32,31 @@ suppressMessages({library(sf); library(spdep)})
 sf_use_s2(FALSE)
 args <- commandArgs(trailingOnly = TRUE)
 bg <- st_read(file.path(args[1], "barangays.geojson"), quiet = TRUE)
-t_q <- system.time(nb <- suppressWarnings(poly2nb(bg, queen = TRUE)))[["elapsed"]]
-cat(sprintf("spdep queen  %.4f s, %d links\n", t_q, sum(card(nb))))
+t_q <- system.time(nb <- suppressWarnings(poly2nb(bg, queen = TRUE)))
+cat(sprintf("spdep queen  %.4f s wall, cpu %.4f s, %d links\n", t_q[["elapsed"]],
+            t_q[["user.self"]] + t_q[["sys.self"]], sum(card(nb))))
 bc <- read.csv(file.path(args[1], "barangays.csv"), colClasses = c(psgc = "character"))
 bc <- bc[!is.na(bc$lon) & !is.na(bc$lat), ]
 x <- cbind(bc$lon, bc$lat)
-t_k <- system.time(nk <- knn2nb(knearneigh(x, k = 8, longlat = TRUE)))[["elapsed"]]
-cat(sprintf("spdep knn:8  %.4f s, %d links\n", t_k, sum(card(nk))))
+t_k <- system.time(nk <- knn2nb(knearneigh(x, k = 8, longlat = TRUE)))
+cat(sprintf("spdep knn:8  %.4f s wall, cpu %.4f s, %d links\n", t_k[["elapsed"]],
+            t_k[["user.self"]] + t_k[["sys.self"]], sum(card(nk))))
 REOF
 /usr/bin/time -v -o "$tmp/time_spdep" Rscript "$tmp/spdep.R" "$data" > "$tmp/spdep.txt" 2>"$tmp/spdep.err" \
   || { cat "$tmp/spdep.err" >&2; exit 1; }
 
 cat "$tmp/tanaw.txt" "$tmp/spdep.txt"
-tq=$(awk '$2 == "queen" {print $4}' "$tmp/tanaw.txt")
-tk=$(awk '$2 == "knn:8" {print $4}' "$tmp/tanaw.txt")
-sq=$(awk '$2 == "queen" {print $3}' "$tmp/spdep.txt")
-sk=$(awk '$2 == "knn:8" {print $3}' "$tmp/spdep.txt")
-lq=$(awk '$2 == "queen" {for (i = 1; i <= NF; i++) if ($i == "links") print $(i-1)}' "$tmp/tanaw.txt")
-lk=$(awk '$2 == "knn:8" {for (i = 1; i <= NF; i++) if ($i == "links") print $(i-1)}' "$tmp/tanaw.txt")
-rq=$(awk '$2 == "queen" {print $5}' "$tmp/spdep.txt")
-rk=$(awk '$2 == "knn:8" {print $5}' "$tmp/spdep.txt")
-echo
-printf "queen exact: tanaw %.4f s, spdep poly2nb %.2f s, ratio %.0fx; links %s vs %s (%s)\n" \
-  "$tq" "$sq" "$(echo "$sq / $tq" | bc -l)" "$lq" "$rq" "$([ "$lq" = "$rq" ] && echo same || echo DIFFERENT)"
-printf "knn:8:       tanaw %.4f s, spdep knearneigh %.2f s, ratio %.0fx; links %s vs %s (%s)\n" \
-  "$tk" "$sk" "$(echo "$sk / $tk" | bc -l)" "$lk" "$rk" "$([ "$lk" = "$rk" ] && echo same || echo DIFFERENT)"
+# field after a keyword on the line of one spec: val FILE SPEC WORD OFFSET
+val() { awk -v s="$2" -v w="$3" -v o="$4" '$2 == s {for (i = 1; i <= NF; i++) if ($i == w) print $(i + o)}' "$1"; }
+for spec in queen knn:8; do
+  tw=$(val "$tmp/tanaw.txt" "$spec" median 1); tc=$(val "$tmp/tanaw.txt" "$spec" cpu 1)
+  tl=$(val "$tmp/tanaw.txt" "$spec" links -1)
+  sw=$(val "$tmp/spdep.txt" "$spec" s -1); sc=$(val "$tmp/spdep.txt" "$spec" cpu 1)
+  sl=$(val "$tmp/spdep.txt" "$spec" links -1)
+  printf "%-6s tanaw %.3f s wall / %.3f s cpu; spdep %.2f s wall / %.2f s cpu; ratio %.0fx wall, %.0fx cpu; links %s vs %s (%s)\n" \
+    "$spec" "$tw" "$tc" "$sw" "$sc" "$(echo "$sw / $tw" | bc -l)" "$(echo "$sc / $tc" | bc -l)" \
+    "$tl" "$sl" "$([ "$tl" = "$sl" ] && echo same || echo DIFFERENT)"
+done
 printf "peak memory (whole process, reading included): tanaw %s MB, R %s MB\n" \
   "$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2 / 1024}' "$tmp/time_tanaw")" \
   "$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2 / 1024}' "$tmp/time_spdep")"

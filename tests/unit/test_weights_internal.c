@@ -870,9 +870,16 @@ static void test_fuzzy_bruteforce(void)
                     for (size_t r = 0; r < g->n_rings; r++)
                         for (size_t p = g->ring_start[r]; p + 1 < g->ring_start[r + 1]; p++)
                             for (size_t r2 = 0; r2 < h->n_rings; r2++)
-                                for (size_t q = h->ring_start[r2]; q + 1 < h->ring_start[r2 + 1]; q++)
-                                    any |= brute_contact(&g->xy[2 * p], &g->xy[2 * p + 2],
-                                                         &h->xy[2 * q], &h->xy[2 * q + 2], D, c);
+                                for (size_t q = h->ring_start[r2]; q + 1 < h->ring_start[r2 + 1]; q++) {
+                                    const double *s0 = &g->xy[2 * p], *t0 = &h->xy[2 * q];
+                                    /* trivially safe box test (margin > D) */
+                                    if (fmin(s0[0], s0[2]) - margin > fmax(t0[0], t0[2]) ||
+                                        fmin(t0[0], t0[2]) - margin > fmax(s0[0], s0[2]) ||
+                                        fmin(s0[1], s0[3]) - margin > fmax(t0[1], t0[3]) ||
+                                        fmin(t0[1], t0[3]) - margin > fmax(s0[1], s0[3]))
+                                        continue;
+                                    any |= brute_contact(s0, s0 + 2, t0, t0 + 2, D, c);
+                                }
                     if (any && !cases[u].rook)
                         want = 1;
                     if (any && cases[u].rook) {
