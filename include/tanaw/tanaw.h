@@ -468,8 +468,10 @@ typedef enum tw_rate_kind {
 
 /**
  * Variable to analyse from counts and populations. Areas with population 0
- * get rate 0 for PER and the prior mean for EB (documented in
- * docs/statistics.md). EB is never negative.
+ * and count 0 get rate 0 for PER and the prior mean for EB (they are left
+ * out of the EB moments); population 0 with a positive count is
+ * TW_E_DOMAIN (docs/statistics.md). EB is never negative. population may
+ * be NULL for COUNT.
  */
 tw_status tw_rate_compute(tw_ctx *ctx, tw_rate_kind kind, double per,
                           const double *counts, const double *population,
