@@ -229,6 +229,31 @@ static void test_personal_columns_refused(void)
     }
 }
 
+/* A short row whose fields are all unrecognised columns: the rejects record
+   is empty (found by fuzzing: an unterminated buffer was read). */
+static void test_short_row_reject(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    const char *p = harness_write("short.csv", "notes,case_id,report_date,source,psgc\n"
+                                               "only-a-note\n"
+                                               "n,A,2023-01-01,NBI,0702201001\n");
+    const char *rej = harness_tmp("short_rejects.csv");
+    tw_cases_read_opts o = {rej, 0, day_of("2026-01-01")};
+    tw_cases *c = NULL;
+    tw_read_report rep;
+    CHECK_OK(ctx, tw_cases_read_csv(ctx, p, &o, &c, &rep));
+    CHECK_EQ_INT(rep.rows_rejected, 1);
+    CHECK_EQ_INT(rep.rows_accepted, 1);
+    char *text = slurp(rej);
+    char want[512];
+    snprintf(want, sizeof want, "%s,2,,\"row has 1 fields, the header has 5\",\n", p);
+    CHECK(text && strstr(text, want) != NULL);
+    CHECK(text && !strstr(text, "only-a-note"));
+    free(text);
+    tw_cases_free(c);
+    tw_ctx_free(ctx);
+}
+
 static tw_status read_text(tw_ctx *ctx, const char *text, int aggregated, tw_cases **c,
                            tw_read_report *rep)
 {
@@ -375,6 +400,7 @@ int main(void)
 {
     RUN(test_rows_and_rejects);
     RUN(test_default_max_day_is_today);
+    RUN(test_short_row_reject);
     RUN(test_personal_columns_refused);
     RUN(test_file_errors);
     RUN(test_aggregated_form);

@@ -361,7 +361,9 @@ static tw_status reject(reader *R, const char *field, const char *reason)
         else
             csv_dbuf_field(&rec, csv_field(R->csv, i, NULL));
     }
-    csv_dbuf_field(b, dbuf_str(&rec));
+    /* not dbuf_str: on a buffer never appended to it may hand out memory
+       without a terminating NUL (a short row has no recognised column) */
+    csv_dbuf_field(b, rec.len ? rec.data : "");
     int failed = rec.failed;
     dbuf_free(&rec);
     dbuf_append(b, "\n", 1);
