@@ -32,7 +32,8 @@ static tw_status check_points(tw_ctx *ctx, const tw_areas *a)
 {
     for (size_t i = 0; i < a->n; i++)
         if (isnan(a->lon[i]) || isnan(a->lat[i]))
-            return ctx_error(ctx, TW_E_DOMAIN, "area %s has no point for distance weights",
+            return ctx_error(ctx, TW_E_DOMAIN,
+                             "area %s has no point for distance weights (finalize the areas first)",
                              a->id[i]);
     return TW_OK;
 }
