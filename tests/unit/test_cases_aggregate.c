@@ -111,6 +111,16 @@ static void test_buckets(void)
     CHECK_EQ_INT(r.unknown_code, 1);
     CHECK_NEAR(r.count_placed, 7, 0);
 
+    /* level 0: the areas' own level (the finest of their codes) */
+    CHECK_EQ_INT(tw_areas_level(a), TW_LEVEL_MUNICIPALITY);
+    o.level = TW_LEVEL_UNKNOWN;
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, &o, n, &r));
+    check_counts(n, 3, 2, 1, 1, __LINE__);
+    CHECK_EQ_INT(r.coarser, 2);
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, NULL, n, &r)); /* NULL opts: same */
+    check_counts(n, 3, 2, 1, 1, __LINE__);
+    o.level = TW_LEVEL_MUNICIPALITY;
+
     o.weight_children = 1; /* children: A 1+1+1, B 2+2, C 1, D 3 */
     CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, &o, n, &r));
     check_counts(n, 3, 4, 1, 3, __LINE__);
