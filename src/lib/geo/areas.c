@@ -643,7 +643,7 @@ tw_status tw_areas_read_csv(tw_ctx *ctx, tw_areas *a, const char *path,
                                  "id longer than %d bytes", AREAS_MAX_ID);
             goto fail;
         }
-        area_rec *rec;
+        area_rec *rec = NULL;
         if ((s = stage_push(&st, &rec)) != TW_OK)
             goto fail;
         rec->pos = line;
@@ -851,7 +851,7 @@ tw_status tw_areas_dissolve(tw_ctx *ctx, const tw_areas *a, tw_level level,
     for (size_t g0 = 0, g1; g0 < a->n; g0 = g1) {
         for (g1 = g0 + 1; g1 < a->n && strcmp(keys[g1].code, keys[g0].code) == 0; g1++)
             ;
-        area_rec *r;
+        area_rec *r = NULL;
         if ((s = stage_push(&st, &r)) != TW_OK)
             goto fail;
         size_t first = keys[g0].member;
