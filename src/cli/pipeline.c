@@ -359,6 +359,54 @@ static int cmp_rank(const void *a, const void *b)
     return (i > j) - (i < j);
 }
 
+/*
+ * The map: classes (or quadrants) over the polygons, the five strongest
+ * hotspots labelled by name, and a Metro Manila inset when a national map
+ * holds NCR areas (they are too small to read at national scale).
+ */
+static int write_map(cli_analysis *an, const cli_args *a, const tw_local_result *r,
+                     const char *title, const char *legend_kind, const rank_item *items,
+                     size_t m, const char *map)
+{
+    char sub[512];
+    const char *corr = cli_get(a, "correction");
+    const char *perm = cli_get(a, "permutations");
+    snprintf(sub, sizeof sub, "%s; weights %s; %s permutations; correction %s",
+             an->variable_label, an->weights_text, perm ? perm : "999", corr ? corr : "fdr");
+    size_t n = tw_areas_count(an->areas);
+    const char **labels = calloc(n ? n : 1, sizeof *labels);
+    if (!labels)
+        return EXIT_INTERNAL;
+    for (size_t k = 0; k < m && k < 5; k++)
+        labels[items[k].i] = tw_areas_name(an->areas, items[k].i);
+    size_t ncr = 0;
+    for (size_t i = 0; i < n; i++)
+        ncr += strncmp(tw_areas_id(an->areas, i), "13", 2) == 0;
+    tw_map_opts mo;
+    memset(&mo, 0, sizeof mo);
+    const char *mt = cli_get(a, "title");
+    mo.title = mt ? mt : title;
+    mo.subtitle = sub;
+    mo.legend_kind = legend_kind;
+    mo.labels = labels;
+    if (ncr > 0 && ncr < n && an->level >= TW_LEVEL_MUNICIPALITY) {
+        mo.inset[0] = 120.90;
+        mo.inset[1] = 14.35;
+        mo.inset[2] = 121.15;
+        mo.inset[3] = 14.80;
+        mo.inset_title = "Metro Manila";
+    }
+    int is_quadrant = strcmp(legend_kind, "quadrant") == 0;
+    tw_status s = tw_map_write(an->ctx, an->areas, is_quadrant ? r->quadrant : r->cls, &mo, map);
+    free(labels);
+    cli_warnings(an->ctx, true);
+    if (s) {
+        cli_report(an->ctx, map);
+        return s == TW_E_ARG ? EXIT_USAGE : EXIT_OUTPUT;
+    }
+    return EXIT_OK;
+}
+
 int cli_write_local(cli_analysis *an, const cli_args *a, const tw_local_result *r,
                     const char *title, const char *legend_kind,
                     const tw_extra_column *extra, size_t n_extra)
@@ -387,24 +435,6 @@ int cli_write_local(cli_analysis *an, const cli_args *a, const tw_local_result *
         return EXIT_OUTPUT;
     }
     const char *map = cli_get(a, "map");
-    if (map) {
-        char sub[512];
-        const char *corr = cli_get(a, "correction");
-        const char *perm = cli_get(a, "permutations");
-        snprintf(sub, sizeof sub, "%s; weights %s; %s permutations; correction %s",
-                 an->variable_label, an->weights_text, perm ? perm : "999",
-                 corr ? corr : "fdr");
-        tw_map_opts mo;
-        memset(&mo, 0, sizeof mo);
-        const char *mt = cli_get(a, "title");
-        mo.title = mt ? mt : title;
-        mo.subtitle = sub;
-        mo.legend_kind = legend_kind;
-        if ((s = tw_map_write(an->ctx, an->areas, strcmp(legend_kind, "quadrant") == 0 ? r->quadrant : r->cls, &mo, map))) {
-            cli_report(an->ctx, map);
-            return s == TW_E_ARG ? EXIT_USAGE : EXIT_OUTPUT;
-        }
-    }
     /* Top hotspots on stdout. */
     long top = 10;
     const char *tp = cli_get(a, "top");
@@ -424,6 +454,13 @@ int cli_write_local(cli_analysis *an, const cli_args *a, const tw_local_result *
             items[m++] = (rank_item){i, r->z[i]};
     }
     qsort(items, m, sizeof *items, cmp_rank);
+    if (map) {
+        int rc = write_map(an, a, r, title, legend_kind, items, m, map);
+        if (rc) {
+            free(items);
+            return rc;
+        }
+    }
     printf("significant: %zu hot, %zu cold of %zu areas\n", hot, cold, n);
     if (top > 0 && m > 0) {
         printf("top hotspots:\n%4s  %-10s  %-34s %8s %12s %10s %8s %10s  %s\n", "rank", "id", "name",
