@@ -9,6 +9,7 @@ add_executable(tanaw_cli
   src/cli/cmd_weights.c
   src/cli/cmd_simulate.c
   src/cli/cmd_geography.c
+  src/cli/cmd_scan.c
   src/cli/cmd_geocode.c
   src/cli/cmd_emerging.c
   src/cli/cmd_kde.c)

@@ -138,6 +138,7 @@ int cmd_moran(int argc, char **argv);
 int cmd_weights(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_geography(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 int cmd_geocode(int argc, char **argv);
 int cmd_emerging(int argc, char **argv);
 int cmd_kde(int argc, char **argv);

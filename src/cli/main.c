@@ -15,6 +15,7 @@ static const cli_command commands[] = {
     {"weights", cmd_weights, "build, summarise and write spatial weights (GAL/GWT)"},
     {"simulate", cmd_simulate, "write synthetic case records over a geography"},
     {"geography", cmd_geography, "write the built-in synthetic geography"},
+    {"scan", cmd_scan, "Kulldorff spatial scan statistic: most likely and secondary clusters"},
     {"geocode", cmd_geocode, "place written addresses on PSGC codes (gazetteer, fuzzy, honest outcomes)"},
     {"emerging", cmd_emerging, "emerging hot spots: space-time Gi*, trends, 17 categories"},
     {"kde", cmd_kde, "kernel density heat map of case points (.asc, CSV, PNG)"},

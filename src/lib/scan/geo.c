@@ -180,6 +180,157 @@ static int cmp_nbr(const void *a, const void *b)
     return (u->idx > v->idx) - (u->idx < v->idx);
 }
 
+/* Sort by distance only (inline comparisons; qsort's callback costs
+ * several times more on lists of thousands): quicksort with median of
+ * three, insertion sort below 16, recursion on the smaller side. */
+static void sort_by_d(scan_nbr *a, size_t n)
+{
+    while (n > 16) {
+        size_t mid = n / 2;
+        scan_nbr t;
+#define SWAPN(i, j) (t = a[i], a[i] = a[j], a[j] = t)
+        if (a[mid].d < a[0].d)
+            SWAPN(mid, 0);
+        if (a[n - 1].d < a[0].d)
+            SWAPN(n - 1, 0);
+        if (a[n - 1].d < a[mid].d)
+            SWAPN(n - 1, mid);
+        double piv = a[mid].d;
+        size_t i = 0, j = n - 1;
+        for (;;) {
+            while (a[i].d < piv)
+                i++;
+            while (piv < a[j].d)
+                j--;
+            if (i >= j)
+                break;
+            SWAPN(i, j);
+            i++;
+            j--;
+        }
+#undef SWAPN
+        size_t left = j + 1;
+        if (left < n - left) {
+            sort_by_d(a, left);
+            a += left;
+            n -= left;
+        } else {
+            sort_by_d(a + left, n - left);
+            n = left;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        scan_nbr x = a[i];
+        size_t j = i;
+        while (j > 0 && a[j - 1].d > x.d) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = x;
+    }
+}
+
+/* Full order: by distance, then the tie rule (cmp_nbr) inside runs of
+ * equal distance, which are rare except on grids. */
+static void sort_nbrs(scan_nbr *a, size_t n)
+{
+    sort_by_d(a, n);
+    for (size_t k = 0; k < n;) {
+        size_t e = k + 1;
+        while (e < n && a[e].d == a[k].d)
+            e++;
+        if (e - k > 1)
+            qsort(a + k, e - k, sizeof *a, cmp_nbr);
+        k = e;
+    }
+}
+
+/*
+ * Smallest distance D such that the areas with d <= D hold more than cap
+ * of measure (a quickselect weighted by measure, three-way partitions so
+ * that ties stay together); INFINITY when the total is not above cap.
+ * Reorders a. Expected O(n).
+ */
+static double cap_distance(scan_nbr *a, size_t n, const double *measure, double cap)
+{
+    double acc = 0;
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        double x = a[lo].d, y = a[mid].d, z = a[hi - 1].d;
+        double p = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        size_t lt = lo, i = lo, gt = hi;
+        double wl = 0, we = 0;
+        while (i < gt) {
+            scan_nbr t;
+            if (a[i].d < p) {
+                t = a[lt];
+                a[lt] = a[i];
+                a[i] = t;
+                wl += measure[a[lt].idx];
+                lt++;
+                i++;
+            } else if (a[i].d > p) {
+                gt--;
+                t = a[i];
+                a[i] = a[gt];
+                a[gt] = t;
+            } else {
+                we += measure[a[i].idx];
+                i++;
+            }
+        }
+        if (acc + wl > cap)
+            hi = lt;
+        else if (acc + wl + we > cap)
+            return p;
+        else {
+            acc += wl + we;
+            lo = gt;
+        }
+    }
+    return INFINITY;
+}
+
+/*
+ * Sort buf[0..m), mark where locations end, and walk them while the cap
+ * and the radius hold: *keep = entries in the largest window. Returns 1
+ * when the walk stopped at a location it could not take.
+ */
+static int walk(const scan_geo *g, scan_nbr *buf, size_t m, const double *measure, double cap,
+                double max_r, size_t *keep)
+{
+    sort_nbrs(buf, m);
+    for (size_t k = 0; k < m; k++) {
+        int end = 1;
+        if (k + 1 < m) {
+            const double *p = g->p + 3 * (size_t)buf[k].idx;
+            const double *q = g->p + 3 * (size_t)buf[k + 1].idx;
+            end = !(p[0] == q[0] && p[1] == q[1] && p[2] == q[2]);
+        }
+        buf[k].end = end;
+    }
+    double cum = 0;
+    size_t k = 0;
+    *keep = 0;
+    while (k < m) {
+        size_t e = k;
+        double add = 0;
+        while (1) {
+            add += measure[buf[e].idx];
+            if (buf[e].end)
+                break;
+            e++;
+        }
+        if (cum + add > cap || (max_r > 0 && buf[k].d > max_r))
+            return 1;
+        cum += add;
+        *keep = e + 1;
+        k = e + 1;
+    }
+    return 0;
+}
+
 static size_t lower_bound(const double *key, size_t n, double v)
 {
     size_t lo = 0, hi = n;
@@ -203,7 +354,8 @@ size_t scan_geo_window(const scan_geo *g, size_t c, const double *measure, doubl
                        double max_r, scan_nbr *buf, double *r_guess)
 {
     const double *pc = g->p + 3 * c;
-    double r = *r_guess > 0 ? *r_guess : 1.0;
+    /* Start a little beyond the previous centre's radius; grow by half. */
+    double r = *r_guess > 0 ? 1.25 * *r_guess : 1.0;
     if (max_r > 0 && r > max_r)
         r = max_r;
     tl_points = g->p;
@@ -228,40 +380,31 @@ size_t scan_geo_window(const scan_geo *g, size_t c, const double *measure, doubl
         }
         int all = m == g->n;
         if (!(limited || all || tot > cap)) {
-            r *= 2;
+            r *= 1.5;
             continue;
         }
-        qsort(buf, m, sizeof *buf, cmp_nbr);
-        for (size_t k = 0; k < m; k++) {
-            int end = 1;
-            if (k + 1 < m) {
-                const double *p = g->p + 3 * (size_t)buf[k].idx;
-                const double *q = g->p + 3 * (size_t)buf[k + 1].idx;
-                end = !(p[0] == q[0] && p[1] == q[1] && p[2] == q[2]);
+        /* Only the areas up to the one that crosses the cap need sorting:
+         * find its distance by a weighted selection, move the areas not
+         * farther than it to the front and sort those. */
+        size_t front = m;
+        if (tot > cap) {
+            double dcap = cap_distance(buf, m, measure, cap);
+            if (dcap < INFINITY) {
+                size_t f = 0;
+                for (size_t k = 0; k < m; k++)
+                    if (buf[k].d <= dcap) {
+                        scan_nbr t = buf[f];
+                        buf[f] = buf[k];
+                        buf[k] = t;
+                        f++;
+                    }
+                front = f;
             }
-            buf[k].end = end;
         }
-        /* Walk locations (runs of co-located areas) while the cap holds. */
-        double cum = 0;
-        size_t keep = 0, k = 0;
-        int crossed = 0;
-        while (k < m) {
-            size_t e = k;
-            double add = 0;
-            while (1) {
-                add += measure[buf[e].idx];
-                if (buf[e].end)
-                    break;
-                e++;
-            }
-            if (cum + add > cap || (max_r > 0 && buf[k].d > max_r)) {
-                crossed = 1;
-                break;
-            }
-            cum += add;
-            keep = e + 1;
-            k = e + 1;
-        }
+        size_t keep = 0;
+        int crossed = walk(g, buf, front, measure, cap, max_r, &keep);
+        if (!crossed && front < m) /* rounding: sort everything after all */
+            crossed = walk(g, buf, m, measure, cap, max_r, &keep);
         if (!crossed && !limited && !all) {
             /* Rounding made the unsorted total disagree with the walk:
              * look farther. */

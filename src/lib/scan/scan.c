@@ -26,11 +26,10 @@
  * computed once and never stored.
  *
  * Pruning. A replica window is skipped when its Pearson bound (lik.c)
- * cannot beat the smallest maximum found so far over the replicas of the
- * thread, tested with integer thresholds on the running sums; survivors
- * are tested against their own replica's maximum, and only then is the
- * logarithm evaluated. Skipping is exact: the maxima are the same as
- * without pruning.
+ * cannot beat that replica's largest LLR so far (in this thread); a first
+ * gate with the smallest of those maxima on the largest running sum skips
+ * most windows with one comparison. Only survivors evaluate logarithms.
+ * Skipping is exact: the maxima are the same as without pruning.
  *
  * Cost: O(n (slab + k log k)) to build the lists and O(W R) additions for
  * W windows; memory O(n R) int32 for the replica counts plus O(n + R) per
@@ -221,6 +220,8 @@ typedef struct thread_ws {
     scan_nbr *buf;   /* n */
     int32_t *cum;    /* R running sums */
     double *m;       /* R: largest LLR so far per replica */
+    double *q;       /* R: sqrt(m) */
+    float *qf;       /* R: sqrt(m) rounded down, for the single-precision pass */
     double mmin;     /* min over m */
     double r_guess;
     uint64_t windows;
@@ -262,42 +263,74 @@ static void recompute_min(thread_ws *w, int R)
     w->mmin = R > 0 ? m : 0;
 }
 
+/*
+ * The replicas at one window. A replica can beat its maximum m_r only if
+ * its bound does: c > E + sqrt(m_r) s_hi (high) or c < E - sqrt(m_r) s_lo
+ * (low), with sqrt(m_r) kept per replica. s_lo = sqrt(V) is Pearson's
+ * bound (lik.c). On the high side of the Poisson LLR a bound twice as
+ * tight holds: writing LLR = g(c; E) + g(C - c; C - E) with
+ * g(a; b) = a ln(a/b) - a + b, and g'' = 1/a, gives for c > E
+ *     LLR <= (c - E)^2 / 2 (1/E + 1/(C - c)) <= (c - E)^2 / 2 (1/E + 1/(C - mx))
+ * where mx is the largest running sum over the replicas, so
+ * s_hi = sqrt(2 / (1/E + 1/(C - mx))). A gate with the smallest m_r skips
+ * whole windows; a vectorisable pass counts candidates before the scalar
+ * pass evaluates logarithms.
+ */
 static void replicas_window(const scan_ctx *s, thread_ws *w, double M, int32_t mx, int32_t mn)
 {
     const scan_lik *L = s->lik;
     int need_hi = L->tail != TW_SCAN_LOW, need_lo = L->tail != TW_SCAN_HIGH;
-    double E = M * L->ratio, V = scan_llr_bound_v(L, M);
-    double sd = sqrt(w->mmin * V) * (1 - 1e-9);
-    int32_t hi = INT32_MAX, lo = INT32_MIN;
-    if (need_hi) {
-        double h = floor(E + sd);
-        if (h < L->min_cases - 1)
-            h = L->min_cases - 1;
-        hi = h >= (double)INT32_MAX ? INT32_MAX : (int32_t)h;
+    double E = M * L->ratio;
+    double sv = sqrt(scan_llr_bound_v(L, M));
+    double s_hi = sv, s_lo = sv;
+    if (!L->bernoulli && E > 0 && (double)mx < L->C)
+        s_hi = sqrt(2.0 / (1.0 / E + 1.0 / (L->C - (double)mx)));
+    s_hi *= 1 - 1e-9;
+    s_lo *= 1 - 1e-9;
+    double minc = L->min_cases;
+    int go_hi = need_hi && (double)mx > E + sqrt(w->mmin) * s_hi && (double)mx >= minc;
+    int go_lo = need_lo && (double)mn < E - sqrt(w->mmin) * s_lo;
+    if (!go_hi && !go_lo)
+        return;
+    const int32_t *cum = w->cum;
+    double *q = w->q;
+    int R = s->R;
+    /* The counting pass runs in single precision (vectorised 4 or 8
+     * wide) with a margin of one case plus the rounding of counts up to
+     * C; the exact test follows. */
+    int any = 0;
+    const float *qf = w->qf;
+    float margin = (float)(1.0 + 1e-6 * L->C);
+    if (go_hi && !go_lo) {
+        float base = (float)E - margin, sf = (float)(s_hi * (1 - 1e-6));
+        for (int r = 0; r < R; r++)
+            any |= (float)cum[r] > base + qf[r] * sf;
+    } else if (go_lo && !go_hi) {
+        float base = (float)E + margin, sf = (float)(s_lo * (1 - 1e-6));
+        for (int r = 0; r < R; r++)
+            any |= (float)cum[r] < base - qf[r] * sf;
+    } else {
+        any = 1;
     }
-    if (need_lo) {
-        double l = ceil(E - sd);
-        lo = l <= (double)INT32_MIN ? INT32_MIN : (int32_t)l;
-    }
-    if (!((need_hi && mx > hi) || (need_lo && mn < lo)))
+    if (!any)
         return;
     int dirty = 0;
-    for (int r = 0; r < s->R; r++) {
-        int32_t c = w->cum[r];
-        if ((need_hi && c > hi) || (need_lo && c < lo)) {
-            double dd = (double)c - E;
-            if (dd * dd < w->m[r] * V * (1 - 1e-9))
-                continue;
-            double l = scan_llr(L, (double)c, M);
-            if (l > w->m[r]) {
-                if (w->m[r] <= w->mmin)
-                    dirty = 1;
-                w->m[r] = l;
-            }
+    for (int r = 0; r < R; r++) {
+        double c = (double)cum[r];
+        int pass = (go_hi && c > E + q[r] * s_hi && c >= minc) || (go_lo && c < E - q[r] * s_lo);
+        if (!pass)
+            continue;
+        double l = scan_llr(L, c, M);
+        if (l > w->m[r]) {
+            if (w->m[r] <= w->mmin)
+                dirty = 1;
+            w->m[r] = l;
+            q[r] = sqrt(l);
+            w->qf[r] = (float)(q[r] * (1 - 1e-6));
         }
     }
     if (dirty)
-        recompute_min(w, s->R);
+        recompute_min(w, R);
 }
 
 static void scan_centre(const scan_ctx *s, thread_ws *w, size_t c)
@@ -589,7 +622,9 @@ tw_status tw_scan_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_opts *o,
         ws[t].buf = ctx_mallocarray(ctx, n, sizeof *ws[t].buf);
         ws[t].cum = ctx_mallocarray(ctx, R ? (size_t)R : 1, sizeof *ws[t].cum);
         ws[t].m = ctx_calloc(ctx, R ? (size_t)R : 1, sizeof *ws[t].m);
-        if (!ws[t].buf || !ws[t].cum || !ws[t].m)
+        ws[t].q = ctx_calloc(ctx, R ? (size_t)R : 1, sizeof *ws[t].q);
+        ws[t].qf = ctx_calloc(ctx, R ? (size_t)R : 1, sizeof *ws[t].qf);
+        if (!ws[t].buf || !ws[t].cum || !ws[t].m || !ws[t].q || !ws[t].qf)
             goto nomem;
     }
     for (size_t b0 = 0; b0 < n; b0 += SCAN_BLOCK) {
@@ -636,6 +671,8 @@ done:
             ctx_free(ctx, ws[t].buf);
             ctx_free(ctx, ws[t].cum);
             ctx_free(ctx, ws[t].m);
+            ctx_free(ctx, ws[t].q);
+            ctx_free(ctx, ws[t].qf);
         }
     ctx_free(ctx, ws);
     ctx_free(ctx, s.best_llr);

@@ -1,0 +1,443 @@
+/*
+ * cmd_scan.c: `tanaw scan`: Kulldorff's spatial scan statistic on the
+ * areas (tw_scan_run), as analysts run it in SaTScan: circular windows on
+ * the areas' points, Poisson (cases against population or expected
+ * counts) or Bernoulli (cases against controls), Monte Carlo p-values,
+ * secondary clusters without geographical overlap. Writes the clusters
+ * CSV, the members CSV, a GeoJSON of the areas with their cluster, a map,
+ * and a summary on stdout in the spirit of SaTScan's main results. See
+ * docs/scan.md.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const cli_optspec scan_opts[] = {
+    {"model", 1, 0, "MODEL", "poisson | bernoulli | stperm (default poisson)"},
+    {"coords", 1, 0, "KIND", "latlong | cartesian (default latlong: SaTScan's 6367 km sphere)"},
+    {"time", 1, 0, "UNIT", "none | day | week | month | quarter (default none: purely spatial)"},
+    {"mode", 1, 0, "MODE", "retrospective | prospective (space-time only)"},
+    {"tail", 1, 0, "TAIL", "high | low | both (default high: clusters of excess cases)"},
+    {"max-pop", 1, 0, "SHARE", "largest window as a share of the population at risk (default 0.5)"},
+    {"max-radius", 1, 0, "KM", "largest window radius in km (default: none)"},
+    {"replicas", 1, 0, "N", "Monte Carlo replicas (default 999; 0 = none)"},
+    {"min-cases", 1, 0, "N", "high-rate clusters need at least N cases (default 2, as SaTScan)"},
+    {"max-clusters", 1, 0, "N", "clusters reported (default: every non-overlapping one)"},
+    {"controls", 1, 1, "FILE", "bernoulli: controls counted per area (psgc,count)"},
+    {"expected", 0, 0, NULL, "poisson: the population column holds expected counts (covariate-adjusted)"},
+    {"out", 1, 0, "FILE.csv", "clusters CSV"},
+    {"members", 1, 0, "FILE.csv", "member areas CSV (area id to cluster rank)"},
+    {"geojson", 1, 0, "FILE", "GeoJSON of the areas with their cluster"},
+    {"map", 1, 0, "FILE.png|FILE.svg", "map of the clusters"},
+    {"title", 1, 0, "TEXT", "map title"},
+};
+
+#define MAX_OPTS 64
+
+static int pick(const char *opt, const char *v, const char *const *names, int n, int *out)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(v, names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    fprintf(stderr, "tanaw: --%s: unknown value '%s' (expected", opt, v);
+    for (int i = 0; i < n; i++)
+        fprintf(stderr, "%s%s", i ? (i + 1 == n ? " or " : ", ") : " ", names[i]);
+    fprintf(stderr, ")\n");
+    return 1;
+}
+
+/* Controls per area for the Bernoulli model: counted like cases. */
+static int load_controls(cli_analysis *an, const cli_args *a, double *controls)
+{
+    const char *files[64];
+    size_t nf = cli_all(a, "controls", files, 64);
+    if (nf == 0) {
+        fprintf(stderr, "tanaw: scan: --model bernoulli needs --controls FILE (psgc,count)\n");
+        return EXIT_USAGE;
+    }
+    tw_cases *c = NULL;
+    for (size_t k = 0; k < nf; k++) {
+        tw_cases_read_opts ro;
+        memset(&ro, 0, sizeof ro);
+        ro.aggregated = 1;
+        tw_read_report rep = {0};
+        tw_status s = tw_cases_read_csv(an->ctx, files[k], &ro, &c, &rep);
+        if (s) {
+            cli_report(an->ctx, files[k]);
+            tw_cases_free(c);
+            return cli_exit_for(s);
+        }
+        if (rep.rows_rejected) {
+            fprintf(stderr, "tanaw: %s: %zu rows rejected: controls must be valid counts\n",
+                    files[k], rep.rows_rejected);
+            tw_cases_free(c);
+            return EXIT_INPUT;
+        }
+    }
+    tw_aggregate_opts ao;
+    memset(&ao, 0, sizeof ao);
+    ao.level = an->level;
+    ao.hierarchy = an->hierarchy;
+    tw_aggregate_report ar;
+    tw_status s = tw_cases_aggregate(an->ctx, c, an->areas, an->locator, &ao, controls, &ar);
+    tw_cases_free(c);
+    if (s) {
+        cli_report(an->ctx, "controls");
+        return cli_exit_for(s);
+    }
+    return EXIT_OK;
+}
+
+static const char *csv_text(char *buf, size_t cap, const char *s)
+{
+    /* Quote when needed (RFC 4180). */
+    if (!strpbrk(s, ",\"\n\r")) {
+        snprintf(buf, cap, "%s", s);
+        return buf;
+    }
+    size_t k = 0;
+    buf[k++] = '"';
+    for (; *s && k + 3 < cap; s++) {
+        if (*s == '"')
+            buf[k++] = '"';
+        buf[k++] = *s;
+    }
+    buf[k++] = '"';
+    buf[k] = '\0';
+    return buf;
+}
+
+static int write_clusters(const cli_analysis *an, const tw_scan_result *r, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "tanaw: %s: cannot write\n", path);
+        return EXIT_OUTPUT;
+    }
+    fprintf(f, "rank,center_id,center_name,lon,lat,radius_km,n_areas,observed,expected,"
+               "population,rr,oe,llr,p,p_gumbel,direction\n");
+    char nb[512];
+    for (size_t k = 0; k < r->n_clusters; k++) {
+        const tw_scan_cluster *c = &r->clusters[k];
+        double lon = NAN, lat = NAN;
+        tw_areas_lonlat(an->areas, (size_t)c->center, &lon, &lat);
+        fprintf(f, "%d,%s,%s,%.6f,%.6f,%.4f,%zu,%.0f,%.6f,%.0f,%.6f,%.6f,%.6f,%.6g,%.6g,%s\n",
+                c->rank, tw_areas_id(an->areas, (size_t)c->center),
+                csv_text(nb, sizeof nb, tw_areas_name(an->areas, (size_t)c->center)), lon, lat,
+                c->radius_km, c->n_areas, c->observed, c->expected, c->population, c->rr, c->oe,
+                c->llr, c->p, c->p_gumbel, c->high ? "high" : "low");
+    }
+    if (fclose(f) != 0) {
+        fprintf(stderr, "tanaw: %s: write failed\n", path);
+        return EXIT_OUTPUT;
+    }
+    return EXIT_OK;
+}
+
+static int write_members(const cli_analysis *an, const tw_scan_result *r, const double *cases,
+                         const double *measure, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "tanaw: %s: cannot write\n", path);
+        return EXIT_OUTPUT;
+    }
+    fprintf(f, "area_id,area_name,cluster,cases,population\n");
+    char nb[512];
+    for (size_t k = 0; k < r->n_clusters; k++) {
+        const tw_scan_cluster *c = &r->clusters[k];
+        for (size_t e = 0; e < c->n_areas; e++) {
+            size_t i = (size_t)c->members[e];
+            fprintf(f, "%s,%s,%d,%.0f,%.0f\n", tw_areas_id(an->areas, i),
+                    csv_text(nb, sizeof nb, tw_areas_name(an->areas, i)), c->rank, cases[i],
+                    measure[i]);
+        }
+    }
+    if (fclose(f) != 0) {
+        fprintf(stderr, "tanaw: %s: write failed\n", path);
+        return EXIT_OUTPUT;
+    }
+    return EXIT_OK;
+}
+
+static void print_summary(const cli_analysis *an, const tw_scan_result *r, const char *model,
+                          double share, double max_r, int R, int coords_cart)
+{
+    printf("Purely spatial scan, %s model, scanning for %s\n", model,
+           "clusters (see the direction of each)");
+    cli_analysis_print_inputs(an);
+    printf("total cases %.0f, population at risk %.0f; largest window %.0f%% of the population",
+           r->total_cases, r->total_population, 100 * share);
+    if (max_r > 0)
+        printf(", radius %.3g %s", max_r, coords_cart ? "units" : "km");
+    printf("; %llu windows; %d replicas\n", (unsigned long long)r->windows, R);
+    if (R > 0 && !isnan(r->crit_05))
+        printf("critical LLR: %.4f (0.05)%s", r->crit_05, isnan(r->crit_01) ? "\n" : "");
+    if (R > 0 && !isnan(r->crit_01))
+        printf(", %.4f (0.01)%s", r->crit_01, isnan(r->crit_001) ? "\n" : "");
+    if (R > 0 && !isnan(r->crit_001))
+        printf(", %.4f (0.001)\n", r->crit_001);
+    if (r->n_clusters == 0) {
+        printf("no cluster: no window has more cases than expected\n");
+        return;
+    }
+    for (size_t k = 0; k < r->n_clusters && k < 10; k++) {
+        const tw_scan_cluster *c = &r->clusters[k];
+        double lon = NAN, lat = NAN;
+        tw_areas_lonlat(an->areas, (size_t)c->center, &lon, &lat);
+        printf("\n%s cluster %d\n", k == 0 ? "Most likely" : "Secondary", c->rank);
+        printf("  centre ............: %s %s (%.4f, %.4f) / radius %.2f %s\n",
+               tw_areas_id(an->areas, (size_t)c->center),
+               tw_areas_name(an->areas, (size_t)c->center), lat, lon, c->radius_km,
+               coords_cart ? "units" : "km");
+        printf("  areas .............: %zu\n", c->n_areas);
+        printf("  population ........: %.0f\n", c->population);
+        printf("  observed cases ....: %.0f\n", c->observed);
+        printf("  expected cases ....: %.2f\n", c->expected);
+        printf("  observed/expected .: %.3f\n", c->oe);
+        printf("  relative risk .....: %.3f\n", c->rr);
+        printf("  log likelihood ratio: %.6f\n", c->llr);
+        if (R > 0)
+            printf("  p-value ...........: %.6g (Gumbel %.3g)\n", c->p, c->p_gumbel);
+    }
+    if (r->n_clusters > 10)
+        printf("\n... and %zu more clusters (see --out)\n", r->n_clusters - 10);
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    cli_optspec spec[MAX_OPTS];
+    size_t na = 0;
+    /* The shared options except --rate and --weights, which the scan does not use. */
+    for (size_t i = 0; i < cli_analysis_nopts; i++)
+        if (strcmp(cli_analysis_opts[i].name, "rate") && strcmp(cli_analysis_opts[i].name, "weights"))
+            spec[na++] = cli_analysis_opts[i];
+    memcpy(spec + na, scan_opts, sizeof scan_opts);
+    size_t ns = na + sizeof scan_opts / sizeof scan_opts[0];
+    cli_args a;
+    int rc = cli_parse(&a, spec, ns, argc, argv,
+                       "tanaw scan --areas FILE --cases FILE [options]",
+                       "Kulldorff's spatial scan statistic (SaTScan's conventions): circular windows\n"
+                       "around each area's point up to --max-pop of the population, the most likely\n"
+                       "cluster and secondary clusters without overlap, Monte Carlo p-values.");
+    if (rc >= 0)
+        return rc;
+    static const char *const models[] = {"poisson", "bernoulli", "stperm"};
+    static const char *const coordss[] = {"latlong", "cartesian"};
+    static const char *const times[] = {"none", "day", "week", "month", "quarter"};
+    static const char *const modes[] = {"retrospective", "prospective"};
+    static const char *const tails[] = {"high", "low", "both"};
+    int model = 0, coords = 0, tunit = 0, mode = 0, tail = 0;
+    const char *v;
+    if (((v = cli_get(&a, "model")) && pick("model", v, models, 3, &model)) ||
+        ((v = cli_get(&a, "coords")) && pick("coords", v, coordss, 2, &coords)) ||
+        ((v = cli_get(&a, "time")) && pick("time", v, times, 5, &tunit)) ||
+        ((v = cli_get(&a, "mode")) && pick("mode", v, modes, 2, &mode)) ||
+        ((v = cli_get(&a, "tail")) && pick("tail", v, tails, 3, &tail)))
+        return EXIT_USAGE;
+    if (tunit != 0 || model == 2 || mode != 0) {
+        fprintf(stderr, "tanaw: scan: space-time analyses (--time, --model stperm, --mode "
+                        "prospective) are not available in this version\n");
+        return EXIT_USAGE;
+    }
+    tw_scan_opts o;
+    memset(&o, 0, sizeof o);
+    o.model = model == 1 ? TW_SCAN_BERNOULLI : TW_SCAN_POISSON;
+    o.coords = coords ? TW_SCAN_CARTESIAN : TW_SCAN_LATLONG;
+    o.tail = (tw_scan_tail)tail;
+    o.max_pop_share = 0.5;
+    o.replicas = 999;
+    if ((v = cli_get(&a, "max-pop")) && !cli_double("max-pop", v, 1e-9, 0.5, &o.max_pop_share))
+        return EXIT_USAGE;
+    if ((v = cli_get(&a, "max-radius")) && !cli_double("max-radius", v, 1e-9, 1e7, &o.max_radius_km))
+        return EXIT_USAGE;
+    long l;
+    if ((v = cli_get(&a, "replicas"))) {
+        if (!cli_int("replicas", v, 0, 1000000, &l))
+            return EXIT_USAGE;
+        o.replicas = (int)l;
+    }
+    if ((v = cli_get(&a, "min-cases"))) {
+        if (!cli_int("min-cases", v, 1, 1000000000, &l))
+            return EXIT_USAGE;
+        o.min_cases = (int)l;
+    }
+    if ((v = cli_get(&a, "max-clusters"))) {
+        if (!cli_int("max-clusters", v, 1, 100000000, &l))
+            return EXIT_USAGE;
+        o.max_clusters = (size_t)l;
+    }
+    if (cli_flag(&a, "expected") && o.model != TW_SCAN_POISSON) {
+        fprintf(stderr, "tanaw: scan: --expected goes with --model poisson\n");
+        return EXIT_USAGE;
+    }
+    cli_analysis an;
+    memset(&an, 0, sizeof an);
+    if (!(an.ctx = cli_ctx_new(&a)))
+        return EXIT_USAGE;
+    o.seed = tw_ctx_seed(an.ctx);
+    double *x = NULL, *y = NULL, *controls = NULL;
+    int *cls = NULL, *rank = NULL;
+    const char **labels = NULL;
+    char (*labbuf)[16] = NULL;
+    tw_scan_result *r = NULL;
+    if ((rc = cli_load_areas(&an, &a, o.model == TW_SCAN_POISSON)) ||
+        (rc = cli_load_counts(&an, &a)))
+        goto done;
+    size_t n = tw_areas_count(an.areas);
+    x = calloc(n ? n : 1, sizeof *x);
+    y = calloc(n ? n : 1, sizeof *y);
+    controls = calloc(n ? n : 1, sizeof *controls);
+    cls = calloc(n ? n : 1, sizeof *cls);
+    rank = calloc(n ? n : 1, sizeof *rank);
+    labels = calloc(n ? n : 1, sizeof *labels);
+    if (!x || !y || !controls || !cls || !rank || !labels) {
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!tw_areas_lonlat(an.areas, i, &x[i], &y[i])) {
+            fprintf(stderr, "tanaw: scan: area %s has no point\n", tw_areas_id(an.areas, i));
+            rc = EXIT_INPUT;
+            goto done;
+        }
+    if (o.model == TW_SCAN_BERNOULLI && (rc = load_controls(&an, &a, controls)))
+        goto done;
+    tw_scan_data d;
+    memset(&d, 0, sizeof d);
+    d.n = n;
+    d.x = x;
+    d.y = y;
+    d.cases = an.count;
+    if (o.model == TW_SCAN_BERNOULLI)
+        d.controls = controls;
+    else if (cli_flag(&a, "expected"))
+        d.expected = an.population;
+    else
+        d.population = an.population;
+    cli_progress_attach(an.ctx, cli_quiet());
+    tw_status s = tw_scan_run(an.ctx, &d, &o, &r);
+    cli_progress_done();
+    if (s) {
+        cli_report(an.ctx, "scan");
+        rc = cli_exit_for(s);
+        goto done;
+    }
+    double *measure = controls;
+    if (o.model == TW_SCAN_BERNOULLI)
+        for (size_t i = 0; i < n; i++)
+            measure[i] = controls[i] + an.count[i];
+    else
+        measure = an.population;
+    print_summary(&an, r, models[model], o.max_pop_share, o.max_radius_km, o.replicas, coords);
+    const char *out = cli_get(&a, "out"), *mem = cli_get(&a, "members");
+    const char *gj = cli_get(&a, "geojson"), *map = cli_get(&a, "map");
+    if (out && (rc = write_clusters(&an, r, out)))
+        goto done;
+    if (mem && (rc = write_members(&an, r, an.count, measure, mem)))
+        goto done;
+    /* Per area: the rank of its cluster, and a class for the map: +3/+2/+1
+     * for members of high-rate clusters with p <= 0.01/0.05/0.10, negative
+     * for low-rate ones, 0 otherwise (no p: 0). */
+    labbuf = calloc(r->n_clusters ? r->n_clusters : 1, sizeof *labbuf);
+    if (!labbuf) {
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    for (size_t k = 0; k < r->n_clusters; k++) {
+        const tw_scan_cluster *c = &r->clusters[k];
+        int lv = c->p <= 0.01 ? 3 : c->p <= 0.05 ? 2 : c->p <= 0.10 ? 1 : 0;
+        for (size_t e = 0; e < c->n_areas; e++) {
+            rank[c->members[e]] = c->rank;
+            cls[c->members[e]] = c->high ? lv : -lv;
+        }
+        if (lv > 0) {
+            snprintf(labbuf[k], sizeof labbuf[k], "%d", c->rank);
+            labels[c->center] = labbuf[k];
+        }
+    }
+    if (gj) {
+        double *llr = calloc(n ? n : 1, sizeof *llr), *pv = calloc(n ? n : 1, sizeof *pv);
+        double *rr = calloc(n ? n : 1, sizeof *rr);
+        if (!llr || !pv || !rr) {
+            free(llr);
+            free(pv);
+            free(rr);
+            rc = EXIT_INTERNAL;
+            goto done;
+        }
+        for (size_t i = 0; i < n; i++)
+            llr[i] = pv[i] = rr[i] = NAN;
+        for (size_t k = 0; k < r->n_clusters; k++)
+            for (size_t e = 0; e < r->clusters[k].n_areas; e++) {
+                int32_t i = r->clusters[k].members[e];
+                llr[i] = r->clusters[k].llr;
+                pv[i] = r->clusters[k].p;
+                rr[i] = r->clusters[k].rr;
+            }
+        tw_extra_column extra[4] = {{"cluster", NULL, rank},
+                                    {"cluster_llr", llr, NULL},
+                                    {"cluster_p", pv, NULL},
+                                    {"cluster_rr", rr, NULL}};
+        tw_area_table t;
+        memset(&t, 0, sizeof t);
+        t.areas = an.areas;
+        t.count = an.count;
+        t.statistic = llr;
+        t.p = pv;
+        t.cls = cls;
+        t.extra = extra;
+        t.n_extra = 4;
+        s = tw_table_write_geojson(an.ctx, &t, gj);
+        free(llr);
+        free(pv);
+        free(rr);
+        if (s) {
+            cli_report(an.ctx, gj);
+            rc = EXIT_OUTPUT;
+            goto done;
+        }
+    }
+    if (map) {
+        char sub[256];
+        snprintf(sub, sizeof sub, "Kulldorff scan, %s model, max %.0f%% of population, %d replicas",
+                 models[model], 100 * o.max_pop_share, o.replicas);
+        tw_map_opts mo;
+        memset(&mo, 0, sizeof mo);
+        const char *mt = cli_get(&a, "title");
+        mo.title = mt ? mt : "Spatial scan clusters";
+        mo.subtitle = sub;
+        mo.legend_kind = "hotspot";
+        mo.labels = labels;
+        if ((s = tw_map_write(an.ctx, an.areas, cls, &mo, map))) {
+            cli_report(an.ctx, map);
+            rc = s == TW_E_ARG ? EXIT_USAGE : EXIT_OUTPUT;
+            goto done;
+        }
+    }
+    if (out)
+        cli_note("wrote %s", out);
+    if (mem)
+        cli_note("wrote %s", mem);
+    if (gj)
+        cli_note("wrote %s", gj);
+    if (map)
+        cli_note("wrote %s", map);
+    rc = EXIT_OK;
+done:
+    tw_scan_result_free(an.ctx, r);
+    free(x);
+    free(y);
+    free(controls);
+    free(cls);
+    free(rank);
+    free(labels);
+    free(labbuf);
+    cli_analysis_free(&an);
+    return rc;
+}

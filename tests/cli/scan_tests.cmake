@@ -1,0 +1,5 @@
+# Command-line tests of `tanaw scan` (tests/cli/test_scan.sh).
+add_test(NAME cli_scan
+  COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/test_scan.sh $<TARGET_FILE:tanaw_cli>)
+set_tests_properties(cli_scan PROPERTIES
+  ENVIRONMENT "TANAW_SOURCE_DIR=${CMAKE_SOURCE_DIR};TANAW_DATA_DEFAULT=${CMAKE_SOURCE_DIR}/../shared/data/ph")

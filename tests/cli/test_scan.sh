@@ -1,0 +1,70 @@
+# test_scan.sh: `tanaw scan` end to end on the built-in synthetic geography:
+# a planted cluster (relative risk 4, 5 municipalities) must be the most
+# likely cluster with p <= 0.05 and contain the planted centre; the output
+# files have their documented columns; results are identical for 1 and 2
+# threads and change with the seed only in the p-values; Bernoulli with a
+# controls file; usage errors. On the real geography (when present) the
+# Cebu metro municipalities give the same most likely cluster again.
+source "$(dirname "$0")/lib.sh"
+G="$TMP/geo"
+expect_exit 0 "synthetic geography" -- "$TANAW" geography --synthetic --out "$G" --quiet
+M=(--areas "$G/municipalities.geojson" --areas "$G/municipalities.csv")
+expect_exit 0 "simulate with a planted cluster" -- "$TANAW" simulate "${M[@]}" --n 4000 --seed 21 \
+  --cluster 9900112000:5:4 --out "$TMP/cases.csv" --quiet
+run=(--cases "$TMP/cases.csv" --replicas 199 --seed 3 --quiet)
+expect_exit 0 "scan" -- "$TANAW" scan "${M[@]}" "${run[@]}" --out "$TMP/cl1.csv" \
+  --members "$TMP/mem.csv" --geojson "$TMP/s.geojson" --map "$TMP/s.png" --threads 1
+cp "$TMP/out" "$TMP/summary.txt"
+check "clusters header" test "$(head -1 "$TMP/cl1.csv" | cut -d, -f1-2)" = "rank,center_id"
+for col in radius_km n_areas observed expected rr llr p; do
+  check "clusters CSV has $col" grep -qE "(^|,)$col(,|$)" <(head -1 "$TMP/cl1.csv")
+done
+# rank 1: high, p <= 0.05 (199 replicas: p = 0.005 when no replica beats it)
+p1=$(awk -F, 'NR==2 {print $14}' "$TMP/cl1.csv")
+check "most likely cluster significant (p=$p1)" awk -v p="$p1" 'BEGIN {exit !(p <= 0.05)}'
+check "most likely cluster is high" test "$(awk -F, 'NR==2 {print $16}' "$TMP/cl1.csv")" = "high"
+check "planted centre is in cluster 1" grep -qE "^9900112000,[^,]*,1," "$TMP/mem.csv"
+n1=$(awk -F, 'NR==2 {print $7}' "$TMP/cl1.csv")
+check "members CSV lists cluster 1's $n1 areas" test "$(grep -cE '^[0-9]+,[^,]*,1,' "$TMP/mem.csv")" -eq "$n1"
+check "members header" test "$(head -1 "$TMP/mem.csv")" = "area_id,area_name,cluster,cases,population"
+check "no area in two clusters" test "$(tail -n +2 "$TMP/mem.csv" | cut -d, -f1 | sort | uniq -d | wc -l)" -eq 0
+expect_grep "summary names the most likely cluster" "$TMP/summary.txt" "Most likely cluster 1"
+expect_grep "summary has the LLR" "$TMP/summary.txt" "log likelihood ratio"
+check "geojson written" grep -q '"cluster":1' "$TMP/s.geojson"
+check "png written" test -s "$TMP/s.png"
+expect_exit 0 "scan with 2 threads" -- "$TANAW" scan "${M[@]}" "${run[@]}" --out "$TMP/cl2.csv" --threads 2
+check "identical for 1 and 2 threads" cmp -s "$TMP/cl1.csv" "$TMP/cl2.csv"
+expect_exit 0 "scan with another seed" -- "$TANAW" scan "${M[@]}" --cases "$TMP/cases.csv" \
+  --replicas 199 --seed 4 --quiet --out "$TMP/cl3.csv"
+check "another seed: same clusters and LLRs" cmp -s <(cut -d, -f1-13 "$TMP/cl1.csv") <(cut -d, -f1-13 "$TMP/cl3.csv")
+expect_exit 0 "max radius 1 km: single areas" -- "$TANAW" scan "${M[@]}" "${run[@]}" \
+  --max-radius 1 --out "$TMP/cl4.csv"
+check "every window is one area" test "$(tail -n +2 "$TMP/cl4.csv" | cut -d, -f7 | sort -u)" = "1"
+expect_exit 0 "low rates" -- "$TANAW" scan "${M[@]}" --cases "$TMP/cases.csv" --tail low --replicas 0 \
+  --quiet --out "$TMP/low.csv"
+check "low-rate clusters only" test "$(tail -n +2 "$TMP/low.csv" | cut -d, -f16 | sort -u)" = "low"
+
+# Bernoulli: controls everywhere, cases doubled in the planted area.
+{ echo "psgc,count"; tail -n +2 "$G/municipalities.csv" | awk -F, '{print $1 ",40"}'; } > "$TMP/controls.csv"
+{ echo "psgc,count"; tail -n +2 "$G/municipalities.csv" | awk -F, '{print $1 "," ($1=="9900112000" ? 40 : 10)}'; } > "$TMP/bcases.csv"
+expect_exit 0 "bernoulli" -- "$TANAW" scan "${M[@]}" --counts "$TMP/bcases.csv" --model bernoulli \
+  --controls "$TMP/controls.csv" --replicas 99 --out "$TMP/b.csv" --quiet
+check "bernoulli finds the planted area" test "$(awk -F, 'NR==2 {print $2}' "$TMP/b.csv")" = "9900112000"
+expect_exit 1 "bernoulli without controls" -- "$TANAW" scan "${M[@]}" --counts "$TMP/bcases.csv" --model bernoulli --quiet
+expect_exit 1 "unknown model" -- "$TANAW" scan "${M[@]}" "${run[@]}" --model gamma
+expect_grep "unknown model message" "$TMP/err" "expected poisson, bernoulli or stperm"
+expect_exit 1 "max-pop above 0.5" -- "$TANAW" scan "${M[@]}" "${run[@]}" --max-pop 0.7
+expect_exit 1 "space-time not available" -- "$TANAW" scan "${M[@]}" "${run[@]}" --time month
+expect_exit 1 "no cases" -- "$TANAW" scan "${M[@]}" --quiet
+
+if [ -n "$DATA" ]; then
+  C="$DATA/cebu_metro"
+  expect_exit 0 "simulate on Cebu metro" -- "$TANAW" simulate --areas "$C/municipalities.csv" --n 3000 \
+    --seed 5 --cluster 0731300000:4:3 --out "$TMP/cebu.csv" --quiet
+  expect_exit 0 "scan Cebu metro" -- "$TANAW" scan --areas "$C/municipalities.geojson" \
+    --areas "$C/municipalities.csv" --cases "$TMP/cebu.csv" \
+    --replicas 99 --out "$TMP/cebu_cl.csv" --members "$TMP/cebu_m.csv" --quiet
+  check "Cebu: Mandaue centres cluster 1" test "$(awk -F, 'NR==2 {print $2}' "$TMP/cebu_cl.csv")" = "0731300000"
+  check "Cebu: the 4 planted areas" test "$(grep -c ',1,' "$TMP/cebu_m.csv")" -eq 4
+fi
+finish
