@@ -31,12 +31,13 @@
  * cell entry. Read-only after building: find/nearest may run from many
  * threads at once. Limits: 2^32 - 1 edges and cell entries.
  *
- * Nearest: rings of grid cells around the point are visited outward,
- * pruned by exact lower bounds, in a local equirectangular metric centred
- * on the point (x = dlon cos(lat0), y = dlat, degrees); the distance
- * returned is the haversine distance (TW_DIST_HAVERSINE) from the point to
- * the closest boundary point found that way. The metric matters only for
- * ties closer than ~1e-3 relative at 100 km.
+ * Nearest: rings of grid cells around the point are visited outward and
+ * pruned by lower bounds (haversine of the latitude and longitude gaps);
+ * the distance to a polygon is the great-circle distance on the sphere of
+ * TW_DIST_HAVERSINE (R = 6371.0088 km) from the point to the nearest edge,
+ * each edge taken as the minor great-circle arc between its vertices
+ * (a straight lon/lat edge of 10 km differs from its arc by < 1 m).
+ * Polygons only: areas with just a point are not candidates.
  */
 #include "geo/areas_internal.h"
 
@@ -456,19 +457,89 @@ long tw_locator_find(const tw_locator *l, double lon, double lat)
 
 /* ---- nearest ---- */
 
+#define LOC_R_KM 6371.0088 /* as TW_DIST_HAVERSINE */
+
 typedef struct near_q {
-    double lon0, lat0, kx;
-    double best2;       /* squared distance in the local metric (degrees) */
-    double bx, by;      /* closest point found (lon, lat) */
-    long best;
+    double lon0, lat0;
+    double p[3];        /* the point as a unit vector */
+    double coslat0;
+    double cmin;        /* min cos(lat) over the grid's latitudes */
+    double best;        /* great-circle angle (radians) of the best so far */
+    long best_i;
 } near_q;
 
-/* Squared local-metric distance from the point to a lon/lat rectangle. */
-static double rect_d2(const near_q *q, double x0, double y0, double x1, double y1)
+static void unit(double lon, double lat, double v[3])
 {
-    double dx = fmax(0, fmax(x0 - q->lon0, q->lon0 - x1)) * q->kx;
+    double la = lat * (LOC_PI / 180), lo = lon * (LOC_PI / 180);
+    v[0] = cos(la) * cos(lo);
+    v[1] = cos(la) * sin(lo);
+    v[2] = sin(la);
+}
+
+static void cross(const double a[3], const double b[3], double c[3])
+{
+    c[0] = a[1] * b[2] - a[2] * b[1];
+    c[1] = a[2] * b[0] - a[0] * b[2];
+    c[2] = a[0] * b[1] - a[1] * b[0];
+}
+
+static double dot(const double a[3], const double b[3])
+{
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+static double norm(const double a[3]) { return sqrt(dot(a, a)); }
+
+/* Angle between unit vectors, stable at every size. */
+static double angle(const double a[3], const double b[3])
+{
+    double c[3];
+    cross(a, b, c);
+    return atan2(norm(c), dot(a, b));
+}
+
+/* Angle from p to the minor great-circle arc a-b. */
+static double arc_angle(const double p[3], const double a[3], const double b[3])
+{
+    double n[3], c[3], t[3];
+    cross(a, b, n);
+    double nn = norm(n);
+    double ea = angle(p, a), eb = angle(p, b), e = ea < eb ? ea : eb;
+    if (nn < 1e-15)
+        return e; /* a == b (or antipodal: not an edge) */
+    for (int k = 0; k < 3; k++)
+        n[k] /= nn;
+    double pn = dot(p, n);
+    for (int k = 0; k < 3; k++)
+        c[k] = p[k] - pn * n[k];
+    double cn = norm(c);
+    if (cn < 1e-15)
+        return e; /* p is a pole of the arc's circle: every point is 90 degrees off */
+    /* Is the foot c between a and b on the circle? */
+    cross(a, c, t);
+    if (dot(t, n) < 0)
+        return e;
+    cross(c, b, t);
+    if (dot(t, n) < 0)
+        return e;
+    double d = atan2(fabs(pn), cn);
+    return d < e ? d : e;
+}
+
+/*
+ * Lower bound of the angle from the point to any point of a lon/lat
+ * rectangle: the haversine formula with the latitude gap, the longitude
+ * gap (shorter way round) and the smallest cos(lat) of the grid, which
+ * keeps the bound monotone from one ring of cells to the next.
+ */
+static double rect_lb(const near_q *q, double x0, double y0, double x1, double y1)
+{
     double dy = fmax(0, fmax(y0 - q->lat0, q->lat0 - y1));
-    return dx * dx + dy * dy;
+    double gx = fmax(0, fmax(x0 - q->lon0, q->lon0 - x1));
+    double dx = fmin(gx, fmax(0, 360 - gx - (x1 - x0)));
+    double sy = sin(dy * (LOC_PI / 360)), sx = sin(dx * (LOC_PI / 360));
+    double h = sy * sy + q->coslat0 * q->cmin * sx * sx;
+    return 2 * asin(sqrt(fmin(1, h)));
 }
 
 static void near_poly(near_q *q, const area_geom *g, long k)
@@ -477,19 +548,18 @@ static void near_poly(near_q *q, const area_geom *g, long k)
         const double *p = g->xy + 2 * g->ring_start[r];
         size_t np = g->ring_start[r + 1] - g->ring_start[r];
         for (size_t i = 0; i + 1 < np; i++) {
-            double x1 = (p[2 * i] - q->lon0) * q->kx, y1 = p[2 * i + 1] - q->lat0;
-            double x2 = (p[2 * i + 2] - q->lon0) * q->kx, y2 = p[2 * i + 3] - q->lat0;
-            double dx = x2 - x1, dy = y2 - y1, L = dx * dx + dy * dy, t = 0;
-            if (L > 0) {
-                t = -(x1 * dx + y1 * dy) / L;
-                t = t < 0 ? 0 : (t > 1 ? 1 : t);
-            }
-            double cx = x1 + t * dx, cy = y1 + t * dy, d2 = cx * cx + cy * cy;
-            if (d2 < q->best2 || (d2 == q->best2 && k < q->best)) {
-                q->best2 = d2;
-                q->best = k;
-                q->bx = q->lon0 + cx / q->kx;
-                q->by = q->lat0 + cy;
+            /* The latitude gap alone bounds the edge cheaply. */
+            double ylo = fmin(p[2 * i + 1], p[2 * i + 3]), yhi = fmax(p[2 * i + 1], p[2 * i + 3]);
+            double gap = fmax(0, fmax(ylo - q->lat0, q->lat0 - yhi)) * (LOC_PI / 180);
+            if (gap > q->best)
+                continue;
+            double a[3], b[3];
+            unit(p[2 * i], p[2 * i + 1], a);
+            unit(p[2 * i + 2], p[2 * i + 3], b);
+            double d = arc_angle(q->p, a, b);
+            if (d < q->best || (d == q->best && k < q->best_i)) {
+                q->best = d;
+                q->best_i = k;
             }
         }
     }
@@ -507,14 +577,19 @@ long tw_locator_nearest(const tw_locator *l, double lon, double lat, double *dis
             *dist_km = 0;
         return in;
     }
-    near_q q = {lon, lat, cos(lat * LOC_PI / 180), INFINITY, NAN, NAN, -1};
-    if (q.kx < 1e-12)
-        q.kx = 1e-12; /* at the poles every longitude is as near */
+    near_q q;
+    q.lon0 = lon;
+    q.lat0 = lat;
+    unit(lon, lat, q.p);
+    q.coslat0 = cos(lat * (LOC_PI / 180));
+    q.cmin = fmin(cos(l->gy0 * (LOC_PI / 180)), cos(l->gy1 * (LOC_PI / 180)));
+    q.best = INFINITY;
+    q.best_i = -1;
     long ci = (long)cell_x(l, lon), cj = (long)cell_y(l, lat);
     long nx = (long)l->nx, ny = (long)l->ny;
     long rmax = nx > ny ? nx : ny;
     /* Areas already measured in this query (small, linear: most queries
-     * meet a handful of polygons). */
+     * meet a handful of polygons; beyond 64 a repeat is only slower). */
     long seen[64];
     size_t nseen = 0;
     for (long r = 0; r <= rmax; r++) {
@@ -522,24 +597,24 @@ long tw_locator_nearest(const tw_locator *l, double lon, double lat, double *dis
         for (long j = cj - r; j <= cj + r; j++) {
             if (j < 0 || j >= ny)
                 continue;
-            long step = (j == cj - r || j == cj + r) ? 1 : 2 * r;
-            for (long i = ci - r; i <= ci + r; i += step ? step : 1) {
+            long step = (r == 0 || j == cj - r || j == cj + r) ? 1 : 2 * r;
+            for (long i = ci - r; i <= ci + r; i += step) {
                 if (i < 0 || i >= nx)
                     continue;
                 double x0 = l->gx0 + (double)i * l->cw, y0 = l->gy0 + (double)j * l->ch;
-                double lb = rect_d2(&q, x0, y0, x0 + l->cw, y0 + l->ch);
+                double lb = rect_lb(&q, x0, y0, x0 + l->cw, y0 + l->ch);
                 if (lb < ring_lb)
                     ring_lb = lb;
-                if (lb > q.best2)
+                if (lb > q.best)
                     continue;
                 size_t c = (size_t)j * l->nx + (size_t)i;
                 for (uint32_t k = l->cell_start[c]; k < l->cell_start[c + 1]; k++) {
                     uint32_t item = l->cell_item[k];
                     if (item & 1)
-                        continue; /* boundary lies in other cells */
+                        continue; /* a full cell holds no boundary */
                     long a = (long)(item >> 1);
                     const loc_poly *p = &l->poly[a];
-                    if (rect_d2(&q, p->bb[0], p->bb[1], p->bb[2], p->bb[3]) > q.best2)
+                    if (rect_lb(&q, p->bb[0], p->bb[1], p->bb[2], p->bb[3]) > q.best)
                         continue;
                     size_t s;
                     for (s = 0; s < nseen && seen[s] != a; s++)
@@ -550,14 +625,12 @@ long tw_locator_nearest(const tw_locator *l, double lon, double lat, double *dis
                         seen[nseen++] = a;
                     near_poly(&q, l->a->geom[a], a);
                 }
-                if (r == 0)
-                    break;
             }
         }
-        if (ring_lb > q.best2)
+        if (ring_lb > q.best)
             break;
     }
-    if (q.best >= 0 && dist_km)
-        *dist_km = tw_distance_km(TW_DIST_HAVERSINE, lon, lat, q.bx, q.by);
-    return q.best;
+    if (q.best_i >= 0 && dist_km)
+        *dist_km = q.best * LOC_R_KM;
+    return q.best_i;
 }

@@ -5,4 +5,4 @@ list(APPEND TANAW_LIB_SOURCES
   src/lib/geo/areas.c
   src/lib/geo/areas_geojson.c
   src/lib/geo/locator.c)
-list(APPEND TANAW_UNIT_TESTS test_psgc test_areas)
+list(APPEND TANAW_UNIT_TESTS test_psgc test_areas test_locator)
