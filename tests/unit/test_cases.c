@@ -254,6 +254,26 @@ static void test_short_row_reject(void)
     tw_ctx_free(ctx);
 }
 
+/* An Excel export: BOM, CRLF, upper-case header, blanks around values. */
+static void test_excel_export(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    const char *p = harness_write("excel.csv", "\xEF\xBB\xBF"
+                                               "Case_ID , Report_Date,SOURCE,Lon,Lat,PSGC\r\n"
+                                               " X-1 , 2023-07-01 ,NBI, 123.9 , 10.3 ,\r\n"
+                                               "X-2,2023-07-02,NBI,,, 702201001 \r\n"
+                                               "\r\n");
+    tw_cases *c = NULL;
+    tw_read_report rep;
+    tw_cases_read_opts o = {NULL, 0, day_of("2026-01-01")};
+    CHECK_OK(ctx, tw_cases_read_csv(ctx, p, &o, &c, &rep));
+    CHECK_EQ_INT(rep.rows_read, 2);
+    CHECK_EQ_INT(rep.rows_accepted, 2);
+    CHECK_EQ_INT(tw_ctx_warning_count(ctx), 0);
+    tw_cases_free(c);
+    tw_ctx_free(ctx);
+}
+
 static tw_status read_text(tw_ctx *ctx, const char *text, int aggregated, tw_cases **c,
                            tw_read_report *rep)
 {
@@ -401,6 +421,7 @@ int main(void)
     RUN(test_rows_and_rejects);
     RUN(test_default_max_day_is_today);
     RUN(test_short_row_reject);
+    RUN(test_excel_export);
     RUN(test_personal_columns_refused);
     RUN(test_file_errors);
     RUN(test_aggregated_form);
