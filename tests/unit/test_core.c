@@ -58,6 +58,11 @@ static void test_dbuf(void)
     CHECK(strncmp(dbuf_str(&b), "0,1,2,", 6) == 0);
     CHECK(b.len == strlen(dbuf_str(&b)));
     dbuf_free(&b);
+    /* A buffer never appended to is an empty string (fuzzing found a missing NUL). */
+    dbuf e;
+    dbuf_init(&e, ctx);
+    CHECK(strcmp(dbuf_str(&e), "") == 0);
+    dbuf_free(&e);
     tw_ctx_free(ctx);
 }
 

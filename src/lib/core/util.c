@@ -128,7 +128,10 @@ void dbuf_printf(dbuf *b, const char *fmt, ...)
 
 const char *dbuf_str(dbuf *b)
 {
-    if (!b->data && !dbuf_reserve(b, 0))
-        return "";
+    if (!b->data) {
+        if (!dbuf_reserve(b, 0))
+            return "";
+        b->data[0] = '\0'; /* nothing appended yet: an empty string */
+    }
     return b->data;
 }
