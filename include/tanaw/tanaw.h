@@ -1090,6 +1090,55 @@ tw_status tw_geocode_csv(tw_ctx *ctx, const tw_gazetteer *g, const char *in_path
                          const char *out_path, const tw_geocode_csv_opts *opts,
                          tw_geocode_report *rep);
 
+/*
+ * PSGC crosswalks: codes of one PSGC version brought onto another
+ * (recode 1:1, split by weight, merge), so that a multi-year series stays on
+ * one geography. File format (CSV): from_version,to_version,old_code,
+ * new_code,kind,weight,scope,note; docs/geocode.md. @since 0.1
+ */
+typedef struct tw_crosswalk tw_crosswalk;
+
+typedef struct tw_crosswalk_target {
+    char code[TW_PSGC_LEN + 1];
+    double weight; /* share of the old unit (1 unless split) */
+} tw_crosswalk_target;
+
+/**
+ * Read a crosswalk CSV. Every row is checked (codes, kind, weight in (0, 1],
+ * scope unit|tree) and the rows together (one target per recode, split
+ * weights summing to 1, no pair twice); errors name file, line and field.
+ */
+tw_status tw_crosswalk_read(tw_ctx *ctx, const char *path, tw_crosswalk **out);
+/**
+ * The built-in example: the Negros Island Region (RA 12000, 2024) from PSGC
+ * 4Q 2023 codes in g (step "2023Q4" -> "2024Q2"): Negros Occidental, the
+ * City of Bacolod, Negros Oriental and Siquijor move with all their units to
+ * region 18; Regions VI and VII split by 2020 population.
+ */
+tw_status tw_crosswalk_nir(tw_ctx *ctx, const tw_gazetteer *g, tw_crosswalk **out);
+tw_status tw_crosswalk_write(tw_ctx *ctx, const tw_crosswalk *cw, const char *path);
+void tw_crosswalk_free(tw_crosswalk *cw);
+/** Number of rows. */
+size_t tw_crosswalk_count(const tw_crosswalk *cw);
+/**
+ * Targets of code from version `from` to `to`, following the steps
+ * forward; codes no step mentions are unchanged. Writes up to cap targets,
+ * *n = their number (may exceed cap). TW_E_ARG when no steps lead from
+ * `from` to `to`.
+ */
+tw_status tw_crosswalk_map(tw_ctx *ctx, const tw_crosswalk *cw, const char *from,
+                           const char *to, const char *code, tw_crosswalk_target *out,
+                           size_t cap, size_t *n);
+/**
+ * Apply a crosswalk to the code column of a CSV: every input column plus
+ * new_psgc and crosswalk_weight, one row per target (splits give several);
+ * count_column (may be NULL) is multiplied by the weight. *rows = input
+ * records. Errors name file, line and field.
+ */
+tw_status tw_crosswalk_csv(tw_ctx *ctx, const tw_crosswalk *cw, const char *from,
+                           const char *to, const char *in_path, const char *column,
+                           const char *count_column, const char *out_path, size_t *rows);
+
 #ifdef __cplusplus
 }
 #endif

@@ -140,6 +140,7 @@ int cmd_simulate(int argc, char **argv);
 int cmd_geography(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_geocode(int argc, char **argv);
+int cmd_geo(int argc, char **argv);
 int cmd_emerging(int argc, char **argv);
 int cmd_kde(int argc, char **argv);
 

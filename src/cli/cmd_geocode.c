@@ -4,7 +4,8 @@
  * (CSV export). A CSV of records gets psgc, level, outcome, score,
  * candidates and n_candidates appended (tw_geocode_csv); --address geocodes
  * addresses given on the command line and prints one line each. Rules,
- * outcomes and measured accuracy: docs/geocode.md.
+ * outcomes and measured accuracy: docs/geocode.md. Also `tanaw geo crosswalk`:
+ * PSGC codes brought from one version to another (crosswalk.c).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
@@ -119,4 +120,126 @@ done:
     tw_gazetteer_free(g);
     tw_ctx_free(ctx);
     return rc;
+}
+
+/* ---- tanaw geo crosswalk -------------------------------------------- */
+
+static const cli_optspec geo_opts[] = {
+    {"from", 1, 0, "VERSION", "PSGC version of the codes, e.g. 2023Q4 (required)"},
+    {"to", 1, 0, "VERSION", "PSGC version to bring them to, e.g. 2024Q2 (required)"},
+    {"crosswalk", 1, 0, "FILE.csv", "crosswalk file (format: docs/geocode.md)"},
+    {"psgc", 1, 0, "FILE", "without --crosswalk: build the Negros Island Region crosswalk "
+                           "(2023Q4 -> 2024Q2) from this PSGC 4Q 2023 datafile"},
+    {"code", 1, 1, "PSGC", "print where this code goes"},
+    {"in", 1, 0, "FILE.csv", "records or counts to bring onto the new version"},
+    {"column", 1, 0, "NAME", "column holding the PSGC code (default psgc)"},
+    {"count", 1, 0, "NAME", "count column, shared out by the weights of splits"},
+    {"out", 1, 0, "FILE.csv", "output of --in: input columns + new_psgc, crosswalk_weight"},
+    {"write", 1, 0, "FILE.csv", "write the crosswalk in use (e.g. the built-in one)"},
+    {"quiet", 0, 0, NULL, "no notes on stderr"},
+};
+
+static int geo_crosswalk(int argc, char **argv)
+{
+    cli_args a;
+    int rc = cli_parse(&a, geo_opts, sizeof geo_opts / sizeof geo_opts[0], argc, argv,
+                       "tanaw geo crosswalk --from VERSION --to VERSION (--crosswalk FILE.csv | "
+                       "--psgc PSGC.csv)\n"
+                       "       [--code PSGC ...] [--in FILE.csv [--column psgc] [--count N] --out "
+                       "FILE.csv] [--write FILE.csv]",
+                       "Bring PSGC codes of one version onto another (recodes, splits, merges), so\n"
+                       "that a multi-year series stays on one geography. Without --crosswalk, the\n"
+                       "built-in example: the 2024 Negros Island Region (RA 12000).");
+    if (rc >= 0)
+        return rc;
+    const char *from = cli_get(&a, "from"), *to = cli_get(&a, "to");
+    const char *file = cli_get(&a, "crosswalk"), *psgc = cli_get(&a, "psgc");
+    const char *in = cli_get(&a, "in"), *out = cli_get(&a, "out"), *wr = cli_get(&a, "write");
+    const char *codes[CLI_MAX_VALUES];
+    size_t ncodes = cli_all(&a, "code", codes, CLI_MAX_VALUES);
+    if (!from || !to) {
+        fprintf(stderr, "tanaw: geo crosswalk: --from and --to are required\n");
+        return EXIT_USAGE;
+    }
+    if (!file && !psgc) {
+        fprintf(stderr, "tanaw: geo crosswalk: give --crosswalk FILE.csv, or --psgc PSGC.csv for "
+                        "the built-in Negros Island Region crosswalk\n");
+        return EXIT_USAGE;
+    }
+    if ((in && !out) || (out && !in)) {
+        fprintf(stderr, "tanaw: geo crosswalk: --in and --out go together\n");
+        return EXIT_USAGE;
+    }
+    if (!in && !ncodes && !wr) {
+        fprintf(stderr, "tanaw: geo crosswalk: nothing to do (give --code, --in/--out or --write)\n");
+        return EXIT_USAGE;
+    }
+    cli_set_quiet(cli_flag(&a, "quiet"));
+    tw_ctx *ctx = tw_ctx_new();
+    if (!ctx) {
+        fprintf(stderr, "tanaw: out of memory\n");
+        return EXIT_INTERNAL;
+    }
+    tw_crosswalk *cw = NULL;
+    tw_gazetteer *g = NULL;
+    tw_status s;
+    rc = EXIT_OK;
+    if (file) {
+        s = tw_crosswalk_read(ctx, file, &cw);
+    } else {
+        s = tw_gazetteer_read_psgc(ctx, psgc, &g);
+        if (!s)
+            s = tw_crosswalk_nir(ctx, g, &cw);
+    }
+    if (s) {
+        cli_report(ctx, "geo crosswalk");
+        rc = cli_exit_for(s);
+        goto done;
+    }
+    if (wr && (s = tw_crosswalk_write(ctx, cw, wr))) {
+        cli_report(ctx, "geo crosswalk");
+        rc = EXIT_OUTPUT;
+        goto done;
+    }
+    for (size_t i = 0; i < ncodes; i++) {
+        tw_crosswalk_target t[64];
+        size_t n = 0;
+        if ((s = tw_crosswalk_map(ctx, cw, from, to, codes[i], t, 64, &n))) {
+            cli_report(ctx, "geo crosswalk");
+            rc = cli_exit_for(s);
+            goto done;
+        }
+        for (size_t k = 0; k < n && k < 64; k++)
+            printf("%s\t%s\t%.10g\n", codes[i], t[k].code, t[k].weight);
+    }
+    if (in) {
+        size_t rows = 0;
+        s = tw_crosswalk_csv(ctx, cw, from, to, in, cli_get(&a, "column"), cli_get(&a, "count"),
+                             out, &rows);
+        if (s) {
+            cli_report(ctx, "geo crosswalk");
+            rc = s == TW_E_IO && strcmp(tw_ctx_error(ctx)->file, out) == 0 ? EXIT_OUTPUT
+                                                                          : cli_exit_for(s);
+            goto done;
+        }
+        cli_note("brought %zu records from PSGC %s to %s -> %s", rows, from, to, out);
+    }
+done:
+    tw_crosswalk_free(cw);
+    tw_gazetteer_free(g);
+    tw_ctx_free(ctx);
+    return rc;
+}
+
+int cmd_geo(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "crosswalk") == 0)
+        return geo_crosswalk(argc - 1, argv + 1);
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("usage: tanaw geo crosswalk [options]   (tanaw geo crosswalk --help)\n\n"
+               "PSGC versions: bring codes of one PSGC version onto another.\n");
+        return EXIT_OK;
+    }
+    fprintf(stderr, "tanaw: geo: expected a subcommand: crosswalk (see tanaw geo --help)\n");
+    return EXIT_USAGE;
 }

@@ -17,6 +17,7 @@ static const cli_command commands[] = {
     {"geography", cmd_geography, "write the built-in synthetic geography"},
     {"scan", cmd_scan, "Kulldorff spatial scan statistic: most likely and secondary clusters"},
     {"geocode", cmd_geocode, "place written addresses on PSGC codes (gazetteer, fuzzy, honest outcomes)"},
+    {"geo", cmd_geo, "PSGC versions: crosswalk codes between versions (geo crosswalk)"},
     {"emerging", cmd_emerging, "emerging hot spots: space-time Gi*, trends, 17 categories"},
     {"kde", cmd_kde, "kernel density heat map of case points (.asc, CSV, PNG)"},
 };

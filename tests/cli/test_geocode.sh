@@ -79,6 +79,30 @@ expect_exit 1 "--psgc is required" -- "$TANAW" geocode --in "$TMP/in.csv" --out 
 expect_exit 1 "--in without --out" -- "$TANAW" geocode --psgc "$P" --in "$TMP/in.csv"
 expect_exit 3 "unwritable output" -- "$TANAW" geocode --psgc "$P" --in "$TMP/in.csv" --out "$TMP/no/such/dir/o.csv"
 
+# tanaw geo crosswalk with a crosswalk file.
+cat > "$TMP/cw.csv" <<'CSV'
+from_version,to_version,old_code,new_code,kind,weight,scope,note
+2023Q4,2024Q2,0702200000,1802200000,recode,1,tree,a test move
+2023Q4,2024Q2,0700000000,0700000000,split,0.25,unit,
+2023Q4,2024Q2,0700000000,1800000000,split,0.75,unit,
+CSV
+expect_exit 0 "crosswalk a code" -- "$TANAW" geo crosswalk --from 2023Q4 --to 2024Q2 --crosswalk "$TMP/cw.csv" --code 0702220012 --code 0700000000
+expect_grep "tree recode keeps the lower digits" "$TMP/out" $'^0702220012\t1802220012\t1$'
+expect_grep "split with its weight" "$TMP/out" $'^0700000000\t1800000000\t0.75$'
+printf 'psgc,cases\n0700000000,8\n0731100024,3\n' > "$TMP/counts.csv"
+expect_exit 0 "crosswalk a CSV of counts" -- "$TANAW" geo crosswalk --from 2023Q4 --to 2024Q2 --crosswalk "$TMP/cw.csv" --in "$TMP/counts.csv" --count cases --out "$TMP/counts_new.csv"
+expect_grep "counts shared by the split" "$TMP/counts_new.csv" '^0700000000,6,1800000000,0.75$'
+expect_grep "unchanged code kept" "$TMP/counts_new.csv" '^0731100024,3,0731100024,1$'
+printf 'from_version,to_version,old_code,new_code,kind,weight\n2023Q4,2024Q2,0700000000,0700000000,split,0.5\n2023Q4,2024Q2,0700000000,1800000000,split,0.4\n' > "$TMP/cw_bad.csv"
+expect_exit 2 "split weights must sum to 1" -- "$TANAW" geo crosswalk --from 2023Q4 --to 2024Q2 --crosswalk "$TMP/cw_bad.csv" --code 0700000000
+expect_grep "names line and field" "$TMP/err" "cw_bad.csv:2: field 'weight': the weights of split 0700000000 sum to 0.9, not 1"
+expect_exit 1 "no steps backwards" -- "$TANAW" geo crosswalk --from 2024Q2 --to 2023Q4 --crosswalk "$TMP/cw.csv" --code 0700000000
+expect_grep "says no steps lead there" "$TMP/err" "no crosswalk steps lead from version 2024Q2 to 2023Q4"
+expect_exit 2 "built-in NIR needs the 4Q 2023 codes" -- "$TANAW" geo crosswalk --from 2023Q4 --to 2024Q2 --psgc "$P" --code 0700000000
+expect_grep "names the missing province" "$TMP/err" "no 0604500000 Negros Occidental"
+expect_exit 1 "geo needs a subcommand" -- "$TANAW" geo
+expect_exit 1 "--from/--to required" -- "$TANAW" geo crosswalk --crosswalk "$TMP/cw.csv" --code 0700000000
+
 # The real datafile, when the data folder is there.
 REAL="${DATA:+$DATA/psgc/PSGC-4Q-2023-Publication-Datafile.csv}"
 if [ -n "$REAL" ] && [ -f "$REAL" ]; then
@@ -87,5 +111,10 @@ if [ -n "$REAL" ] && [ -f "$REAL" ]; then
   expect_grep "Pusok" "$TMP/out" $'^Brgy. Pusok, Lapu-Lapu City\texact\t0731100024\tbarangay\t1.000\tPusok$'
   expect_grep "Poblacion of Cordova" "$TMP/out" $'^Poblacion, Cordova, Cebu\texact\t0702220012\t'
   expect_grep "six San Isidro in Cebu province" "$TMP/out" $'^San Isidro, Cebu\tambiguous\t0702200000\tprovince\t.*0702206020 San Isidro.*0702250014 San Isidro$'
+  expect_exit 0 "real PSGC: Negros Island Region crosswalk" -- "$TANAW" geo crosswalk --from 2023Q4 --to 2024Q2 \
+    --psgc "$REAL" --code 0704610001 --code 0700000000 --write "$TMP/nir.csv"
+  expect_grep "a Dumaguete barangay moves to region 18" "$TMP/out" $'^0704610001\t1804610001\t1$'
+  expect_grep "Region VII shares 19 % with NIR" "$TMP/out" $'^0700000000\t1800000000\t0.190099886$'
+  expect_grep "written crosswalk has the Siquijor row" "$TMP/nir.csv" '^2023Q4,2024Q2,0706100000,1806100000,recode,1,tree,'
 fi
 finish

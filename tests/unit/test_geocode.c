@@ -326,6 +326,103 @@ static void test_evalset_mini(void)
     ctx_free(C, again2);
 }
 
+#define CW_HEADER "from_version,to_version,old_code,new_code,kind,weight,scope,note\n"
+
+static tw_status read_cw(const char *name, const char *text, tw_crosswalk **cw)
+{
+    tw_ctx_clear_error(C);
+    return tw_crosswalk_read(C, harness_write(name, text), cw);
+}
+
+static void test_crosswalk(void)
+{
+    tw_crosswalk *cw = NULL;
+    CHECK_OK(C, read_cw("cw.csv", CW_HEADER
+                        "2023Q4,2024Q2,0702200000,1802200000,recode,1,tree,Cebu moves (a test)\n"
+                        "2023Q4,2024Q2,0700000000,0700000000,split,0.25,unit,\n"
+                        "2023Q4,2024Q2,0700000000,1800000000,split,0.75,,\n"
+                        "2024Q2,2024Q3,1802220012,1802220099,merge,1,unit,\n"
+                        "2024Q2,2024Q3,1802220005,1802220099,merge,,unit,\n", &cw));
+    if (!cw)
+        return;
+    CHECK_EQ_INT(tw_crosswalk_count(cw), 5);
+    tw_crosswalk_target t[4];
+    size_t n = 0;
+    CHECK_OK(C, tw_crosswalk_map(C, cw, "2023Q4", "2024Q2", "0702220012", t, 4, &n));
+    CHECK(n == 1 && strcmp(t[0].code, "1802220012") == 0 && t[0].weight == 1);
+    CHECK_OK(C, tw_crosswalk_map(C, cw, "2023Q4", "2024Q2", "702200000", t, 4, &n)); /* 9 digits */
+    CHECK(n == 1 && strcmp(t[0].code, "1802200000") == 0);
+    /* Two steps: recode then merge. */
+    CHECK_OK(C, tw_crosswalk_map(C, cw, "2023Q4", "2024Q3", "0702220005", t, 4, &n));
+    CHECK(n == 1 && strcmp(t[0].code, "1802220099") == 0);
+    CHECK_OK(C, tw_crosswalk_map(C, cw, "2023Q4", "2024Q3", "0700000000", t, 4, &n));
+    CHECK_EQ_INT(n, 2);
+    CHECK(strcmp(t[0].code, "0700000000") == 0 && strcmp(t[1].code, "1800000000") == 0);
+    CHECK_NEAR(t[0].weight, 0.25, 1e-12);
+    CHECK_NEAR(t[1].weight, 0.75, 1e-12);
+    /* Untouched codes stay; the region code is not caught by the province's tree. */
+    CHECK_OK(C, tw_crosswalk_map(C, cw, "2023Q4", "2024Q3", "0731100024", t, 4, &n));
+    CHECK(n == 1 && strcmp(t[0].code, "0731100024") == 0);
+    CHECK_OK(C, tw_crosswalk_map(C, cw, "2024Q2", "2024Q2", "0700000000", t, 4, &n));
+    CHECK(n == 1 && strcmp(t[0].code, "0700000000") == 0);
+    CHECK(tw_crosswalk_map(C, cw, "2024Q3", "2023Q4", "0700000000", t, 4, &n) == TW_E_ARG);
+    CHECK(tw_crosswalk_map(C, cw, "2023Q4", "2024Q2", "07x", t, 4, &n) == TW_E_PARSE);
+    /* Write and read back: same mapping. */
+    const char *back = harness_tmp("cw_back.csv");
+    CHECK_OK(C, tw_crosswalk_write(C, cw, back));
+    tw_crosswalk *cw2 = NULL;
+    CHECK_OK(C, tw_crosswalk_read(C, back, &cw2));
+    CHECK_OK(C, tw_crosswalk_map(C, cw2, "2023Q4", "2024Q3", "0700000000", t, 4, &n));
+    CHECK(n == 2 && fabs(t[1].weight - 0.75) < 1e-12);
+    tw_crosswalk_free(cw2);
+    /* A CSV of counts: the split region's count is shared, totals are kept. */
+    const char *in = harness_write("counts.csv", "psgc,count\n0700000000,100\n0702220012,7\n");
+    size_t rows = 0;
+    CHECK_OK(C, tw_crosswalk_csv(C, cw, "2023Q4", "2024Q3", in, "psgc", "count",
+                                 harness_tmp("counts_out.csv"), &rows));
+    CHECK_EQ_INT(rows, 2);
+    FILE *f = fopen(harness_tmp("counts_out.csv"), "r");
+    char buf[512] = "";
+    size_t got = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    buf[got] = '\0';
+    if (f)
+        fclose(f);
+    CHECK(strcmp(buf, "psgc,count,new_psgc,crosswalk_weight\n0700000000,25,0700000000,0.25\n"
+                      "0700000000,75,1800000000,0.75\n0702220012,7,1802220099,1\n") == 0);
+    const char *badin = harness_write("counts_bad.csv", "psgc,count\n0700000000,lots\n");
+    CHECK(tw_crosswalk_csv(C, cw, "2023Q4", "2024Q3", badin, "psgc", "count",
+                           harness_tmp("o.csv"), &rows) == TW_E_PARSE);
+    CHECK(tw_ctx_error(C)->line == 2 && strcmp(tw_ctx_error(C)->field, "count") == 0);
+    tw_crosswalk_free(cw);
+    tw_crosswalk_free(NULL);
+
+    /* Errors, with line and field. */
+    const tw_error *e = tw_ctx_error(C);
+    CHECK(read_cw("cw_empty.csv", "", &cw) == TW_E_EMPTY);
+    CHECK(read_cw("cw_head.csv", CW_HEADER, &cw) == TW_E_EMPTY);
+    CHECK(read_cw("cw_col.csv", "from_version,to_version,old_code,new_code\n", &cw) == TW_E_PARSE);
+    CHECK(strcmp(e->field, "kind") == 0);
+    CHECK(read_cw("cw_sum.csv", CW_HEADER "a,b,0700000000,0700000000,split,0.5,,\n"
+                                          "a,b,0700000000,1800000000,split,0.4,,\n", &cw) == TW_E_DOMAIN);
+    CHECK(e->line == 2 && strcmp(e->field, "weight") == 0);
+    CHECK(strstr(e->message, "sum to 0.9") != NULL);
+    CHECK(read_cw("cw_kind.csv", CW_HEADER "a,b,0700000000,1800000000,move,1,,\n", &cw) == TW_E_PARSE);
+    CHECK(e->line == 2 && strcmp(e->field, "kind") == 0);
+    CHECK(read_cw("cw_w.csv", CW_HEADER "a,b,0700000000,1800000000,split,1.5,,\n", &cw) == TW_E_DOMAIN);
+    CHECK(read_cw("cw_code.csv", CW_HEADER "a,b,07000,1800000000,recode,1,,\n", &cw) == TW_E_PARSE);
+    CHECK(strcmp(e->field, "old_code") == 0);
+    CHECK(read_cw("cw_two.csv", CW_HEADER "a,b,0700000000,1800000000,recode,1,,\n"
+                                          "a,b,0700000000,1900000000,recode,1,,\n", &cw) == TW_E_PARSE);
+    CHECK(strstr(e->message, "use split") != NULL);
+    CHECK(read_cw("cw_dup.csv", CW_HEADER "a,b,0700000000,1800000000,merge,1,,\n"
+                                          "a,b,0700000000,1800000000,merge,1,,\n", &cw) == TW_E_DUPLICATE);
+    CHECK(e->line == 3);
+    CHECK(read_cw("cw_tree.csv", CW_HEADER "a,b,0700000000,1800000000,split,1,tree,\n", &cw) == TW_E_PARSE);
+    CHECK(read_cw("cw_lvl.csv", CW_HEADER "a,b,0702200000,1802201000,recode,1,tree,\n", &cw) == TW_E_PARSE);
+    CHECK(read_cw("cw_same.csv", CW_HEADER "a,a,0702200000,1802200000,recode,1,,\n", &cw) == TW_E_PARSE);
+    CHECK(cw == NULL);
+}
+
 int main(void)
 {
     C = tw_ctx_new();
@@ -341,6 +438,7 @@ int main(void)
     RUN(test_read_errors);
     RUN(test_nomem);
     RUN(test_evalset_mini);
+    RUN(test_crosswalk);
     tw_gazetteer_free(G);
     tw_ctx_free(C);
     return harness_finish();

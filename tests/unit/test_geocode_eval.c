@@ -184,6 +184,58 @@ static void test_by_perturbation(void)
         run_set(kinds[k].name, kinds[k].bit, kinds[k].n, kinds[k].min_right, 0.02);
 }
 
+/*
+ * The Negros Island Region crosswalk built from the real 4Q 2023 file:
+ * every unit of Negros Occidental, Bacolod, Negros Oriental and Siquijor
+ * gets region digits 18 and nothing else changes; Regions VI and VII are
+ * split by the 2020 populations printed in the file (VII: Negros Oriental
+ * 1,432,990 + Siquijor 103,395 of 8,081,988; VI: Negros Occidental
+ * 2,623,172 without Bacolod + Bacolod 600,783 of 7,954,723).
+ */
+static void test_nir_crosswalk(void)
+{
+    tw_crosswalk *cw = NULL;
+    CHECK_OK(C, tw_crosswalk_nir(C, G, &cw));
+    if (!cw)
+        return;
+    CHECK_EQ_INT(tw_crosswalk_count(cw), 8);
+    tw_crosswalk_target t[4];
+    size_t n = 0, moved = 0, split = 0, same = 0;
+    for (size_t i = 0; i < G->n; i++) {
+        const char *code = G->nodes[i].code;
+        CHECK_OK(C, tw_crosswalk_map(C, cw, "2023Q4", "2024Q2", code, t, 4, &n));
+        int in_nir = strncmp(code, "06045", 5) == 0 || strncmp(code, "06302", 5) == 0 ||
+                     strncmp(code, "07046", 5) == 0 || strncmp(code, "07061", 5) == 0;
+        if (n == 2) {
+            split++;
+        } else if (n == 1 && strcmp(t[0].code, code) == 0) {
+            same++;
+            CHECK(!in_nir);
+        } else if (n == 1) {
+            moved++;
+            CHECK(in_nir && strncmp(t[0].code, "18", 2) == 0 && strcmp(t[0].code + 2, code + 2) == 0);
+        }
+    }
+    printf("  NIR crosswalk: %zu units moved to region 18, %zu regions split, %zu unchanged\n",
+           moved, split, same);
+    CHECK_EQ_INT(split, 2);
+    CHECK_EQ_INT(moved + split + same, G->n);
+    /* Dumaguete's barangay Bagacay: 0704610001 -> 1804610001 (a Negros Oriental barangay). */
+    CHECK_OK(C, tw_crosswalk_map(C, cw, "2023Q4", "2024Q2", "0704610001", t, 4, &n));
+    CHECK(n == 1 && strcmp(t[0].code, "1804610001") == 0);
+    CHECK_OK(C, tw_crosswalk_map(C, cw, "2023Q4", "2024Q2", "0700000000", t, 4, &n));
+    CHECK(n == 2 && strcmp(t[1].code, "1800000000") == 0);
+    CHECK_NEAR(t[1].weight, (1432990.0 + 103395.0) / 8081988.0, 1e-8);
+    CHECK_NEAR(t[0].weight + t[1].weight, 1.0, 1e-12);
+    CHECK_OK(C, tw_crosswalk_map(C, cw, "2023Q4", "2024Q2", "0600000000", t, 4, &n));
+    CHECK(n == 2);
+    CHECK_NEAR(t[1].weight, (2623172.0 + 600783.0) / 7954723.0, 1e-8);
+    /* Cebu stays in Central Visayas. */
+    CHECK_OK(C, tw_crosswalk_map(C, cw, "2023Q4", "2024Q2", "0731100024", t, 4, &n));
+    CHECK(n == 1 && strcmp(t[0].code, "0731100024") == 0);
+    tw_crosswalk_free(cw);
+}
+
 int main(void)
 {
     const char *path = harness_data_path("psgc/PSGC-4Q-2023-Publication-Datafile.csv");
@@ -203,6 +255,7 @@ int main(void)
     RUN(test_clean);
     RUN(test_perturbed);
     RUN(test_by_perturbation);
+    RUN(test_nir_crosswalk);
     tw_gazetteer_free(G);
     tw_ctx_free(C);
     return harness_finish();

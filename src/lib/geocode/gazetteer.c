@@ -170,6 +170,29 @@ static uint8_t kind_level(uint8_t kind)
     }
 }
 
+/*
+ * Population as PSA prints it: "1432990", or for provinces with an
+ * independent city "(excluding CITY OF BACOLOD)  2,623,172". Only used as
+ * weights (crosswalk splits), so what cannot be read is -1, not an error.
+ */
+static double parse_pop(const char *v, size_t n)
+{
+    char buf[64];
+    size_t k = 0;
+    const char *rp = memchr(v, ')', n);
+    if (rp) {
+        n -= (size_t)(rp + 1 - v);
+        v = rp + 1;
+    }
+    for (size_t i = 0; i < n && k + 1 < sizeof buf; i++)
+        if (v[i] != ',' && v[i] != ' ')
+            buf[k++] = v[i];
+    double x;
+    if (!k || !num_parse_double(buf, k, &x) || x < 0)
+        return -1;
+    return x;
+}
+
 static uint32_t put_str(build *b, const char *s, size_t n)
 {
     uint32_t off = (uint32_t)b->strs.len;
@@ -185,13 +208,14 @@ static tw_status read_rows(build *b)
     csv_reader *r = NULL;
     tw_status st;
     bool eof = false;
-    long col[7];
-    static const char *const want[7] = {"10-digit psgc", "name", "correspondence code",
-                                        "geographic level", "old names", "city class",
-                                        "status"};
-    static const char *const shown[7] = {"10-digit PSGC", "Name", "Correspondence Code",
-                                         "Geographic Level", "Old names", "City Class",
-                                         "Status"};
+    enum { NCOL = 8 };
+    long col[NCOL];
+    static const char *const want[NCOL] = {"10-digit psgc", "name", "correspondence code",
+                                           "geographic level", "old names", "city class",
+                                           "status", "2020 population"};
+    static const char *const shown[NCOL] = {"10-digit PSGC", "Name", "Correspondence Code",
+                                            "Geographic Level", "Old names", "City Class",
+                                            "Status", "2020 Population"};
     /* The workbook itself is a zip archive: say so instead of "bad CSV".
        Only regular files are peeked at: a pipe cannot be read twice. */
     struct stat sb;
@@ -213,7 +237,7 @@ static tw_status read_rows(build *b)
         st = ctx_error_at(ctx, TW_E_EMPTY, b->path, 0, 0, NULL, "file is empty");
         goto fail;
     }
-    for (int k = 0; k < 7; k++) {
+    for (int k = 0; k < NCOL; k++) {
         col[k] = -1;
         for (size_t i = 0; i < csv_nfields(r) && col[k] < 0; i++) {
             char h[128];
@@ -235,10 +259,10 @@ static tw_status read_rows(build *b)
         if (eof)
             break;
         long line = csv_line(r);
-        const char *v[7];
-        size_t vl[7];
+        const char *v[NCOL];
+        size_t vl[NCOL];
         int blank = 1;
-        for (int k = 0; k < 7; k++) {
+        for (int k = 0; k < NCOL; k++) {
             v[k] = "";
             vl[k] = 0;
             if (col[k] >= 0 && (size_t)col[k] < csv_nfields(r))
@@ -308,6 +332,7 @@ static tw_status read_rows(build *b)
                               "name is empty");
             goto fail;
         }
+        double pop = parse_pop(v[7], vl[7]);
         if (g->n == b->cap) {
             size_t nc = b->cap ? b->cap * 2 : 1024;
             gz_node *nn = ctx_realloc(ctx, g->nodes, nc * sizeof *nn);
@@ -328,6 +353,7 @@ static tw_status read_rows(build *b)
         nd->is_pob = vl[6] >= 3 && memcmp(v[6], "Pob", 3) == 0;
         nd->parent = -1;
         nd->line = line;
+        nd->pop2020 = pop;
         nd->name = put_str(b, v[1], vl[1]);
         nd->old = put_str(b, v[4], vl[4]);
         if (b->strs.failed) {

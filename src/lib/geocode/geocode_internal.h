@@ -88,6 +88,7 @@ typedef struct gz_node {
     uint32_t child_lo, child_hi; /* children in child[] */
     uint32_t fz_lo, fz_hi;  /* this node's keys in fz[] */
     long line;              /* line in the source file */
+    double pop2020;         /* 2020 census as printed, -1 when empty */
 } gz_node;
 
 /* Hash slot: one distinct key, its postings in post[lo .. lo + n). */

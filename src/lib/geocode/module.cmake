@@ -6,5 +6,6 @@ list(APPEND TANAW_LIB_SOURCES
   src/lib/geocode/gazetteer.c
   src/lib/geocode/match.c
   src/lib/geocode/evalset.c
-  src/lib/geocode/batch.c)
+  src/lib/geocode/batch.c
+  src/lib/geocode/crosswalk.c)
 list(APPEND TANAW_UNIT_TESTS test_geocode test_geocode_eval)
