@@ -30,6 +30,6 @@ data="${TANAW_DATA:-$root/../shared/data/ph}"
 if [ -f "$data/municipalities.csv" ]; then
   build-bench-st/tanaw simulate --areas "$data/municipalities.geojson" --areas "$data/municipalities.csv" \
     --n 200000 --seed 7 --out "$tmp/cases.csv" --quiet
-  /usr/bin/time -f "tanaw kde wall %e s, max rss %M kB" build-bench-st/tanaw kde --cases "$tmp/cases.csv" \
+  /usr/bin/time -f "tanaw kde wall %e s, user %U s, sys %S s, max rss %M kB" build-bench-st/tanaw kde --cases "$tmp/cases.csv" \
     --bandwidth 5 --cell 2 --out "$tmp/k.asc" --quiet
 fi

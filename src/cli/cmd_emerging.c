@@ -326,7 +326,11 @@ int cmd_emerging(int argc, char **argv)
         rc = EXIT_INTERNAL;
         goto done;
     }
-    tw_status s = tw_locator_new(an.ctx, an.areas, &an.locator);
+    /* areas given only as points (a CSV) place records by code alone */
+    int polys = 0;
+    for (size_t i = 0; i < n && !polys; i++)
+        polys = tw_areas_has_polygon(an.areas, i);
+    tw_status s = polys ? tw_locator_new(an.ctx, an.areas, &an.locator) : TW_OK;
     if (s) {
         cli_report(an.ctx, "spatial index");
         rc = cli_exit_for(s);

@@ -291,8 +291,8 @@ tw_status tw_emerging_compute(tw_ctx *ctx, const tw_weights *w, const double *co
             nc += sg[k] < 0;
         }
         tw_mk_result mz, mc;
-        st_mk(zs, T, scr, &mz);
-        st_mk(cs, T, scr, &mc);
+        st_mk(zs, T, scr, 0, &mz);
+        st_mk(cs, T, scr, 1, &mc);
         r->trend_z[i] = mz.z;
         r->trend_p[i] = mz.p;
         r->trend_tau[i] = mz.tau;

@@ -63,7 +63,7 @@ static double select_kth(double *a, size_t n, size_t k)
     return a[kk];
 }
 
-size_t st_mk(const double *x, size_t n, double *scratch, tw_mk_result *out)
+size_t st_mk(const double *x, size_t n, double *scratch, int with_sen, tw_mk_result *out)
 {
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
@@ -82,7 +82,8 @@ size_t st_mk(const double *x, size_t n, double *scratch, tw_mk_result *out)
             if (isnan(x[j]))
                 continue;
             s += (x[j] > x[i]) - (x[j] < x[i]);
-            slopes[ns++] = (x[j] - x[i]) / (double)(j - i);
+            if (with_sen)
+                slopes[ns++] = (x[j] - x[i]) / (double)(j - i);
         }
     }
     /* ties: sort the values once */
@@ -113,6 +114,8 @@ size_t st_mk(const double *x, size_t n, double *scratch, tw_mk_result *out)
         out->z = z;
         out->p = erfc(fabs(z) / sqrt(2.0));
     }
+    if (!with_sen)
+        return m;
     /* median of the slopes: for an even count the mean of the two middle ones */
     size_t h = ns / 2;
     double hi = select_kth(slopes, ns, h);
@@ -141,7 +144,7 @@ tw_status tw_mann_kendall(tw_ctx *ctx, const double *x, size_t n, tw_mk_result *
     if (!scratch)
         return ctx_nomem(ctx);
     tw_mk_result r;
-    size_t m = st_mk(x, n, scratch, &r);
+    size_t m = st_mk(x, n, scratch, 1, &r);
     ctx_free(ctx, scratch);
     if (m < 2)
         return ctx_error(ctx, TW_E_EMPTY,

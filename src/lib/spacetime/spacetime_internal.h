@@ -15,9 +15,10 @@ size_t st_mk_scratch(size_t n);
 /*
  * Mann-Kendall and Sen's slope of x[0..n) with caller scratch of
  * st_mk_scratch(n) doubles. Returns the number of non-NaN values; with
- * fewer than 2 every field but n is NaN.
+ * fewer than 2 every field but n is NaN. with_sen = 0 leaves sen_slope NaN
+ * (a third of the time: the slopes and their median).
  */
-size_t st_mk(const double *x, size_t n, double *scratch, tw_mk_result *out);
+size_t st_mk(const double *x, size_t n, double *scratch, int with_sen, tw_mk_result *out);
 
 /* Civil date of days since 1970-01-01 (proleptic Gregorian; Hinnant's algorithm). */
 void st_civil(int32_t days, int64_t *y, unsigned *m, unsigned *d);
