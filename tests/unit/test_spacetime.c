@@ -5,7 +5,8 @@
  *    goldens of tests/golden/spacetime (make_goldens.R: textbook formulas
  *    checked against cor.test), NaN handling, errors;
  *  - calendar steps (counts, starts, labels, leap years) against
- *    tw_date_parse;
+ *    tw_date_parse; the cube of counts (steps, filters, report, totals
+ *    equal to tw_cases_aggregate);
  *  - the 17 categories on hand-made significance series, with the
  *    tie-breaking rules of docs/emerging.md;
  *  - space-time Gi*, FDR, trends and categories against spdep::localG on
@@ -291,6 +292,76 @@ static void test_steps(void)
     CHECK(tw_step_parse("quarter", &st) == TW_OK && st == TW_STEP_QUARTER);
     CHECK(tw_step_parse("fortnight", &st) == TW_E_ARG);
     CHECK(strcmp(tw_step_name(TW_STEP_WEEK), "week") == 0);
+}
+
+
+/* The cube of counts: steps cut at calendar months, records outside the
+ * period filtered once, placement as tw_cases_aggregate, warnings once. */
+static void test_cube_count(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    const char *acsv = harness_write("areas.csv",
+        "psgc,name,lon,lat,pop2020\n"
+        "0702201000,A,123.44,9.96,1000\n"
+        "0702202000,B,123.50,10.00,2000\n"
+        "0702203000,C,123.60,10.10,3000\n");
+    const char *ccsv = harness_write("cube_cases.csv",
+        "case_id,report_date,source,psgc,children\n"
+        "c1,2024-01-10,NBI,0702201000,1\n"
+        "c2,2024-01-15,NBI,0702201000,2\n"
+        "c3,2024-01-31,PNP,0702202000,1\n"
+        "c4,2024-02-01,NBI,0702201000,3\n"
+        "c5,2024-02-29,NBI,0702203000,1\n"
+        "c6,2024-03-31,NBI,0702203000,1\n"
+        "c7,2024-04-01,NBI,0702201000,1\n"
+        "c8,2024-03-15,NBI,0702299000,1\n");
+    tw_areas *a = NULL;
+    CHECK_OK(ctx, tw_areas_new(ctx, &a));
+    CHECK_OK(ctx, tw_areas_read_csv(ctx, a, acsv, NULL));
+    CHECK_OK(ctx, tw_areas_finalize(ctx, a, 0));
+    tw_cases *c = NULL;
+    tw_cases_read_opts ro = {.rejects_path = harness_tmp("rej.csv"), .max_day = 30000};
+    tw_read_report rr;
+    CHECK_OK(ctx, tw_cases_read_csv(ctx, ccsv, &ro, &c, &rr));
+    CHECK_EQ_INT(rr.rows_accepted, 8);
+    int32_t from = day("2024-01-15"), to = day("2024-03-31");
+    double counts[9];
+    tw_aggregate_opts ao;
+    memset(&ao, 0, sizeof ao);
+    tw_aggregate_report rep;
+    tw_ctx_clear_warnings(ctx);
+    CHECK_OK(ctx, tw_cube_count(ctx, c, a, NULL, &ao, TW_STEP_MONTH, from, to, counts, &rep));
+    double want[9] = {1, 1, 0, 1, 0, 1, 0, 0, 1};
+    for (int b = 0; b < 9; b++)
+        CHECK_NEAR(counts[b], want[b], 0);
+    CHECK_EQ_INT(rep.records, 6);
+    CHECK_EQ_INT(rep.placed, 5);
+    CHECK_EQ_INT(rep.unknown_code, 1);
+    CHECK_EQ_INT(rep.filtered_out, 2);
+    CHECK_EQ_INT(rep.records + rep.filtered_out, 8);
+    for (size_t i = 0; i < tw_ctx_warning_count(ctx); i++)
+        for (size_t j = i + 1; j < tw_ctx_warning_count(ctx); j++)
+            CHECK(strcmp(tw_ctx_warning(ctx, i), tw_ctx_warning(ctx, j)) != 0);
+    /* children and a source filter, by quarter: one step */
+    ao.weight_children = 1;
+    ao.source = "nbi";
+    CHECK_OK(ctx, tw_cube_count(ctx, c, a, NULL, &ao, TW_STEP_QUARTER, from, to, counts, &rep));
+    CHECK_NEAR(counts[0], 5, 0); /* c2 + c4 */
+    CHECK_NEAR(counts[1], 0, 0); /* c3 is PNP */
+    CHECK_NEAR(counts[2], 2, 0);
+    CHECK_EQ_INT(rep.filtered_out, 3);
+    /* the totals equal tw_cases_aggregate over the same period */
+    double tot[3];
+    tw_aggregate_opts ag = ao;
+    ag.from_day = from;
+    ag.to_day = to;
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, NULL, &ag, tot, NULL));
+    for (int i = 0; i < 3; i++)
+        CHECK_NEAR(tot[i], counts[i], 0);
+    CHECK(tw_cube_count(ctx, c, a, NULL, &ao, TW_STEP_MONTH, to, from, counts, &rep) == TW_E_ARG);
+    tw_cases_free(c);
+    tw_areas_free(a);
+    tw_ctx_free(ctx);
 }
 
 /* ---------------- categories ---------------- */
@@ -614,6 +685,7 @@ int main(void)
     RUN(test_mk_hand);
     RUN(test_mk_golden);
     RUN(test_steps);
+    RUN(test_cube_count);
     RUN(test_categories);
     RUN(test_gistar_cube_brute);
     RUN(test_cube_golden);

@@ -217,6 +217,28 @@ done:
     return s;
 }
 
+/* Drop the warnings added since `keep` (the ones before stay, in order). */
+static tw_status replace_warnings(tw_ctx *ctx, size_t keep)
+{
+    char **old = ctx_calloc(ctx, keep ? keep : 1, sizeof *old);
+    if (!old)
+        return ctx_nomem(ctx);
+    tw_status s = TW_OK;
+    for (size_t i = 0; i < keep; i++)
+        if (!(old[i] = ctx_strdup(ctx, tw_ctx_warning(ctx, i)))) {
+            s = ctx_nomem(ctx);
+            goto done;
+        }
+    tw_ctx_clear_warnings(ctx);
+    for (size_t i = 0; i < keep; i++)
+        ctx_warn(ctx, "%s", old[i]);
+done:
+    for (size_t i = 0; i < keep; i++)
+        ctx_free(ctx, old[i]);
+    ctx_free(ctx, old);
+    return s;
+}
+
 tw_status tw_emerging_compute(tw_ctx *ctx, const tw_weights *w, const double *counts,
                               size_t steps, const tw_emerging_opts *opts,
                               tw_emerging_result **out)
@@ -251,8 +273,24 @@ tw_status tw_emerging_compute(tw_ctx *ctx, const tw_weights *w, const double *co
     tw_local_opts lo;
     memset(&lo, 0, sizeof lo);
     lo.correction = opts->correction;
+    size_t nw0 = tw_ctx_warning_count(ctx);
     if ((s = tw_gistar_compute(ctx, stw, counts, 1, &lo, &g)))
         goto fail;
+    /* gistar's warnings speak of "areas" and permutations; here they are bins
+     * of areas without spatial neighbours: say that instead */
+    if (tw_ctx_warning_count(ctx) > nw0 && (s = replace_warnings(ctx, nw0)))
+        goto fail;
+    size_t islands = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t others = 0;
+        for (size_t e = w->rowptr[i]; e < w->rowptr[i + 1]; e++)
+            others += (size_t)w->col[e] != i;
+        islands += others == 0;
+    }
+    if (islands)
+        ctx_warn(ctx, "emerging: %zu areas have no spatial neighbours: their bins are compared "
+                      "with their own past steps only",
+                 islands);
     tw_weights_free(stw);
     stw = NULL;
     if ((s = result_alloc(ctx, n, T, &r)))
