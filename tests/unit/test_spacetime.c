@@ -339,6 +339,16 @@ static void test_cube_count(void)
     CHECK_EQ_INT(rep.unknown_code, 1);
     CHECK_EQ_INT(rep.filtered_out, 2);
     CHECK_EQ_INT(rep.records + rep.filtered_out, 8);
+    /* one line for the whole period, not one per step */
+    size_t lines = 0;
+    for (size_t i = 0; i < tw_ctx_warning_count(ctx); i++)
+        lines += strstr(tw_ctx_warning(ctx, i), "not placed") != NULL;
+    CHECK_EQ_INT(lines, 1);
+    for (size_t i = 0; i < tw_ctx_warning_count(ctx); i++)
+        if (strstr(tw_ctx_warning(ctx, i), "not placed"))
+            CHECK(strstr(tw_ctx_warning(ctx, i), "cube: 1 of 6 records in the period not placed: 0 "
+                                                 "outside every area, 0 known only above the "
+                                                 "analysis level, 1 with a code not in the geography"));
     for (size_t i = 0; i < tw_ctx_warning_count(ctx); i++)
         for (size_t j = i + 1; j < tw_ctx_warning_count(ctx); j++)
             CHECK(strcmp(tw_ctx_warning(ctx, i), tw_ctx_warning(ctx, j)) != 0);

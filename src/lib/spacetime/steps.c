@@ -120,11 +120,13 @@ void tw_step_label(tw_step step, int32_t from_day, size_t k, char buf[16])
 }
 
 /* Warnings raised by the per-step calls repeat themselves once per step:
- * keep the first of each text. */
+ * keep the first of each text, and drop the per-step "records not placed"
+ * counts of tw_cases_aggregate (tw_cube_count adds one line for the whole
+ * period instead). */
 static tw_status dedupe_warnings(tw_ctx *ctx, size_t before)
 {
     size_t nw = tw_ctx_warning_count(ctx);
-    if (nw <= before + 1)
+    if (nw <= before)
         return TW_OK;
     char **all = ctx_calloc(ctx, nw, sizeof *all);
     if (!all)
@@ -137,10 +139,10 @@ static tw_status dedupe_warnings(tw_ctx *ctx, size_t before)
         }
     tw_ctx_clear_warnings(ctx);
     for (size_t i = 0; i < nw; i++) {
-        int dup = 0;
-        for (size_t j = before; j < i && !dup && i >= before; j++)
-            dup = strcmp(all[i], all[j]) == 0;
-        if (!dup)
+        int drop = i >= before && strstr(all[i], "records not placed") != NULL;
+        for (size_t j = before; j < i && !drop && i >= before; j++)
+            drop = strcmp(all[i], all[j]) == 0;
+        if (!drop)
             ctx_warn(ctx, "%s", all[i]);
     }
 done:
@@ -198,6 +200,11 @@ tw_status tw_cube_count(tw_ctx *ctx, const tw_cases *c, const tw_areas *a,
     tw_status s = dedupe_warnings(ctx, before);
     if (s)
         return s;
+    if (sum.placed < sum.records)
+        ctx_warn(ctx,
+                 "cube: %zu of %zu records in the period not placed: %zu outside every area, %zu "
+                 "known only above the analysis level, %zu with a code not in the geography",
+                 sum.records - sum.placed, sum.records, sum.outside, sum.coarser, sum.unknown_code);
     if (rep)
         *rep = sum;
     return TW_OK;
