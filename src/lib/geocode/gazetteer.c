@@ -672,6 +672,42 @@ static int cmp_fz(const void *pa, const void *pb)
     return a->key < b->key ? -1 : a->key > b->key;
 }
 
+struct del_build {
+    tw_ctx *ctx;
+    gz_del *v;
+    size_t n, cap;
+    uint32_t z;
+    int failed;
+};
+
+static void del_add(void *ud, uint64_t hash)
+{
+    struct del_build *d = ud;
+    if (d->failed)
+        return;
+    if (d->n == d->cap) {
+        size_t nc = d->cap ? d->cap * 2 : 65536;
+        gz_del *nv = ctx_realloc(d->ctx, d->v, nc * sizeof *nv);
+        if (!nv) {
+            d->failed = 1;
+            return;
+        }
+        d->v = nv;
+        d->cap = nc;
+    }
+    d->v[d->n].hash = hash;
+    d->v[d->n].z = d->z;
+    d->n++;
+}
+
+static int cmp_del(const void *pa, const void *pb)
+{
+    const gz_del *a = pa, *b = pb;
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    return a->z < b->z ? -1 : a->z > b->z;
+}
+
 static int same_key(const tw_gazetteer *g, const struct entry *a, const struct entry *b)
 {
     return a->hash == b->hash && a->klen == b->klen &&
@@ -756,23 +792,30 @@ static tw_status build_index(build *b)
     for (size_t i = 0; i < g->n; i++)
         if (g->nodes[i].level != TW_LEVEL_BARANGAY)
             g->admin[g->nadmin++] = (int32_t)i;
-    /* Admin keys bucketed by length (counting sort), for fuzzy search
-       without context: only lengths within the edit bound are scanned. */
-    g->afz = ctx_mallocarray(ctx, g->nfz + 1, sizeof *g->afz);
-    if (!g->afz)
+    /* Deletion index of the administrative keys (fuzzy search without context). */
+    struct del_build db;
+    memset(&db, 0, sizeof db);
+    db.ctx = ctx;
+    for (size_t i = 0; i < g->nfz; i++) {
+        const gz_fz *z = &g->fz[i];
+        if (g->nodes[z->node].level == TW_LEVEL_BARANGAY || z->klen < 2)
+            continue;
+        db.z = (uint32_t)i;
+        gz_deletions(z->ns, g->keys + z->key, z->klen, 2, del_add, &db);
+        if (db.failed)
+            break;
+    }
+    if (db.failed) {
+        ctx_free(ctx, db.v);
         return ctx_nomem(ctx);
-    memset(g->alen, 0, sizeof g->alen);
-    for (size_t i = 0; i < g->nfz; i++)
-        if (g->nodes[g->fz[i].node].level != TW_LEVEL_BARANGAY)
-            g->alen[(g->fz[i].klen > 256 ? 256 : g->fz[i].klen) + 1]++;
-    for (size_t L = 1; L < 258; L++)
-        g->alen[L] += g->alen[L - 1];
-    uint32_t fill[257];
-    memcpy(fill, g->alen, sizeof fill);
-    for (size_t i = 0; i < g->nfz; i++)
-        if (g->nodes[g->fz[i].node].level != TW_LEVEL_BARANGAY)
-            g->afz[fill[g->fz[i].klen > 256 ? 256 : g->fz[i].klen]++] = (uint32_t)i;
-    g->nafz = g->alen[257];
+    }
+    qsort(db.v, db.n, sizeof *db.v, cmp_del);
+    size_t k = 0;
+    for (size_t i = 0; i < db.n; i++)
+        if (k == 0 || db.v[i].hash != db.v[k - 1].hash || db.v[i].z != db.v[k - 1].z)
+            db.v[k++] = db.v[i];
+    g->del = db.v;
+    g->ndel = k;
     return TW_OK;
 }
 
@@ -828,7 +871,7 @@ void tw_gazetteer_free(tw_gazetteer *g)
     ctx_free(ctx, g->post);
     ctx_free(ctx, g->fz);
     ctx_free(ctx, g->admin);
-    ctx_free(ctx, g->afz);
+    ctx_free(ctx, g->del);
     ctx_free(ctx, g);
 }
 

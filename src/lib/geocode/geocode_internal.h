@@ -106,6 +106,24 @@ typedef struct gz_fz {
     uint8_t kind, ns;
 } gz_fz;
 
+/*
+ * Deletion neighbourhood (Garbe's SymSpell idea): every string obtained by
+ * deleting up to two characters from an administrative key, hashed with
+ * its namespace byte, points at the key. Two strings within edit distance
+ * d share such a variant with at most d deletions on each side, so a
+ * query only looks up its own variants instead of scanning every key.
+ */
+typedef struct gz_del {
+    uint64_t hash;
+    uint32_t z; /* index in fz */
+} gz_del;
+
+/* Call fn(ud, hash) for ns + every variant of s with up to maxd deletions
+   (maxd 2 only for strings of at most GZ_DEL2_MAX characters). */
+#define GZ_DEL2_MAX 24
+void gz_deletions(int ns, const char *s, size_t n, int maxd,
+                  void (*fn)(void *ud, uint64_t hash), void *ud);
+
 struct tw_gazetteer {
     tw_ctx *ctx;
     gz_node *nodes;
@@ -123,9 +141,8 @@ struct tw_gazetteer {
     size_t nfz;
     int32_t *admin;      /* non-barangay nodes */
     size_t nadmin;
-    uint32_t *afz;       /* fz entries of non-barangay nodes by key length */
-    size_t nafz;
-    uint32_t alen[258];  /* afz[alen[L] .. alen[L + 1]) have klen L (L <= 256) */
+    gz_del *del;         /* deletion index of non-barangay keys, sorted by hash */
+    size_t ndel;
     size_t count[6];     /* per tw_level */
 };
 

@@ -487,6 +487,29 @@ static void fuzzy_node(const state *s, const segkeys *k, int32_t node, best_n *b
     }
 }
 
+/* Candidate keys gathered from the deletion index (bounded). */
+typedef struct cand_set {
+    const tw_gazetteer *g;
+    uint32_t z[512];
+    size_t n;
+} cand_set;
+
+static void cand_add(void *ud, uint64_t hash)
+{
+    cand_set *cs = ud;
+    const tw_gazetteer *g = cs->g;
+    size_t lo = 0, hi = g->ndel;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (g->del[mid].hash < hash)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < g->ndel && g->del[i].hash == hash && cs->n < 512; i++)
+        cs->z[cs->n++] = g->del[i].z;
+}
+
 static void fuzzy_pass(state *s)
 {
     const tw_gazetteer *g = s->g;
@@ -509,13 +532,24 @@ static void fuzzy_pass(state *s)
         seg_keys(s, si, k);
         best_n b;
         b.n = 0;
-        size_t lmin = (k->gl < k->ml ? k->gl : k->ml), lmax = (k->gl > k->ml ? k->gl : k->ml);
-        lmin = lmin > 2 ? lmin - 2 : 0;
-        lmax = lmax + 2 > 256 ? 256 : lmax + 2;
-        for (uint32_t z = g->alen[lmin]; z < g->alen[lmax + 1]; z++) {
-            double f = fuzzy_entry(s, k, g->afz[z], 0.8);
+        /* Candidates from the deletion index, then the exact distance. */
+        cand_set cs;
+        cs.g = g;
+        cs.n = 0;
+        int mg = k->gl >= 8 ? 2 : k->gl >= 4 ? 1 : 0, mm = k->ml >= 8 ? 2 : k->ml >= 4 ? 1 : 0;
+        if (mg)
+            gz_deletions(GZ_NS_GEN, k->gen + 1, k->gl, mg, cand_add, &cs);
+        if (mm)
+            gz_deletions(GZ_NS_MUN, k->mun + 1, k->ml, mm, cand_add, &cs);
+        for (size_t c = 0; c < cs.n; c++) {
+            int dup = 0;
+            for (size_t c2 = 0; c2 < c && !dup; c2++)
+                dup = cs.z[c2] == cs.z[c];
+            if (dup)
+                continue;
+            double f = fuzzy_entry(s, k, cs.z[c], 0.8);
             if (f > 0)
-                best_push(&b, g->fz[g->afz[z]].node, f);
+                best_push(&b, g->fz[cs.z[c]].node, f);
         }
         for (size_t i = 0; i < b.n; i++)
             add_hit(s, b.node[i], b.f[i] * s->segs[si].factor, si, 1);

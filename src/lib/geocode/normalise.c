@@ -380,6 +380,51 @@ int gz_osa_bounded(const char *a, size_t la, const char *b, size_t lb, int maxd)
     return prev[lb] > maxd ? inf : prev[lb];
 }
 
+void gz_deletions(int ns, const char *s, size_t n, int maxd,
+                  void (*fn)(void *ud, uint64_t hash), void *ud)
+{
+    char buf[GZ_DEL2_MAX + 64];
+    if (n + 2 > sizeof buf) {
+        /* Long keys: only the key itself and single deletions, hashed in place. */
+        if (n > 255)
+            return;
+        char big[258];
+        big[0] = (char)ns;
+        memcpy(big + 1, s, n);
+        fn(ud, gz_hash(big, n + 1));
+        if (maxd < 1)
+            return;
+        for (size_t i = 0; i < n; i++) {
+            memcpy(big + 1, s, i);
+            memcpy(big + 1 + i, s + i + 1, n - i - 1);
+            fn(ud, gz_hash(big, n));
+        }
+        return;
+    }
+    buf[0] = (char)ns;
+    memcpy(buf + 1, s, n);
+    fn(ud, gz_hash(buf, n + 1));
+    if (maxd < 1)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        /* s without s[i] */
+        memcpy(buf + 1, s, i);
+        memcpy(buf + 1 + i, s + i + 1, n - i - 1);
+        fn(ud, gz_hash(buf, n));
+        if (maxd < 2 || n > GZ_DEL2_MAX)
+            continue;
+        for (size_t j = i + 1; j < n; j++) {
+            /* s without s[i] and s[j] */
+            char b2[GZ_DEL2_MAX + 64];
+            b2[0] = (char)ns;
+            memcpy(b2 + 1, s, i);
+            memcpy(b2 + 1 + i, s + i + 1, j - i - 1);
+            memcpy(b2 + j, s + j + 1, n - j - 1);
+            fn(ud, gz_hash(b2, n - 1));
+        }
+    }
+}
+
 tw_status tw_geocode_normalise(tw_ctx *ctx, const char *s, size_t len, char *out, size_t cap)
 {
     gz_tokens t;
