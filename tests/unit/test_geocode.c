@@ -326,6 +326,76 @@ static void test_evalset_mini(void)
     ctx_free(C, again2);
 }
 
+/*
+ * Property test: 10,000 random addresses (letters, digits, separators,
+ * ñ, stray bytes, long runs) never crash, always give a status the API
+ * allows, and a result that is consistent with its outcome.
+ */
+static void test_random_addresses(void)
+{
+    static const char *const pieces[] = {
+        "pusok", "lapu", "-", "lapu", " city", ", ", ",", "cebu", "poblacion", " ", "brgy.",
+        "\xc3\xb1", "ii", "1", "007", "sto.", "(", ")", "/", "\n", "'", "zz",
+        "barangay", "of", "tondo", "manila", "xxxxxxxxxxxxxxxxxxxxxxxx", ";", "\xe2\x80\x99",
+    };
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    size_t ok = 0, parse = 0, domain = 0, bad = 0;
+    char buf[2400];
+    for (int it = 0; it < 10000; it++) {
+        size_t n = 0;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int parts = (int)(x % 400);
+        for (int k = 0; k < parts; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            const char *p = pieces[x % (sizeof pieces / sizeof pieces[0])];
+            size_t pl = strlen(p);
+            if (n + pl >= sizeof buf)
+                break;
+            memcpy(buf + n, p, pl);
+            n += pl;
+        }
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        if (n && x % 5 == 0)
+            buf[(x >> 8) % n] = (char)(x % 2 ? 0xff : 0xc3); /* a stray byte */
+        tw_geocode_result r;
+        tw_status st = tw_geocode(C, G, buf, n, &r);
+        if (st == TW_OK)
+            ok++;
+        else if (st == TW_E_PARSE)
+            parse++;
+        else if (st == TW_E_DOMAIN)
+            domain++;
+        else
+            bad++;
+        int consistent = 1;
+        switch (r.outcome) {
+        case TW_GEOCODE_EXACT:
+        case TW_GEOCODE_FUZZY:
+            consistent = r.level == TW_LEVEL_BARANGAY && strlen(r.psgc) == 10 && r.score > 0 &&
+                         r.score <= 1 && r.n_candidates == 0;
+            break;
+        case TW_GEOCODE_AMBIGUOUS:
+            consistent = r.n_candidates >= 2 && strlen(r.candidates[0]) == 10;
+            break;
+        case TW_GEOCODE_COARSER:
+            consistent = r.level != TW_LEVEL_BARANGAY && strlen(r.psgc) == 10;
+            break;
+        case TW_GEOCODE_NOT_FOUND:
+            consistent = r.psgc[0] == '\0' && r.score == 0;
+            break;
+        default:
+            consistent = 0;
+        }
+        if (!consistent) {
+            harness_fail(__FILE__, __LINE__, "inconsistent result for '%.*s'", (int)n, buf);
+            break;
+        }
+    }
+    printf("  random addresses: %zu ok, %zu not UTF-8, %zu too long\n", ok, parse, domain);
+    CHECK_EQ_INT(bad, 0);
+    CHECK(ok > 3000 && parse > 1000 && domain > 100);
+}
+
 #define CW_HEADER "from_version,to_version,old_code,new_code,kind,weight,scope,note\n"
 
 static tw_status read_cw(const char *name, const char *text, tw_crosswalk **cw)
@@ -439,6 +509,7 @@ int main(void)
     RUN(test_nomem);
     RUN(test_evalset_mini);
     RUN(test_crosswalk);
+    RUN(test_random_addresses);
     tw_gazetteer_free(G);
     tw_ctx_free(C);
     return harness_finish();

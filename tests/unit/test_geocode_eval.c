@@ -185,6 +185,49 @@ static void test_by_perturbation(void)
 }
 
 /*
+ * One gazetteer, several threads (one context each): the results are the
+ * same as in one thread. Checks that tw_geocode keeps no state.
+ */
+static void test_threads(void)
+{
+    int all = GZ_P_TYPO_BGY | GZ_P_TYPO_MUN | GZ_P_ABBREV | GZ_P_SWAP;
+    gz_labelled *set = NULL;
+    size_t n = 4000;
+    CHECK_OK(C, gz_evalset_make(C, G, 11, n, all, &set));
+    if (!set)
+        return;
+    tw_geocode_result *one = ctx_calloc(C, n, sizeof *one), *many = ctx_calloc(C, n, sizeof *many);
+    if (!one || !many) {
+        CHECK(0);
+        ctx_free(C, set);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        tw_geocode(C, G, set[i].address, strlen(set[i].address), &one[i]);
+    int failed = 0;
+#pragma omp parallel num_threads(4) reduction(| : failed)
+    {
+        tw_ctx *tc = tw_ctx_new();
+        if (!tc) {
+            failed = 1;
+        } else {
+#pragma omp for schedule(dynamic, 64)
+            for (size_t i = 0; i < n; i++)
+                failed |= tw_geocode(tc, G, set[i].address, strlen(set[i].address), &many[i]) != TW_OK;
+            tw_ctx_free(tc);
+        }
+    }
+    CHECK(!failed);
+    size_t same = 0;
+    for (size_t i = 0; i < n; i++)
+        same += memcmp(&one[i], &many[i], sizeof one[i]) == 0;
+    CHECK_EQ_INT(same, n);
+    ctx_free(C, one);
+    ctx_free(C, many);
+    ctx_free(C, set);
+}
+
+/*
  * The Negros Island Region crosswalk built from the real 4Q 2023 file:
  * every unit of Negros Occidental, Bacolod, Negros Oriental and Siquijor
  * gets region digits 18 and nothing else changes; Regions VI and VII are
@@ -256,6 +299,7 @@ int main(void)
     RUN(test_perturbed);
     RUN(test_by_perturbation);
     RUN(test_nir_crosswalk);
+    RUN(test_threads);
     tw_gazetteer_free(G);
     tw_ctx_free(C);
     return harness_finish();
