@@ -2,8 +2,12 @@
  * pointgrid.c: exact k-nearest and within-distance queries on lon/lat
  * points, for knn and distance-band weights and for attaching islands.
  *
- * Method: a uniform grid over the bounding box (about two points per cell)
- * in CSR form: points sorted by cell, cell_start[c] .. cell_start[c+1]. A
+ * Method: a uniform grid over the bounding box in CSR form (points sorted
+ * by cell, cell_start[c] .. cell_start[c+1]), with cells shrunk until the
+ * typical point shares its cell with about two others (cities are far
+ * denser than the countryside). Cells and points whose cheap lower bound
+ * exceeds the current k-th distance are skipped before the exact (and
+ * costly: six trigonometric calls) distance is computed. A
  * query visits rings of cells around its own cell. After ring r, every
  * point not yet seen lies outside a block of cells whose edges are known,
  * so its distance is bounded below by a latitude gap (>= 109 km per degree,
