@@ -30,6 +30,7 @@ static const cli_optspec kde_opts[] = {
     {"bandwidth", 1, 0, "KM|RULE", "kernel sd in km, or scott | silverman | cv (default scott)"},
     {"cell", 1, 0, "KM", "cell side in km (default 2)"},
     {"grid", 1, 0, "N", "cells along the longer side instead of --cell"},
+    {"extent", 1, 0, "X0,Y0,X1,Y1", "grid corners in UTM metres (whole cells), instead of the points' box"},
     {"kernel", 1, 0, "NAME", "gaussian | quartic (default gaussian)"},
     {"mode", 1, 0, "MODE", "spatstat (density.ppp) | linear (linear binning) | exact (default spatstat)"},
     {"edge", 0, 0, NULL, "edge correction (density.ppp edge=TRUE); default none"},
@@ -159,6 +160,34 @@ int cmd_kde(int argc, char **argv)
     if (cli_get(&a, "grid") && cli_get(&a, "cell")) {
         fprintf(stderr, "tanaw: give --cell or --grid, not both\n");
         return EXIT_USAGE;
+    }
+    double ext[4] = {0, 0, 0, 0};
+    int has_ext = 0;
+    if ((v = cli_get(&a, "extent"))) {
+        const char *p = v;
+        for (int q = 0; q < 4; q++) {
+            const char *e = strchr(p, ',');
+            size_t len = e ? (size_t)(e - p) : strlen(p);
+            char tmp[64];
+            if (len == 0 || len >= sizeof tmp || (q < 3) != (e != NULL)) {
+                fprintf(stderr, "tanaw: --extent: expected X0,Y0,X1,Y1 in metres, got '%s'\n", v);
+                return EXIT_USAGE;
+            }
+            memcpy(tmp, p, len);
+            tmp[len] = 0;
+            if (!cli_double("extent", tmp, -1e8, 1e8, &ext[q]))
+                return EXIT_USAGE;
+            p = e ? e + 1 : p + len;
+        }
+        if (!(ext[2] > ext[0] && ext[3] > ext[1])) {
+            fprintf(stderr, "tanaw: --extent: X1 must exceed X0 and Y1 Y0\n");
+            return EXIT_USAGE;
+        }
+        if (cli_get(&a, "grid")) {
+            fprintf(stderr, "tanaw: give --extent with --cell, not --grid\n");
+            return EXIT_USAGE;
+        }
+        has_ext = 1;
     }
     long zone = 51, check = 2000;
     if ((v = cli_get(&a, "utm-zone")) && !cli_int("utm-zone", v, 1, 60, &zone))
@@ -320,7 +349,22 @@ int cmd_kde(int argc, char **argv)
                          : cell_km * 1000;
     tw_grid g;
     g.cell = cell;
-    if (grid_n) {
+    if (has_ext) {
+        double fx = (ext[2] - ext[0]) / cell, fy = (ext[3] - ext[1]) / cell;
+        if (fabs(fx - round(fx)) > 1e-6 || fabs(fy - round(fy)) > 1e-6) {
+            fprintf(stderr, "tanaw: --extent is not a whole number of %g km cells\n", cell / 1000);
+            rc = EXIT_USAGE;
+            goto done;
+        }
+        box[0] = ext[0] + margin;
+        box[1] = ext[1] + margin;
+        box[2] = ext[2] - margin;
+        box[3] = ext[3] - margin;
+    }
+    if (has_ext) {
+        g.x0 = ext[0];
+        g.y0 = ext[1];
+    } else if (grid_n) {
         g.x0 = box[0] - margin;
         g.y0 = box[1] - margin;
     } else {

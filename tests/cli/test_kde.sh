@@ -1,7 +1,8 @@
 # test_kde.sh: `tanaw kde` on synthetic records with coordinates: the grid
 # files (.asc header, .prj, CSV of cells), the mass on the grid, the
 # reported difference from the exact sum (0 for --mode exact), a fixed
-# grid size, bandwidth rules, population adjustment, and usage errors.
+# grid size, bandwidth rules, population adjustment, a fixed extent equal
+# to density.ppp end to end (golden), and usage errors.
 source "$(dirname "$0")/lib.sh"
 G="$TMP/geo"
 expect_exit 0 "synthetic geography" -- "$TANAW" geography --synthetic --out "$G" --quiet
@@ -40,6 +41,31 @@ expect_grep "per 100,000 people" "$TMP/out" "cases per 100,000 people"
 check "nodata where nobody lives" grep -q -- "-9999" "$TMP/p.asc"
 expect_exit 0 "date filter" -- "$TANAW" kde --cases "$TMP/cases.csv" --bandwidth 4 --from 2024-01-01 --quiet
 check "fewer points after the filter" awk -v n="$npts" '/^kernel density/ { exit !($3 < n) }' "$TMP/out"
+
+# end to end against spatstat: PROJ's projection + density.ppp on a fixed
+# extent (tests/golden/kde/make_cli_golden.R); the .asc keeps 10 digits
+GK="$SRC/tests/golden/kde"
+expect_exit 0 "kde on a fixed extent" -- "$TANAW" kde --cases "$GK/cli_cases.csv" --bandwidth 3 --cell 2 \
+  --extent 560000,1110000,620000,1170000 --out "$TMP/g.asc" --rejects "$TMP/rej.csv" --quiet
+expect_grep "30 x 30 grid at the extent's corner" "$TMP/out" "grid: 30 x 30 cells of 2 km, UTM zone 51N, lower-left \(560000.0, 1110000.0\)"
+check "every cell equals density.ppp to 1e-6 relative" awk '
+  NR == FNR { ref[NR - 1] = $1; if ($1 > pk) pk = $1; next }
+  FNR > 6 { rows[++nr] = $0 }
+  END {
+    k = 0
+    for (r = nr; r >= 1; r--) {
+      n = split(rows[r], a, " ")
+      for (j = 1; j <= n; j++) {
+        d = a[j] - ref[k]; if (d < 0) d = -d
+        b = ref[k] < 0 ? -ref[k] : ref[k]
+        rel = d / (b + 1e-9 * pk); if (rel > w) w = rel; k++
+      }
+    }
+    exit !(k == 900 && w < 1e-6)
+  }' "$GK/cli_density.txt" "$TMP/g.asc"
+expect_exit 1 "extent not in whole cells" -- "$TANAW" kde --cases "$GK/cli_cases.csv" --bandwidth 3 --cell 2 \
+  --extent 560000,1110000,620500,1170000 --rejects "$TMP/rej.csv"
+expect_exit 1 "extent malformed" -- "$TANAW" kde --cases "$GK/cli_cases.csv" --extent 1,2,3
 
 expect_exit 1 "unknown kernel" -- "$TANAW" kde --cases "$TMP/cases.csv" --kernel epanechnikov
 expect_exit 1 "bad bandwidth" -- "$TANAW" kde --cases "$TMP/cases.csv" --bandwidth -2
