@@ -232,10 +232,46 @@ uint32_t draw_ramp(double t)
     return c;
 }
 
+/* Vertices of p->avoid (or area points) inside the px box: how much a legend there hides. */
+static size_t covered(const draw_page *p, double x0, double y0, double x1, double y1)
+{
+    const tw_areas *a = p->avoid;
+    size_t k = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        const area_geom *g = a->geom ? a->geom[i] : NULL;
+        size_t m = g ? g->n_points : 1;
+        for (size_t t = 0; t < m; t++) {
+            double lon = g ? g->xy[2 * t] : a->lon[i], lat = g ? g->xy[2 * t + 1] : a->lat[i];
+            if (!isfinite(lon) || !isfinite(lat))
+                continue;
+            double E, N, x, y;
+            tw_utm_forward(p->zone, lon, lat, &E, &N);
+            to_px(p, E, N, &x, &y);
+            k += x >= x0 && x <= x1 && y >= y0 && y <= y1;
+        }
+    }
+    return k;
+}
+
 static void legend_box(draw_page *p, double w, double h, double *x, double *y)
 {
-    *x = p->fx0 + 12;
-    *y = p->fy1 - h - 12;
+    /* lower-left first (open sea west of Mindanao on national maps), then the
+     * other corners; the one hiding the fewest boundary vertices wins */
+    double cx[4] = {p->fx0 + 12, p->fx1 - w - 12, p->fx0 + 12, p->fx1 - w - 12};
+    double cy[4] = {p->fy1 - h - 12, p->fy1 - h - 12, p->fy0 + 12, p->fy0 + 12};
+    int best = 0;
+    if (p->avoid) {
+        size_t bc = SIZE_MAX;
+        for (int c = 0; c < 4; c++) {
+            size_t k = covered(p, cx[c], cy[c], cx[c] + w, cy[c] + h);
+            if (k < bc) {
+                bc = k;
+                best = c;
+            }
+        }
+    }
+    *x = cx[best];
+    *y = cy[best];
     cairo_set_source_rgba(p->cr, 1, 1, 1, 0.92);
     cairo_rectangle(p->cr, *x, *y, w, h);
     cairo_fill_preserve(p->cr);

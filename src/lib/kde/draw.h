@@ -20,6 +20,7 @@ typedef struct draw_page {
     double s;                    /* px per metre */
     double mx0, my1;             /* UTM of the frame's top-left corner */
     int zone;
+    const tw_areas *avoid;       /* legend goes to the corner with fewest of its vertices */
 } draw_page;
 
 /* Open a page (PNG or SVG by path suffix) fitting the UTM box e0..e1 x n0..n1. */

@@ -42,6 +42,7 @@ tw_status tw_kde_map_write(tw_ctx *ctx, const tw_grid *g, const double *v, int u
     ctx_free(ctx, px);
     if (a)
         draw_areas(&p, a, NULL, NULL, 0.55);
+    p.avoid = a;
     draw_colour_bar(&p, legend_title ? legend_title : "density", 0, hi);
     return draw_close(ctx, &p, path);
 }

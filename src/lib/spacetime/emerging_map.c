@@ -51,6 +51,7 @@ tw_status tw_emerging_map_write(tw_ctx *ctx, const tw_areas *a, const int *categ
         return s;
     }
     draw_areas(&p, a, idx, colours, 0.5);
+    p.avoid = a;
     ctx_free(ctx, idx);
     uint32_t lc[17];
     char text[17][64];
