@@ -13,7 +13,8 @@
  *    the flattened cube (tests/golden/spacetime/cube*.csv);
  *  - space-time Gi* against a brute-force re-implementation that builds
  *    each bin's neighbourhood from the definition, a planted emerging
- *    cluster, bad input and failed allocations.
+ *    cluster, invariance under relabelling the areas and under the thread
+ *    count, bad input and failed allocations.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "harness.h"
@@ -543,6 +544,77 @@ static void test_gistar_cube_brute(void)
     tw_ctx_free(ctx);
 }
 
+
+/* Properties: relabelling the areas permutes the results and nothing else;
+ * 1 and 2 threads give identical results. */
+static void test_reorder_threads(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    size_t n = 40, T = 9;
+    tw_weights *w = random_graph(ctx, n, 5, 0);
+    size_t perm[40], inv[40];
+    for (size_t i = 0; i < n; i++)
+        perm[i] = i;
+    for (size_t i = n - 1; i > 0; i--) {
+        size_t j = (size_t)(unif() * (double)(i + 1));
+        size_t t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+    for (size_t i = 0; i < n; i++)
+        inv[perm[i]] = i; /* old area i is new area inv[i] */
+    /* the same graph under the new labels */
+    size_t rowptr[41];
+    int32_t col[200];
+    size_t e = 0;
+    rowptr[0] = 0;
+    for (size_t k = 0; k < n; k++) {
+        const int32_t *nb;
+        const double *wt;
+        size_t m = tw_weights_row(w, perm[k], &nb, &wt);
+        for (size_t t = 0; t < m; t++)
+            col[e++] = (int32_t)inv[nb[t]];
+        rowptr[k + 1] = e;
+    }
+    tw_weights *w2 = NULL;
+    CHECK_OK(ctx, tw_weights_from_lists(ctx, n, rowptr, col, NULL, &w2));
+    double x[40 * 9], x2[40 * 9];
+    for (size_t t = 0; t < T; t++)
+        for (size_t i = 0; i < n; i++) {
+            double v = (double)(int)(unif() * 4) + (i < 6 && t > 4 ? 6 : 0);
+            x[t * n + i] = v;
+            x2[t * n + inv[i]] = v;
+        }
+    tw_emerging_opts o = {.time_neighbours = 2, .correction = TW_CORRECT_FDR};
+    tw_emerging_result *r1 = NULL, *r2 = NULL, *r3 = NULL;
+    tw_ctx_set_threads(ctx, 1);
+    CHECK_OK(ctx, tw_emerging_compute(ctx, w, x, T, &o, &r1));
+    CHECK_OK(ctx, tw_emerging_compute(ctx, w2, x2, T, &o, &r2));
+    tw_ctx_set_threads(ctx, 2);
+    CHECK_OK(ctx, tw_emerging_compute(ctx, w, x, T, &o, &r3));
+    if (r1 && r2 && r3) {
+        int any = 0;
+        for (size_t i = 0; i < n; i++) {
+            for (size_t t = 0; t < T; t++) {
+                CHECK_NEAR(r2->z[t * n + inv[i]], r1->z[t * n + i], 1e-12);
+                CHECK_NEAR(r2->p_adjusted[t * n + inv[i]], r1->p_adjusted[t * n + i], 1e-12);
+                CHECK(memcmp(&r3->z[t * n + i], &r1->z[t * n + i], sizeof(double)) == 0);
+            }
+            CHECK_EQ_INT(r2->category[inv[i]], r1->category[i]);
+            CHECK_EQ_INT(r3->category[i], r1->category[i]);
+            CHECK(memcmp(&r3->count_sen[i], &r1->count_sen[i], sizeof(double)) == 0);
+            any |= r1->category[i] != 0;
+        }
+        CHECK(any);
+    }
+    tw_emerging_result_free(ctx, r1);
+    tw_emerging_result_free(ctx, r2);
+    tw_emerging_result_free(ctx, r3);
+    tw_weights_free(w);
+    tw_weights_free(w2);
+    tw_ctx_free(ctx);
+}
+
 /* A 12 x 12 lattice (rook), 16 months; a 3 x 3 block starts reporting many
  * cases from month 11 on, another block is high all along. */
 static void test_planted(void)
@@ -699,6 +771,7 @@ int main(void)
     RUN(test_categories);
     RUN(test_gistar_cube_brute);
     RUN(test_cube_golden);
+    RUN(test_reorder_threads);
     RUN(test_planted);
     RUN(test_nomem);
     return harness_finish();
