@@ -42,6 +42,14 @@ expect_exit 0 "monthly, no correction, 2 time neighbours" -- "$TANAW" emerging "
   --step month --time-neighbours 2 --correction none --weights knn:6 --out "$TMP/e3.csv" --quiet
 expect_grep "stdout: 48 months" "$TMP/out" "x 48 months"
 
+# aggregated counts with dates go into their steps; an undated row is left out once
+printf 'psgc,count,report_date\n9900112000,5,2024-01-10\n9900112000,7,2024-04-10\n9900101000,2,2023-02-01\n9900101000,3,\n' > "$TMP/agg.csv"
+expect_exit 0 "aggregated counts" -- "$TANAW" emerging "${M[@]}" --counts "$TMP/agg.csv" --from 2023-01-01 \
+  --to 2024-12-31 --step quarter --cube "$TMP/agg_cube.csv" --rejects "$TMP/agg_rej.csv"
+check "counts in their quarters" test "$(awk -F, 'NR > 1 && $4 > 0 { printf "%s %s %s;", $1, $2, $4 }' "$TMP/agg_cube.csv")" = \
+  "9900101000 2023-Q1 2;9900112000 2024-Q1 5;9900112000 2024-Q2 7;"
+check "one warning for the undated row" test "$(grep -c "without report_date" "$TMP/err")" -eq 1
+
 expect_exit 1 "dates are required" -- "$TANAW" emerging "${M[@]}" --cases "$TMP/bg.csv"
 expect_grep "says why" "$TMP/err" "--from DATE and --to DATE are required"
 expect_exit 1 "unknown step" -- "$TANAW" emerging "${M[@]}" "${C[@]}" --step fortnight
