@@ -5,7 +5,8 @@
  * localmoran (Ii, E.Ii, Var.Ii, Z.Ii, Pr), moran.test (randomisation and
  * normality, two-sided and "greater"), EBest and p.adjust. Geographies: a
  * 7x7 rook grid with six cells removed (two islands) and random 4-nearest
- * neighbours (asymmetric); values with ties, and counts with many zeros.
+ * neighbours (asymmetric); values with ties, counts with many zeros, and
+ * the EB rates of those counts.
  * Tolerance: 1e-9 relative (1e-12 absolute floor for values near 0): the
  * methods are the same, only the order of summation differs. NA in R is
  * NaN here and must be NaN.
@@ -299,6 +300,26 @@ static void test_ebest(void)
         free(eb5);
         free(raw);
         r0 += n;
+    }
+    /* the rates analysed in the localG/localmoran goldens: EBest * 1e5 */
+    table x;
+    if (table_read("x.csv", &x)) {
+        const char *graphs[] = {"grid", "knn"};
+        for (int gi = 0; gi < 2; gi++) {
+            size_t n = graph_n(&x, graphs[gi]);
+            double *cnt = graph_values(&x, graphs[gi], "xn");
+            double *pop = graph_values(&x, graphs[gi], "pop");
+            double *xr = graph_values(&x, graphs[gi], "xr");
+            double *out = malloc(n * sizeof *out);
+            CHECK_OK(ctx, tw_rate_compute(ctx, TW_RATE_EB, 1e5, cnt, pop, n, out));
+            for (size_t i = 0; i < n; i++)
+                CHECK_REL(out[i], xr[i], "EBest * 1e5 (x.csv)", i);
+            free(cnt);
+            free(pop);
+            free(xr);
+            free(out);
+        }
+        table_free(&x);
     }
     tw_ctx_free(ctx);
     table_free(&e);

@@ -32,21 +32,22 @@ links <- do.call(rbind, lapply(names(graphs), function(gn) {
 write.csv(links, "nb.csv", row.names = FALSE, quote = FALSE)
 
 # Values: continuous with ties (one decimal, a repeated value), counts
-# with many zeros, and a population for rates.
+# with many zeros, a population, and the EB rate of the counts.
 vals <- do.call(rbind, lapply(names(graphs), function(gn) {
   n <- length(graphs[[gn]])
   xc <- round(rnorm(n, 10, 3), 1)
   xc[c(3, 7, 11)] <- 12.5
   xn <- rpois(n, 0.9)
   pop <- round(runif(n, 200, 20000))
-  data.frame(graph = gn, i = 0:(n - 1), n = n, xc = f17(xc), xn = xn, pop = pop)
+  xr <- EBest(xn, pop)$estmm * 1e5  # rates per 100,000 (EB), as tanaw analyses
+  data.frame(graph = gn, i = 0:(n - 1), n = n, xc = f17(xc), xn = xn, pop = pop, xr = f17(xr))
 }))
 write.csv(vals, "x.csv", row.names = FALSE, quote = FALSE)
 getx <- function(gn, v) as.numeric(vals[vals$graph == gn, v])
 
 # localG: Gi* (include.self) and Gi, styles B and W --------------------------
 out <- NULL
-for (gn in names(graphs)) for (v in c("xc", "xn")) for (st in c("B", "W"))
+for (gn in names(graphs)) for (v in c("xc", "xn", "xr")) for (st in c("B", "W"))
   for (self in c(1, 0)) {
     nb <- graphs[[gn]]
     if (self == 1) nb <- include.self(nb)
@@ -61,7 +62,7 @@ write.csv(out, "localG.csv", row.names = FALSE, quote = FALSE)
 
 # localmoran (defaults: conditional = TRUE, mlvar = TRUE, two-sided) ---------
 out <- NULL
-for (gn in names(graphs)) for (v in c("xc", "xn")) for (st in c("W", "B")) {
+for (gn in names(graphs)) for (v in c("xc", "xn", "xr")) for (st in c("W", "B")) {
   lw <- nb2listw(graphs[[gn]], style = st, zero.policy = TRUE)
   r <- localmoran(getx(gn, v), lw, zero.policy = TRUE)
   out <- rbind(out, data.frame(graph = gn, var = v, style = st, i = 1:nrow(r) - 1,
@@ -72,7 +73,7 @@ write.csv(out, "localmoran.csv", row.names = FALSE, quote = FALSE)
 
 # moran.test: both variances, two-sided and the default "greater" ------------
 out <- NULL
-for (gn in names(graphs)) for (v in c("xc", "xn")) for (st in c("W", "B"))
+for (gn in names(graphs)) for (v in c("xc", "xn", "xr")) for (st in c("W", "B"))
   for (rnd in c(TRUE, FALSE)) {
     lw <- nb2listw(graphs[[gn]], style = st, zero.policy = TRUE)
     x <- getx(gn, v)
