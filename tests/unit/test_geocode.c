@@ -154,6 +154,8 @@ static void test_outcomes(void)
     EXPECT("Cebu, Lapu-Lapu, Pusok", TW_GEOCODE_EXACT, "0731100024");
     EXPECT("Pusok Lapu-Lapu City", TW_GEOCODE_EXACT, "0731100024");
     EXPECT("123 Rizal St., Pusok, Lapu-Lapu City", TW_GEOCODE_EXACT, "0731100024");
+    EXPECT("Pusok Lapu-Lapu City 6015", TW_GEOCODE_EXACT, "0731100024"); /* postal code */
+    EXPECT("Pusok Lapu-Lapu City Mactan", TW_GEOCODE_FUZZY, "0731100024"); /* a word ignored */
     EXPECT("Pusok, Opon", TW_GEOCODE_EXACT, "0731100024");          /* old name of the city */
     EXPECT("Bagong Lungsod, Lapu-Lapu", TW_GEOCODE_EXACT, "0731100030"); /* old barangay name */
     EXPECT("Sto. Nino, Lapu-Lapu", TW_GEOCODE_EXACT, "0731100030");

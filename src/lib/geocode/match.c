@@ -271,7 +271,19 @@ static void score_anchor(const state *s, size_t h, interp *xo)
         for (size_t v = 0; v < nused; v++)
             if (!s->segs[used[v]].whole && s->segs[used[v]].parts == su->parts)
                 covered += (size_t)(s->segs[used[v]].hi - s->segs[used[v]].lo);
-        size_t p = (size_t)__builtin_ctz(su->parts);
+        size_t p = 0;
+        while (!(su->parts & (1u << p)))
+            p++;
+        /* Numbers of 4+ digits left over are postal codes or house
+           numbers: no PSGC name has one, so ignoring them is not fuzzy. */
+        for (size_t t = 0; t < s->t.n && covered < s->plen[p]; t++) {
+            if (s->t.part[t] != p || s->t.len[t] < 4 || s->t.buf[s->t.off[t]] > '9')
+                continue;
+            int in_used = 0;
+            for (size_t v = 0; v < nused && !in_used; v++)
+                in_used = t >= s->segs[used[v]].lo && t < s->segs[used[v]].hi;
+            covered += !in_used;
+        }
         if (covered < s->plen[p]) {
             x.fuzzy = 1;
             x.total *= UNTILED_FACTOR;
