@@ -23,6 +23,7 @@ static const cli_optspec scan_opts[] = {
     {"tail", 1, 0, "TAIL", "high | low | both (default high: clusters of excess cases)"},
     {"max-pop", 1, 0, "SHARE", "largest window as a share of the population at risk (default 0.5)"},
     {"max-radius", 1, 0, "KM", "largest window radius in km (default: none)"},
+    {"max-time", 1, 0, "SHARE", "space-time: longest window as a share of the period (default 0.5)"},
     {"replicas", 1, 0, "N", "Monte Carlo replicas (default 999; 0 = none)"},
     {"min-cases", 1, 0, "N", "high-rate clusters need at least N cases (default 2, as SaTScan)"},
     {"max-clusters", 1, 0, "N", "clusters reported (default: every non-overlapping one)"},
@@ -93,6 +94,120 @@ static int load_controls(cli_analysis *an, const cli_args *a, double *controls)
     return EXIT_OK;
 }
 
+
+/* ---- space-time: time units ---- */
+
+/* Days since 1970-01-01 of YYYY-MM-01. */
+static int month_start(int y, int m, int32_t *day)
+{
+    char buf[32];
+    if (y < 1 || y > 9999 || m < 1 || m > 12)
+        return -1;
+    snprintf(buf, sizeof buf, "%04d-%02d-01", y, m);
+    return tw_date_parse(buf, strlen(buf), day) == TW_OK ? 0 : -1;
+}
+
+/*
+ * Split [from, to] into time units: days, weeks of 7 days from `from`,
+ * calendar months or calendar quarters (the first and last may be
+ * partial). Writes up to cap starts and ends; returns the count, or -1.
+ */
+static long make_units(int unit, int32_t from, int32_t to, int32_t *start, int32_t *end, long cap)
+{
+    long k = 0;
+    if (unit == 1 || unit == 2) {
+        int len = unit == 1 ? 1 : 7;
+        for (int64_t d = from; d <= to; d += len) {
+            if (k >= cap)
+                return -1;
+            start[k] = (int32_t)d;
+            end[k] = (int32_t)(d + len - 1 < to ? d + len - 1 : to);
+            k++;
+        }
+        return k;
+    }
+    char buf[11];
+    tw_date_format(from, buf);
+    int y = (int)strtol(buf, NULL, 10), m = (int)strtol(buf + 5, NULL, 10);
+    int step = unit == 3 ? 1 : 3;
+    if (step == 3)
+        m = ((m - 1) / 3) * 3 + 1;
+    int32_t s0 = from;
+    while (s0 <= to) {
+        int ny = y, nm = m + step;
+        if (nm > 12) {
+            nm -= 12;
+            ny++;
+        }
+        int32_t next;
+        if (month_start(ny, nm, &next) || k >= cap)
+            return -1;
+        start[k] = s0;
+        end[k] = next - 1 < to ? next - 1 : to;
+        k++;
+        s0 = next;
+        y = ny;
+        m = nm;
+    }
+    return k;
+}
+
+/* Cases per area and unit (area-major) from the --cases/--counts files. */
+static int load_cube(cli_analysis *an, const cli_args *a, const int32_t *start,
+                     const int32_t *end, long T, double *cube)
+{
+    const char *cf[64], *af[64];
+    size_t ncf = cli_all(a, "cases", cf, 64), naf = cli_all(a, "counts", af, 64);
+    tw_cases *c = NULL;
+    tw_status s;
+    for (size_t k = 0; k < ncf + naf; k++) {
+        tw_cases_read_opts ro;
+        memset(&ro, 0, sizeof ro);
+        ro.aggregated = k >= ncf;
+        tw_read_report rep = {0};
+        const char *path = k < ncf ? cf[k] : af[k - ncf];
+        if ((s = tw_cases_read_csv(an->ctx, path, &ro, &c, &rep))) {
+            cli_report(an->ctx, path);
+            tw_cases_free(c);
+            return cli_exit_for(s);
+        }
+    }
+    size_t n = tw_areas_count(an->areas);
+    double *col = calloc(n ? n : 1, sizeof *col);
+    if (!col) {
+        tw_cases_free(c);
+        return EXIT_INTERNAL;
+    }
+    for (long t = 0; t < T; t++) {
+        tw_aggregate_opts ao;
+        memset(&ao, 0, sizeof ao);
+        ao.level = an->level;
+        ao.hierarchy = an->hierarchy;
+        ao.weight_children = cli_flag(a, "children");
+        ao.source = cli_get(a, "source");
+        ao.category = cli_get(a, "category");
+        ao.from_day = start[t];
+        ao.to_day = end[t];
+        const char *snap = cli_get(a, "snap");
+        if (snap) {
+            ao.snap_outside = 1;
+            ao.snap_max_km = strtod(snap, NULL); /* checked by cli_load_counts */
+        }
+        tw_aggregate_report ar;
+        if ((s = tw_cases_aggregate(an->ctx, c, an->areas, an->locator, &ao, col, &ar))) {
+            cli_report(an->ctx, "counting records per time unit");
+            free(col);
+            tw_cases_free(c);
+            return cli_exit_for(s);
+        }
+        for (size_t i = 0; i < n; i++)
+            cube[i * (size_t)T + (size_t)t] = col[i];
+    }
+    free(col);
+    tw_cases_free(c);
+    return EXIT_OK;
+}
+
 static const char *csv_text(char *buf, size_t cap, const char *s)
 {
     /* Quote when needed (RFC 4180). */
@@ -112,7 +227,8 @@ static const char *csv_text(char *buf, size_t cap, const char *s)
     return buf;
 }
 
-static int write_clusters(const cli_analysis *an, const tw_scan_result *r, const char *path)
+static int write_clusters(const cli_analysis *an, const tw_scan_result *r, const char *path,
+                          const int32_t *ustart, const int32_t *uend)
 {
     FILE *f = fopen(path, "w");
     if (!f) {
@@ -120,17 +236,25 @@ static int write_clusters(const cli_analysis *an, const tw_scan_result *r, const
         return EXIT_OUTPUT;
     }
     fprintf(f, "rank,center_id,center_name,lon,lat,radius_km,n_areas,observed,expected,"
-               "population,rr,oe,llr,p,p_gumbel,direction\n");
+               "population,rr,oe,llr,p,p_gumbel,direction%s\n",
+            ustart ? ",start_date,end_date,recurrence_units" : "");
     char nb[512];
     for (size_t k = 0; k < r->n_clusters; k++) {
         const tw_scan_cluster *c = &r->clusters[k];
         double lon = NAN, lat = NAN;
         tw_areas_lonlat(an->areas, (size_t)c->center, &lon, &lat);
-        fprintf(f, "%d,%s,%s,%.6f,%.6f,%.4f,%zu,%.0f,%.6f,%.0f,%.6f,%.6f,%.6f,%.6g,%.6g,%s\n",
+        fprintf(f, "%d,%s,%s,%.6f,%.6f,%.4f,%zu,%.0f,%.6f,%.0f,%.6f,%.6f,%.6f,%.6g,%.6g,%s",
                 c->rank, tw_areas_id(an->areas, (size_t)c->center),
                 csv_text(nb, sizeof nb, tw_areas_name(an->areas, (size_t)c->center)), lon, lat,
                 c->radius_km, c->n_areas, c->observed, c->expected, c->population, c->rr, c->oe,
                 c->llr, c->p, c->p_gumbel, c->high ? "high" : "low");
+        if (ustart) {
+            char b1[11], b2[11];
+            tw_date_format(ustart[c->t_start], b1);
+            tw_date_format(uend[c->t_end], b2);
+            fprintf(f, ",%s,%s,%.6g", b1, b2, c->recurrence);
+        }
+        fputc('\n', f);
     }
     if (fclose(f) != 0) {
         fprintf(stderr, "tanaw: %s: write failed\n", path);
@@ -166,13 +290,20 @@ static int write_members(const cli_analysis *an, const tw_scan_result *r, const 
 }
 
 static void print_summary(const cli_analysis *an, const tw_scan_result *r, const char *model,
-                          double share, double max_r, int R, int coords_cart)
+                          double share, double max_r, int R, int coords_cart,
+                          const int32_t *ustart, const int32_t *uend, long T, int prosp)
 {
-    printf("Purely spatial scan, %s model, scanning for %s\n", model,
-           "clusters (see the direction of each)");
+    if (ustart)
+        printf("%s space-time scan, %s model, %ld time units\n",
+               prosp ? "Prospective" : "Retrospective", model, T);
+    else
+        printf("Purely spatial scan, %s model\n", model);
     cli_analysis_print_inputs(an);
-    printf("total cases %.0f, population at risk %.0f; largest window %.0f%% of the population",
-           r->total_cases, r->total_population, 100 * share);
+    if (isnan(r->total_population))
+        printf("total cases %.0f; largest window %.0f%% of the cases", r->total_cases, 100 * share);
+    else
+        printf("total cases %.0f, population at risk %.0f; largest window %.0f%% of the population",
+               r->total_cases, r->total_population, 100 * share);
     if (max_r > 0)
         printf(", radius %.3g %s", max_r, coords_cart ? "units" : "km");
     printf("; %llu windows; %d replicas\n", (unsigned long long)r->windows, R);
@@ -196,7 +327,14 @@ static void print_summary(const cli_analysis *an, const tw_scan_result *r, const
                tw_areas_name(an->areas, (size_t)c->center), lat, lon, c->radius_km,
                coords_cart ? "units" : "km");
         printf("  areas .............: %zu\n", c->n_areas);
-        printf("  population ........: %.0f\n", c->population);
+        if (ustart) {
+            char b1[11], b2[11];
+            tw_date_format(ustart[c->t_start], b1);
+            tw_date_format(uend[c->t_end], b2);
+            printf("  time frame ........: %s to %s\n", b1, b2);
+        }
+        if (!isnan(c->population))
+            printf("  population ........: %.0f\n", c->population);
         printf("  observed cases ....: %.0f\n", c->observed);
         printf("  expected cases ....: %.2f\n", c->expected);
         printf("  observed/expected .: %.3f\n", c->oe);
@@ -204,6 +342,8 @@ static void print_summary(const cli_analysis *an, const tw_scan_result *r, const
         printf("  log likelihood ratio: %.6f\n", c->llr);
         if (R > 0)
             printf("  p-value ...........: %.6g (Gumbel %.3g)\n", c->p, c->p_gumbel);
+        if (R > 0 && prosp)
+            printf("  recurrence interval: %.6g time units\n", c->recurrence);
     }
     if (r->n_clusters > 10)
         printf("\n... and %zu more clusters (see --out)\n", r->n_clusters - 10);
@@ -240,14 +380,32 @@ int cmd_scan(int argc, char **argv)
         ((v = cli_get(&a, "mode")) && pick("mode", v, modes, 2, &mode)) ||
         ((v = cli_get(&a, "tail")) && pick("tail", v, tails, 3, &tail)))
         return EXIT_USAGE;
-    if (tunit != 0 || model == 2 || mode != 0) {
-        fprintf(stderr, "tanaw: scan: space-time analyses (--time, --model stperm, --mode "
-                        "prospective) are not available in this version\n");
+    if ((model == 2 || mode != 0) && tunit == 0) {
+        fprintf(stderr, "tanaw: scan: --model stperm and --mode prospective need --time UNIT "
+                        "(day, week, month or quarter) and --from/--to\n");
         return EXIT_USAGE;
+    }
+    if (tunit != 0 && model == 1) {
+        fprintf(stderr, "tanaw: scan: the Bernoulli model is purely spatial here (no --time)\n");
+        return EXIT_USAGE;
+    }
+    int32_t from_day = 0, to_day = 0;
+    if (tunit != 0) {
+        const char *f = cli_get(&a, "from"), *t = cli_get(&a, "to");
+        if (!f || !t || tw_date_parse(f, strlen(f), &from_day) ||
+            tw_date_parse(t, strlen(t), &to_day) || to_day < from_day) {
+            fprintf(stderr, "tanaw: scan: --time needs the study period as --from DATE --to DATE "
+                            "(YYYY-MM-DD, from <= to)\n");
+            return EXIT_USAGE;
+        }
     }
     tw_scan_opts o;
     memset(&o, 0, sizeof o);
-    o.model = model == 1 ? TW_SCAN_BERNOULLI : TW_SCAN_POISSON;
+    o.model = model == 1 ? TW_SCAN_BERNOULLI : model == 2 ? TW_SCAN_STPERM : TW_SCAN_POISSON;
+    o.mode = mode ? TW_SCAN_PROSPECTIVE : TW_SCAN_RETROSPECTIVE;
+    if ((v = cli_get(&a, "max-time")) &&
+        !cli_double("max-time", v, 1e-9, 0.9, &o.max_time_share))
+        return EXIT_USAGE;
     o.coords = coords ? TW_SCAN_CARTESIAN : TW_SCAN_LATLONG;
     o.tail = (tw_scan_tail)tail;
     o.max_pop_share = 0.5;
@@ -281,12 +439,14 @@ int cmd_scan(int argc, char **argv)
     if (!(an.ctx = cli_ctx_new(&a)))
         return EXIT_USAGE;
     o.seed = tw_ctx_seed(an.ctx);
-    double *x = NULL, *y = NULL, *controls = NULL;
+    double *x = NULL, *y = NULL, *controls = NULL, *cube = NULL;
+    int32_t *ustart = NULL, *uend = NULL;
+    long T = 0;
     int *cls = NULL, *rank = NULL;
     const char **labels = NULL;
     char (*labbuf)[16] = NULL;
     tw_scan_result *r = NULL;
-    if ((rc = cli_load_areas(&an, &a, o.model == TW_SCAN_POISSON)) ||
+    if ((rc = cli_load_areas(&an, &a, o.model != TW_SCAN_BERNOULLI && o.model != TW_SCAN_STPERM)) ||
         (rc = cli_load_counts(&an, &a)))
         goto done;
     size_t n = tw_areas_count(an.areas);
@@ -308,13 +468,42 @@ int cmd_scan(int argc, char **argv)
         }
     if (o.model == TW_SCAN_BERNOULLI && (rc = load_controls(&an, &a, controls)))
         goto done;
+    if (tunit != 0) {
+        long cap = (long)(to_day - from_day) + 1;
+        ustart = calloc((size_t)cap, sizeof *ustart);
+        uend = calloc((size_t)cap, sizeof *uend);
+        if (!ustart || !uend) {
+            rc = EXIT_INTERNAL;
+            goto done;
+        }
+        T = make_units(tunit, from_day, to_day, ustart, uend, cap);
+        if (T < 2) {
+            fprintf(stderr, "tanaw: scan: the period --from/--to holds %ld time unit%s; a "
+                            "space-time scan needs at least 2\n", T < 0 ? 0 : T, T == 1 ? "" : "s");
+            rc = EXIT_USAGE;
+            goto done;
+        }
+        cube = calloc(n * (size_t)T, sizeof *cube);
+        if (!cube) {
+            rc = EXIT_INTERNAL;
+            goto done;
+        }
+        if ((rc = load_cube(&an, &a, ustart, uend, T, cube)))
+            goto done;
+    }
     tw_scan_data d;
     memset(&d, 0, sizeof d);
     d.n = n;
     d.x = x;
     d.y = y;
     d.cases = an.count;
-    if (o.model == TW_SCAN_BERNOULLI)
+    if (cube) {
+        d.cases = cube;
+        d.n_times = (size_t)T;
+    }
+    if (o.model == TW_SCAN_STPERM)
+        ;
+    else if (o.model == TW_SCAN_BERNOULLI)
         d.controls = controls;
     else if (cli_flag(&a, "expected"))
         d.expected = an.population;
@@ -334,10 +523,11 @@ int cmd_scan(int argc, char **argv)
             measure[i] = controls[i] + an.count[i];
     else
         measure = an.population;
-    print_summary(&an, r, models[model], o.max_pop_share, o.max_radius_km, o.replicas, coords);
+    print_summary(&an, r, models[model], o.max_pop_share, o.max_radius_km, o.replicas, coords,
+                  ustart, uend, T, mode);
     const char *out = cli_get(&a, "out"), *mem = cli_get(&a, "members");
     const char *gj = cli_get(&a, "geojson"), *map = cli_get(&a, "map");
-    if (out && (rc = write_clusters(&an, r, out)))
+    if (out && (rc = write_clusters(&an, r, out, ustart, uend)))
         goto done;
     if (mem && (rc = write_members(&an, r, an.count, measure, mem)))
         goto done;
@@ -434,6 +624,9 @@ done:
     free(x);
     free(y);
     free(controls);
+    free(cube);
+    free(ustart);
+    free(uend);
     free(cls);
     free(rank);
     free(labels);

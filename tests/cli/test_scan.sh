@@ -4,7 +4,10 @@
 # files have their documented columns; results are identical for 1 and 2
 # threads and change with the seed only in the p-values; Bernoulli with a
 # controls file; usage errors. On the real geography (when present) the
-# Cebu metro municipalities give the same most likely cluster again.
+# Cebu metro municipalities give the same most likely cluster again. Space-time:
+# an outbreak in the last two months is found by the prospective
+# permutation scan by month (p = 0.01, recurrence 100 months) and by the
+# retrospective Poisson scan by quarter.
 source "$(dirname "$0")/lib.sh"
 G="$TMP/geo"
 expect_exit 0 "synthetic geography" -- "$TANAW" geography --synthetic --out "$G" --quiet
@@ -54,7 +57,29 @@ expect_exit 1 "bernoulli without controls" -- "$TANAW" scan "${M[@]}" --counts "
 expect_exit 1 "unknown model" -- "$TANAW" scan "${M[@]}" "${run[@]}" --model gamma
 expect_grep "unknown model message" "$TMP/err" "expected poisson, bernoulli or stperm"
 expect_exit 1 "max-pop above 0.5" -- "$TANAW" scan "${M[@]}" "${run[@]}" --max-pop 0.7
-expect_exit 1 "space-time not available" -- "$TANAW" scan "${M[@]}" "${run[@]}" --time month
+expect_exit 1 "space-time needs --from/--to" -- "$TANAW" scan "${M[@]}" "${run[@]}" --time month
+expect_exit 1 "stperm needs --time" -- "$TANAW" scan "${M[@]}" "${run[@]}" --model stperm
+
+# Space-time: 3 counts per municipality and month in 2024, plus an
+# outbreak of 25 in 9900112000 in the last two months. Prospective
+# permutation scan by month: the outbreak is alive at the end.
+{ echo "psgc,count,report_date"
+  for m in 01 02 03 04 05 06 07 08 09 10 11 12; do
+    tail -n +2 "$G/municipalities.csv" | awk -F, -v m="$m" '{print $1 ",3,2024-" m "-15"}'
+  done
+  echo "9900112000,25,2024-11-20"; echo "9900112000,25,2024-12-05"; } > "$TMP/st.csv"
+expect_exit 0 "prospective space-time permutation scan" -- "$TANAW" scan "${M[@]}" --counts "$TMP/st.csv" \
+  --time month --from 2024-01-01 --to 2024-12-31 --model stperm --mode prospective --max-time 0.25 \
+  --replicas 99 --seed 2 --out "$TMP/st_cl.csv" --quiet
+check "space-time columns" grep -q "start_date,end_date,recurrence_units" "$TMP/st_cl.csv"
+check "outbreak area centres cluster 1" test "$(awk -F, 'NR==2 {print $2}' "$TMP/st_cl.csv")" = "9900112000"
+check "cluster 1 is alive at the end" test "$(awk -F, 'NR==2 {print $18}' "$TMP/st_cl.csv")" = "2024-12-31"
+check "cluster 1 starts in November" test "$(awk -F, 'NR==2 {print $17}' "$TMP/st_cl.csv")" = "2024-11-01"
+check "cluster 1 p = 0.01 and recurrence 100 months" test "$(awk -F, 'NR==2 {print $14 "/" $19}' "$TMP/st_cl.csv")" = "0.01/100"
+expect_grep "summary: prospective" "$TMP/out" "Prospective space-time scan"
+expect_exit 0 "retrospective space-time Poisson scan" -- "$TANAW" scan "${M[@]}" --counts "$TMP/st.csv" \
+  --time quarter --from 2024-01-01 --to 2024-12-31 --replicas 19 --out "$TMP/st_p.csv" --quiet
+check "Poisson by quarter: last quarter" test "$(awk -F, 'NR==2 {print $17 "/" $18}' "$TMP/st_p.csv")" = "2024-10-01/2024-12-31"
 expect_exit 1 "no cases" -- "$TANAW" scan "${M[@]}" --quiet
 
 if [ -n "$DATA" ]; then
