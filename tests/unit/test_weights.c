@@ -304,6 +304,31 @@ static void test_build_errors(void)
     tw_ctx_free(ctx);
 }
 
+static int cancel_at(void *ud, const char *stage, double done, double total)
+{
+    (void)stage;
+    (void)total;
+    int *calls = ud;
+    (*calls)++;
+    return done >= 1; /* let the work start, refuse at the end */
+}
+
+static void test_cancel(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_areas *a = abcd(ctx);
+    int calls = 0;
+    tw_ctx_set_progress(ctx, cancel_at, &calls);
+    tw_weights_spec sp;
+    tw_weights *w = NULL;
+    CHECK_OK(ctx, tw_weights_spec_parse(ctx, "knn:2", &sp));
+    CHECK_EQ_INT(tw_weights_build(ctx, a, &sp, &w), TW_E_CANCELLED);
+    CHECK(w == NULL);
+    CHECK(calls >= 2);
+    tw_areas_free(a);
+    tw_ctx_free(ctx);
+}
+
 /* ---- national barangays: exact and fuzzy contiguity against the reference ---- */
 
 static int cmp_u64(const void *a, const void *b)
@@ -412,6 +437,7 @@ int main(void)
     RUN(test_gal_errors);
     RUN(test_gal_gwt_roundtrip);
     RUN(test_build_errors);
+    RUN(test_cancel);
     RUN(test_barangays_recall);
     return harness_finish();
 }

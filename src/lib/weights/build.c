@@ -129,6 +129,10 @@ tw_status tw_weights_build(tw_ctx *ctx, const tw_areas *a, const tw_weights_spec
         return ctx_error(ctx, TW_E_EMPTY, "no areas to build weights on");
     if (spec->islands_k < 0)
         return ctx_error(ctx, TW_E_ARG, "islands_k must be >= 0");
+    /* Give a cancel request its chance before the work starts (contiguity
+     * also reports while it runs). */
+    if ((s = ctx_progress(ctx, "weights", 0, 1)))
+        return s;
     double power = 0;
     switch (spec->kind) {
     case TW_W_QUEEN:
@@ -181,6 +185,10 @@ tw_status tw_weights_build(tw_ctx *ctx, const tw_areas *a, const tw_weights_spec
                      islands - attached);
     } else if (islands) {
         ctx_warn(ctx, "%zu areas have no neighbours", islands);
+    }
+    if ((s = ctx_progress(ctx, "weights", 1, 1))) {
+        tw_weights_free(w);
+        return s;
     }
     *out = w;
     return TW_OK;
