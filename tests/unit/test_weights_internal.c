@@ -726,6 +726,12 @@ static void test_cebu(void)
             }
             tw_weights_free(w);
         }
+        /* a GAL written by spdep's write.nb.gal reads back as poly2nb */
+        tw_weights *gal = NULL;
+        CHECK_OK(ctx, tw_weights_read_gal(ctx, mun, golden("cebu_mun_queen.gal"), &gal));
+        if (gal)
+            CHECK_EQ_INT(compare_golden(gal, mun, "cebu_mun_queen.csv", NULL), 0);
+        tw_weights_free(gal);
         /* distances of the knn:8 pairs equal spdep's nbdists */
         FILE *f = fopen(golden("cebu_bgy_dist.csv"), "r");
         char line[256];

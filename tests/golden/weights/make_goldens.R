@@ -88,6 +88,12 @@ for (b in seq_along(bands))
 mun <- st_read(file.path(data, "cebu_metro/municipalities.geojson"), quiet = TRUE)
 write_nb(poly2nb(mun, queen = TRUE), mun$psgc, "cebu_mun_queen.csv")
 write_nb(poly2nb(mun, queen = FALSE), mun$psgc, "cebu_mun_rook.csv")
+# A GeoDa GAL written by spdep, for our reader (ids as region.id; spdep's
+# write.sn2gwt writes indices, not ids, so there is no GWT counterpart)
+nbq <- poly2nb(mun, queen = TRUE)
+attr(nbq, "region.id") <- mun$psgc   # poly2nb takes sf row names, not row.names
+write.nb.gal(nbq, file.path(here, "cebu_mun_queen.gal"), oldstyle = FALSE,
+             shpfile = "municipalities", ind = "psgc")
 bgy <- st_read(file.path(data, "cebu_metro/barangays.geojson"), quiet = TRUE)
 write_nb(poly2nb(bgy, queen = TRUE), bgy$psgc, "cebu_bgy_queen.csv")
 write_nb(poly2nb(bgy, queen = FALSE), bgy$psgc, "cebu_bgy_rook.csv")
