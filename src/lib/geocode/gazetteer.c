@@ -792,6 +792,18 @@ static tw_status build_index(build *b)
     for (size_t i = 0; i < g->n; i++)
         if (g->nodes[i].level != TW_LEVEL_BARANGAY)
             g->admin[g->nadmin++] = (int32_t)i;
+    g->anc = ctx_mallocarray(ctx, g->n + 1, sizeof *g->anc);
+    g->lvl = ctx_malloc(ctx, g->n + 1);
+    if (!g->anc || !g->lvl)
+        return ctx_nomem(ctx);
+    for (size_t i = 0; i < g->n; i++) {
+        int32_t p = g->nodes[i].parent;
+        for (int d = 0; d < 4; d++) {
+            g->anc[i][d] = p;
+            p = p >= 0 ? g->nodes[p].parent : -1;
+        }
+        g->lvl[i] = g->nodes[i].level;
+    }
     /* Deletion index of the administrative keys (fuzzy search without context). */
     struct del_build db;
     memset(&db, 0, sizeof db);
@@ -816,6 +828,13 @@ static tw_status build_index(build *b)
             db.v[k++] = db.v[i];
     g->del = db.v;
     g->ndel = k;
+    g->dbucket = ctx_calloc(ctx, 65537, sizeof *g->dbucket);
+    if (!g->dbucket)
+        return ctx_nomem(ctx);
+    for (size_t i = 0; i < k; i++)
+        g->dbucket[(g->del[i].hash >> 48) + 1]++;
+    for (size_t i = 1; i <= 65536; i++)
+        g->dbucket[i] += g->dbucket[i - 1];
     return TW_OK;
 }
 
@@ -872,6 +891,9 @@ void tw_gazetteer_free(tw_gazetteer *g)
     ctx_free(ctx, g->fz);
     ctx_free(ctx, g->admin);
     ctx_free(ctx, g->del);
+    ctx_free(ctx, g->dbucket);
+    ctx_free(ctx, g->anc);
+    ctx_free(ctx, g->lvl);
     ctx_free(ctx, g);
 }
 

@@ -143,6 +143,10 @@ struct tw_gazetteer {
     size_t nadmin;
     gz_del *del;         /* deletion index of non-barangay keys, sorted by hash */
     size_t ndel;
+    int32_t (*anc)[4];   /* per node: parent, grandparent, ... (-1 after the root),
+                            dense so that readings touch one cache line per anchor */
+    uint8_t *lvl;        /* per node: tw_level, dense */
+    uint32_t *dbucket;   /* del[dbucket[h >> 48] .. dbucket[(h >> 48) + 1]) share top bits */
     size_t count[6];     /* per tw_level */
 };
 

@@ -125,8 +125,7 @@ static void add_hit(state *s, int32_t node, double f, size_t segi, int fuzzy)
 {
     if (s->nhits >= MAX_HITS)
         return;
-    const gz_node *nd = &s->g->nodes[node];
-    if (nd->level != TW_LEVEL_BARANGAY) {
+    if (s->g->lvl[node] != TW_LEVEL_BARANGAY) {
         if (s->nadmin >= MAX_ADMIN_HITS)
             return;
         s->admin[s->nadmin++] = (uint16_t)s->nhits;
@@ -155,9 +154,9 @@ static size_t lookup_seg(state *s, size_t si)
         /* "X Province" names a province: same-named barangays fit less well. */
         int32_t node = (int32_t)(p[i] >> 2);
         double f = kind_factor[p[i] & 3] * sg->factor;
-        if ((prov & 2) && s->g->nodes[node].level != TW_LEVEL_PROVINCE)
+        if ((prov & 2) && s->g->lvl[node] != TW_LEVEL_PROVINCE)
             f *= 0.6;
-        if ((prov & 4) && s->g->nodes[node].level != TW_LEVEL_BARANGAY)
+        if ((prov & 4) && s->g->lvl[node] != TW_LEVEL_BARANGAY)
             f *= 0.5;
         add_hit(s, node, f, si, 0);
     }
@@ -220,12 +219,16 @@ static void score_anchor(const state *s, size_t h, interp *xo)
     size_t nused = 0;
     float f = a->f1e4 / 10000.0f;
     x.node = a->node;
-    x.total = level_weight[g->nodes[a->node].level] * f;
+    x.total = level_weight[g->lvl[a->node]] * f;
     x.minf = f;
     x.parts = s->segs[a->seg].parts;
     x.fuzzy = a->fuzzy;
     used[nused++] = a->seg;
-    for (int32_t anc = g->nodes[a->node].parent; anc >= 0; anc = g->nodes[anc].parent) {
+    /* Ancestors: at most 4 above a barangay (sub-municipality, municipality,
+       province, region); the dense table holds them all. */
+    const int32_t *chain = g->anc[a->node];
+    for (int d = 0; d < 4 && chain[d] >= 0; d++) {
+        int32_t anc = chain[d];
         if (!(s->admin_mask[(anc >> 6) & 63] & (UINT64_C(1) << (anc & 63))))
             continue;
         long best = -1;
@@ -246,7 +249,7 @@ static void score_anchor(const state *s, size_t h, interp *xo)
         if (best < 0 || nused >= 8)
             continue;
         const hit *b = &s->hits[best];
-        x.total += level_weight[g->nodes[anc].level] * bestv;
+        x.total += level_weight[g->lvl[anc]] * bestv;
         if (bestv < x.minf)
             x.minf = bestv;
         x.parts |= s->segs[b->seg].parts;
@@ -510,7 +513,7 @@ static void cand_add(void *ud, uint64_t hash)
 {
     cand_set *cs = ud;
     const tw_gazetteer *g = cs->g;
-    size_t lo = 0, hi = g->ndel;
+    size_t lo = g->dbucket[hash >> 48], hi = g->dbucket[(hash >> 48) + 1];
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (g->del[mid].hash < hash)
@@ -787,8 +790,10 @@ tw_status tw_geocode(tw_ctx *ctx, const tw_gazetteer *g, const char *address, si
     }
     enumerate(s, TIE_FUZZY);
     if (!settled(s)) {
+        size_t before = s->nhits;
         fuzzy_pass(s);
-        enumerate(s, TIE_FUZZY);
+        if (s->nhits != before)
+            enumerate(s, TIE_FUZZY);
     }
     set_result(s, out);
     return TW_OK;
