@@ -25,8 +25,9 @@
  * above the barangay, or ties, fuzzy hits are added: municipalities,
  * provinces and regions for parts with no exact admin hit (d <= 1 for
  * keys of 4-7 letters, d <= 2 from 8, similarity >= 0.8), and barangays
- * of every municipality named in the address (similarity >= 0.75), then
- * interpretations are formed again.
+ * of the municipalities named in the address whose own reading is within
+ * 3 of the best, at most 8 (similarity >= 0.75); then interpretations are
+ * formed again.
  *
  * Outcome: the interpretations within 0.05 of the best (0.25 when the
  * best used a fuzzy hit) that are not ancestors of one another are the
