@@ -31,9 +31,9 @@
  * most windows with one comparison. Only survivors evaluate logarithms.
  * Skipping is exact: the maxima are the same as without pruning.
  *
- * Cost: O(n (slab + k log k)) to build the lists and O(W R) additions for
- * W windows; memory O(n R) int32 for the replica counts plus O(n + R) per
- * thread. Limits: n, C < 2^31; measures (population) summed in double
+ * Cost: O(n (candidates + k)) to build the lists and O(W R) additions for
+ * W windows; memory n R counts (16 bits when C < 65536, else 32) plus
+ * O(n + R) per thread. Limits: n, C < 2^31; measures (population) summed in double
  * (exact for whole numbers below 2^53).
  */
 #include "scan/scan_internal.h"
@@ -129,7 +129,7 @@ static size_t fen_take(fenwick *f, int64_t u)
  * replacement (the smaller of cases and controls is drawn).
  */
 tw_status scan_make_replicas(tw_ctx *ctx, int bernoulli, const double *measure, size_t n,
-                            double C, int R, uint64_t seed, int32_t *cnt)
+                            double C, int R, uint64_t seed, int32_t *cnt, uint16_t *cnt16)
 {
     tw_status st = TW_OK;
     scan_alias al;
@@ -198,7 +198,10 @@ tw_status scan_make_replicas(tw_ctx *ctx, int bernoulli, const double *measure, 
         }
         for (size_t j = 0; j < n; j++)
             for (int q = 0; q < nb; q++)
-                cnt[j * (size_t)R + (size_t)(r0 + q)] = loc[(size_t)q * n + j];
+                if (cnt16)
+                    cnt16[j * (size_t)R + (size_t)(r0 + q)] = (uint16_t)loc[(size_t)q * n + j];
+                else
+                    cnt[j * (size_t)R + (size_t)(r0 + q)] = loc[(size_t)q * n + j];
     }
     goto done;
 nomem:
@@ -217,13 +220,12 @@ done:
 /* ---- the walk over windows ---- */
 
 typedef struct thread_ws {
-    scan_nbr *buf;   /* n */
+    scan_work sw;    /* window search scratch; the list is in sw.buf */
     int32_t *cum;    /* R running sums */
     double *m;       /* R: largest LLR so far per replica */
     double *q;       /* R: sqrt(m) */
     float *qf;       /* R: sqrt(m) rounded down, for the single-precision pass */
     double mmin;     /* min over m */
-    double r_guess;
     uint64_t windows;
 } thread_ws;
 
@@ -234,25 +236,60 @@ typedef struct scan_ctx {
     const double *measure;
     double cap, max_r;
     int R;
-    const int32_t *cnt;
+    const int32_t *cnt;   /* n R replica counts, or NULL when cnt16 holds them */
+    const uint16_t *cnt16;/* the same in 16 bits when C < 65536 (half the memory traffic) */
     double *best_llr; /* n */
     int32_t *best_k;  /* n: entries of the best window, 0 = none */
 } scan_ctx;
 
-/* Sum row into cum; running max and min of the sums. Kept simple so the
- * compiler vectorises it. */
-static void add_row(int32_t *restrict cum, const int32_t *restrict row, int R, int32_t *mx,
-                    int32_t *mn)
-{
-    int32_t a = INT32_MIN, b = INT32_MAX;
-    for (int r = 0; r < R; r++) {
-        int32_t v = cum[r] + row[r];
-        cum[r] = v;
-        a = v > a ? v : a;
-        b = v < b ? v : b;
+/* Sum a row into cum, with the largest (HI), smallest (LO) or both
+ * running sums. Kept simple so that the compiler vectorises them; the
+ * 16-bit rows halve the memory read per window. */
+#define ADD_ROW(NAME, T, HI, LO)                                                       \
+    static void NAME(int32_t *restrict cum, const T *restrict row, int R, int32_t *mx, \
+                     int32_t *mn)                                                      \
+    {                                                                                  \
+        int32_t a = INT32_MIN, b = INT32_MAX;                                          \
+        for (int r = 0; r < R; r++) {                                                  \
+            int32_t v = cum[r] + (int32_t)row[r];                                      \
+            cum[r] = v;                                                                \
+            if (HI)                                                                    \
+                a = v > a ? v : a;                                                     \
+            if (LO)                                                                    \
+                b = v < b ? v : b;                                                     \
+        }                                                                              \
+        *mx = a;                                                                       \
+        *mn = b;                                                                       \
     }
-    *mx = a;
-    *mn = b;
+ADD_ROW(add_row32_hi, int32_t, 1, 0)
+ADD_ROW(add_row32_lo, int32_t, 0, 1)
+ADD_ROW(add_row32_both, int32_t, 1, 1)
+ADD_ROW(add_row16_hi, uint16_t, 1, 0)
+ADD_ROW(add_row16_lo, uint16_t, 0, 1)
+ADD_ROW(add_row16_both, uint16_t, 1, 1)
+#undef ADD_ROW
+
+static void add_row(const scan_ctx *s, int32_t *cum, size_t j, int32_t *mx, int32_t *mn)
+{
+    int R = s->R;
+    tw_scan_tail tail = s->lik->tail;
+    if (s->cnt16) {
+        const uint16_t *row = s->cnt16 + j * (size_t)R;
+        if (tail == TW_SCAN_HIGH)
+            add_row16_hi(cum, row, R, mx, mn);
+        else if (tail == TW_SCAN_LOW)
+            add_row16_lo(cum, row, R, mx, mn);
+        else
+            add_row16_both(cum, row, R, mx, mn);
+    } else {
+        const int32_t *row = s->cnt + j * (size_t)R;
+        if (tail == TW_SCAN_HIGH)
+            add_row32_hi(cum, row, R, mx, mn);
+        else if (tail == TW_SCAN_LOW)
+            add_row32_lo(cum, row, R, mx, mn);
+        else
+            add_row32_both(cum, row, R, mx, mn);
+    }
 }
 
 static void recompute_min(thread_ws *w, int R)
@@ -335,7 +372,8 @@ static void replicas_window(const scan_ctx *s, thread_ws *w, double M, int32_t m
 
 static void scan_centre(const scan_ctx *s, thread_ws *w, size_t c)
 {
-    size_t K = scan_geo_window(s->geo, c, s->measure, s->cap, s->max_r, w->buf, &w->r_guess);
+    size_t K = scan_geo_window(s->geo, c, s->measure, s->cap, s->max_r, &w->sw);
+    const scan_nbr *buf = w->sw.buf;
     double cobs = 0, M = 0, best = 0;
     int32_t bestk = 0;
     int R = s->R;
@@ -343,12 +381,12 @@ static void scan_centre(const scan_ctx *s, thread_ws *w, size_t c)
         memset(w->cum, 0, (size_t)R * sizeof *w->cum);
     int32_t mx = 0, mn = 0;
     for (size_t k = 0; k < K; k++) {
-        int32_t j = w->buf[k].idx;
+        int32_t j = buf[k].idx;
         cobs += s->cases[j];
         M += s->measure[j];
         if (R > 0)
-            add_row(w->cum, s->cnt + (size_t)j * (size_t)R, R, &mx, &mn);
-        if (!w->buf[k].end)
+            add_row(s, w->cum, (size_t)j, &mx, &mn);
+        if (!buf[k].end)
             continue;
         w->windows++;
         double l = scan_llr(s->lik, cobs, M);
@@ -416,7 +454,7 @@ static tw_status check_opts(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_op
  * one reported before.
  */
 static tw_status build_clusters(tw_ctx *ctx, const scan_ctx *s, const tw_scan_opts *o,
-                                const double *desc_rep, tw_scan_result *res, scan_nbr *buf)
+                                const double *desc_rep, tw_scan_result *res, scan_work *sw)
 {
     size_t n = s->geo->n;
     tw_status st = TW_OK;
@@ -437,15 +475,14 @@ static tw_status build_clusters(tw_ctx *ctx, const scan_ctx *s, const tw_scan_op
         st = ctx_nomem(ctx);
         goto done;
     }
-    double r_guess = 0;
+    const scan_nbr *buf = sw->buf;
     for (size_t q = 0; q < nc; q++) {
         if (o->max_clusters && res->n_clusters >= o->max_clusters)
             break;
         int32_t c = cs[q].c;
         if (used[c])
             continue;
-        size_t K = scan_geo_window(s->geo, (size_t)c, s->measure, s->cap, s->max_r, buf,
-                                   &r_guess);
+        size_t K = scan_geo_window(s->geo, (size_t)c, s->measure, s->cap, s->max_r, sw);
         size_t k = (size_t)s->best_k[c];
         if (TW_NEVER(k > K)) {
             st = ctx_error(ctx, TW_E_INTERNAL, "scan: window of centre %d changed", c);
@@ -534,6 +571,7 @@ tw_status tw_scan_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_opts *o,
     scan_lik lik;
     double *measure = NULL, *desc = NULL;
     int32_t *cnt = NULL;
+    uint16_t *cnt16 = NULL;
     thread_ws *ws = NULL;
     tw_scan_result *res = NULL;
     scan_ctx s;
@@ -598,11 +636,16 @@ tw_status tw_scan_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_opts *o,
     res->replicas = R;
     res->crit_05 = res->crit_01 = res->crit_001 = NAN;
     if (R > 0) {
-        cnt = ctx_mallocarray(ctx, n, (size_t)R * sizeof *cnt);
+        /* No area holds more than C cases in a replica: 16 bits do when C
+         * is below 65536. */
+        if (C < 65536)
+            cnt16 = ctx_mallocarray(ctx, n, (size_t)R * sizeof *cnt16);
+        else
+            cnt = ctx_mallocarray(ctx, n, (size_t)R * sizeof *cnt);
         res->replica_llr = ctx_calloc(ctx, (size_t)R, sizeof *res->replica_llr);
-        if (!cnt || !res->replica_llr)
+        if ((!cnt && !cnt16) || !res->replica_llr)
             goto nomem;
-        if ((st = scan_make_replicas(ctx, bern, measure, n, C, R, o->seed, cnt)))
+        if ((st = scan_make_replicas(ctx, bern, measure, n, C, R, o->seed, cnt, cnt16)))
             goto fail;
     }
     s.geo = &geo;
@@ -613,18 +656,20 @@ tw_status tw_scan_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_opts *o,
     s.max_r = o->max_radius_km;
     s.R = R;
     s.cnt = cnt;
+    s.cnt16 = cnt16;
     s.best_llr = ctx_calloc(ctx, n, sizeof *s.best_llr);
     s.best_k = ctx_calloc(ctx, n, sizeof *s.best_k);
     ws = ctx_calloc(ctx, (size_t)nt, sizeof *ws);
     if (!s.best_llr || !s.best_k || !ws)
         goto nomem;
     for (int t = 0; t < nt; t++) {
-        ws[t].buf = ctx_mallocarray(ctx, n, sizeof *ws[t].buf);
+        if ((st = scan_work_init(ctx, &ws[t].sw, n)))
+            goto fail;
         ws[t].cum = ctx_mallocarray(ctx, R ? (size_t)R : 1, sizeof *ws[t].cum);
         ws[t].m = ctx_calloc(ctx, R ? (size_t)R : 1, sizeof *ws[t].m);
         ws[t].q = ctx_calloc(ctx, R ? (size_t)R : 1, sizeof *ws[t].q);
         ws[t].qf = ctx_calloc(ctx, R ? (size_t)R : 1, sizeof *ws[t].qf);
-        if (!ws[t].buf || !ws[t].cum || !ws[t].m || !ws[t].q || !ws[t].qf)
+        if (!ws[t].cum || !ws[t].m || !ws[t].q || !ws[t].qf)
             goto nomem;
     }
     for (size_t b0 = 0; b0 < n; b0 += SCAN_BLOCK) {
@@ -657,7 +702,7 @@ tw_status tw_scan_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_opts *o,
         res->crit_01 = scan_critical(desc, R, 0.01);
         res->crit_001 = scan_critical(desc, R, 0.001);
     }
-    if ((st = build_clusters(ctx, &s, o, desc, res, ws[0].buf)))
+    if ((st = build_clusters(ctx, &s, o, desc, res, &ws[0].sw)))
         goto fail;
     goto done;
 nomem:
@@ -668,7 +713,7 @@ fail:
 done:
     if (ws)
         for (int t = 0; t < nt; t++) {
-            ctx_free(ctx, ws[t].buf);
+            scan_work_free(ctx, &ws[t].sw);
             ctx_free(ctx, ws[t].cum);
             ctx_free(ctx, ws[t].m);
             ctx_free(ctx, ws[t].q);
@@ -678,6 +723,7 @@ done:
     ctx_free(ctx, s.best_llr);
     ctx_free(ctx, s.best_k);
     ctx_free(ctx, cnt);
+    ctx_free(ctx, cnt16);
     ctx_free(ctx, desc);
     ctx_free(ctx, measure);
     scan_geo_free(ctx, &geo);

@@ -22,16 +22,30 @@ typedef struct scan_nbr {
 /*
  * Points of the areas as SaTScan sees them: lat/long converted to 3-D
  * Cartesian coordinates on a sphere of 6367 km (Cartesian input: z = 0),
- * plus an index sorted along the widest axis for slab searches.
+ * bucketed in a grid over the two widest axes for range searches.
  */
 typedef struct scan_geo {
     size_t n;
     double *p;               /* 3 n */
-    int axis;                /* widest axis (0..2) */
-    int32_t *order;          /* n: indices sorted by p[axis] */
-    double *key;             /* n: p[axis] in that order */
+    int ax1, ax2;            /* grid axes (0..2) */
+    double lo1, lo2, h;      /* grid origin and cell side */
+    size_t nx, ny;
+    size_t *cell_start;      /* nx ny + 1: CSR of cell_idx, cells row-major */
+    int32_t *cell_idx;       /* n: areas by cell */
+    double *cell_p;          /* 3 n: their points, in the same order */
     unsigned char *is_center;/* n: 0 for an area at the same point as a lower index */
 } scan_geo;
+
+/* Per-thread scratch of the window search (sizes n). */
+typedef struct scan_work {
+    scan_nbr *buf;           /* the neighbour list of the last centre */
+    scan_nbr *tmp;
+    uint64_t *k0, *k1;
+    double r_guess;          /* search radius carried between centres */
+} scan_work;
+
+tw_status scan_work_init(tw_ctx *ctx, scan_work *w, size_t n);
+void scan_work_free(tw_ctx *ctx, scan_work *w);
 
 tw_status scan_geo_init(tw_ctx *ctx, scan_geo *g, tw_scan_coords coords, const double *x,
                         const double *y, size_t n);
@@ -41,12 +55,11 @@ void scan_geo_free(tw_ctx *ctx, scan_geo *g);
  * The neighbour list of centre c: areas sorted by distance (ties: lesser
  * coordinate first, as SaTScan; then index), cut where the window would
  * hold more than cap of measure or reach beyond max_r (0 = no limit).
- * Windows are the prefixes ending at entries with end = 1. buf has n
- * entries; *r_guess carries a search radius between calls (speed only).
- * Returns the number of entries.
+ * Windows are the prefixes ending at entries with end = 1. The list is
+ * left in w->buf; returns its number of entries.
  */
 size_t scan_geo_window(const scan_geo *g, size_t c, const double *measure, double cap,
-                       double max_r, scan_nbr *buf, double *r_guess);
+                       double max_r, scan_work *w);
 
 /* The likelihood of a window. */
 typedef struct scan_lik {
@@ -83,12 +96,13 @@ static inline size_t scan_alias_draw(const scan_alias *a, rng *r)
 
 /*
  * R replicas under the null, conditioned on the total C, into cnt (n x R,
- * area-major: cnt[j * R + r]). Poisson: multinomial by measure;
- * Bernoulli: C of the measure's individuals without replacement. Replica
- * r draws from RNG stream (seed, r).
+ * area-major: cnt[j * R + r]), or into cnt16 when it is not NULL (C must
+ * then be below 65536). Poisson: multinomial by measure; Bernoulli: C of
+ * the measure's individuals without replacement. Replica r draws from RNG
+ * stream (seed, r).
  */
 tw_status scan_make_replicas(tw_ctx *ctx, int bernoulli, const double *measure, size_t n,
-                             double C, int R, uint64_t seed, int32_t *cnt);
+                             double C, int R, uint64_t seed, int32_t *cnt, uint16_t *cnt16);
 
 /* Monte Carlo and Gumbel p-values, critical values. */
 double scan_p_mc(const double *rep, int R, double llr);
