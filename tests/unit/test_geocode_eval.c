@@ -160,6 +160,8 @@ static void test_perturbed(void)
     int all = GZ_P_TYPO_BGY | GZ_P_TYPO_MUN | GZ_P_ABBREV | GZ_P_NO_PROVINCE | GZ_P_SWAP |
               GZ_P_OLD_NAME | GZ_P_CASE;
     run_set("perturbed", all, 20000, 0.90, 0.01);
+    /* The same with "no commas" among the ways (issue 6 lists the others). */
+    run_set("perturbed, commas may be left out", all | GZ_P_NO_COMMAS, 20000, 0.90, 0.01);
 }
 
 /* Each way of writing alone (2,000 addresses each): where the misses come from. */

@@ -539,12 +539,15 @@ static void fuzzy_pass(state *s)
     /* F1: municipalities, provinces, regions for single parts with no exact admin hit. */
     size_t nexact = s->nadmin;
     for (size_t si = 0; si < nseg; si++) {
-        if (!s->segs[si].whole || gz_popcount32(s->segs[si].parts) != 1)
+        if (gz_popcount32(s->segs[si].parts) != 1)
             continue;
+        /* A whole part is searched unless a whole part already names a unit
+           there; a run of words (addresses without commas) unless any exact
+           hit on a unit overlaps it. */
         int has_admin = 0;
         for (size_t a = 0; a < nexact && !has_admin; a++) {
             const seg *sa = &s->segs[s->hits[s->admin[a]].seg];
-            has_admin = sa->whole && overlaps(sa, &s->segs[si]);
+            has_admin = (sa->whole || !s->segs[si].whole) && overlaps(sa, &s->segs[si]);
         }
         if (has_admin)
             continue;
@@ -622,8 +625,6 @@ static void fuzzy_pass(state *s)
                           ? g->nodes[x->node].parent : -1;
     }
     for (size_t si = 0; si < nseg; si++) {
-        if (!s->segs[si].whole)
-            continue;
         int keys = 0;
         for (size_t q = 0; q < nm; q++) {
             int32_t m = mcand[q];
