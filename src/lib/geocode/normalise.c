@@ -33,30 +33,67 @@
 static const char latin1_fold[65] = "aaaaaaaceeeeiiiidnooooo ouuuuy s"
                                     "aaaaaaaceeeeiiiidnooooo ouuuuy y";
 
-/* Words rewritten (to may hold several words). */
+/* Words rewritten (to may hold several words); from_len saves a strlen per try. */
+#define W(s) s, sizeof s - 1
 static const struct {
-    const char *from, *to;
+    const char *from;
+    size_t from_len;
+    const char *to;
 } rewrites[] = {
-    {"sto", "santo"},       {"sta", "santa"},        {"sn", "san"},
-    {"gen", "general"},     {"gral", "general"},     {"pres", "president"},
-    {"pob", "poblacion"},   {"pobl", "poblacion"},   {"mt", "mount"},
-    {"ft", "fort"},         {"cty", "city"},         {"nstra", "nuestra"},
-    {"ntra", "nuestra"},    {"nra", "nuestra"},      {"sra", "senora"},
-    {"dr", "doctor"},       {"kap", "kapitan"},      {"kapt", "kapitan"},
-    {"pto", "puerto"},      {"ext", "extension"},    {"hts", "heights"},
-    {"subd", "subdivision"}, {"sr", "sr"},           {"senior", "sr"},
-    {"prov", "province"},   {"jr", "jr"},        {"brgy", "barangay"},
-    {"bgy", "barangay"},    {"bry", "barangay"},     {"brg", "barangay"},
-    {"bgry", "barangay"},   {"brangay", "barangay"}, {"baranggay", "barangay"},           {"junior", "jr"},        {"qc", "quezon city"},
-    {"cdo", "cagayan de oro"}, {"gensan", "general santos"},
-    {"mm", "metro manila"},
+    {W("sto"), "santo"},
+    {W("sta"), "santa"},
+    {W("sn"), "san"},
+    {W("gen"), "general"},
+    {W("gral"), "general"},
+    {W("pres"), "president"},
+    {W("pob"), "poblacion"},
+    {W("pobl"), "poblacion"},
+    {W("mt"), "mount"},
+    {W("ft"), "fort"},
+    {W("cty"), "city"},
+    {W("nstra"), "nuestra"},
+    {W("ntra"), "nuestra"},
+    {W("nra"), "nuestra"},
+    {W("sra"), "senora"},
+    {W("dr"), "doctor"},
+    {W("kap"), "kapitan"},
+    {W("kapt"), "kapitan"},
+    {W("pto"), "puerto"},
+    {W("ext"), "extension"},
+    {W("hts"), "heights"},
+    {W("subd"), "subdivision"},
+    {W("sr"), "sr"},
+    {W("senior"), "sr"},
+    {W("prov"), "province"},
+    {W("jr"), "jr"},
+    {W("brgy"), "barangay"},
+    {W("bgy"), "barangay"},
+    {W("bry"), "barangay"},
+    {W("brg"), "barangay"},
+    {W("bgry"), "barangay"},
+    {W("brangay"), "barangay"},
+    {W("baranggay"), "barangay"},
+    {W("junior"), "jr"},
+    {W("qc"), "quezon city"},
+    {W("cdo"), "cagayan de oro"},
+    {W("gensan"), "general santos"},
+    {W("mm"), "metro manila"},
 };
 
 /* Words that only say what kind of place follows. */
-static const char *const dropped[] = {
-    "philippines", "phils", "phil", "pilipinas", "municipality",
-    "mun", "municipio",
+static const struct {
+    const char *w;
+    size_t len;
+} dropped[] = {
+    {W("philippines")},
+    {W("phils")},
+    {W("phil")},
+    {W("pilipinas")},
+    {W("municipality")},
+    {W("mun")},
+    {W("municipio")},
 };
+#undef W
 
 static int is_alpha(int c) { return c >= 'a' && c <= 'z'; }
 static int is_digit(int c) { return c >= '0' && c <= '9'; }
@@ -237,7 +274,7 @@ tw_status gz_tokenise(const char *s, size_t len, int split_parts, gz_tokens *t, 
             continue;
         int drop = 0;
         for (size_t d = 0; d < sizeof dropped / sizeof dropped[0] && !drop; d++)
-            drop = token_is(ws, wl, dropped[d]);
+            drop = dropped[d].len == wl && memcmp(ws, dropped[d].w, wl) == 0;
         if (drop)
             continue;
         int rv = roman_value(ws, wl);
@@ -254,7 +291,7 @@ tw_status gz_tokenise(const char *s, size_t len, int split_parts, gz_tokens *t, 
         }
         const char *to = NULL;
         for (size_t r = 0; r < sizeof rewrites / sizeof rewrites[0] && !to; r++)
-            if (token_is(ws, wl, rewrites[r].from))
+            if (rewrites[r].from_len == wl && memcmp(ws, rewrites[r].from, wl) == 0)
                 to = rewrites[r].to;
         /* The kind words are often mistyped ("Baarngay", "Citvy"): one edit
            away (first letter right) they still mark a level. No PSGC name holds a word one edit
