@@ -1,5 +1,6 @@
-# Command-line tests of `tanaw scan` (tests/cli/test_scan.sh).
+# Command-line tests of `tanaw scan` (tests/cli/test_scan.sh); fontconfig's
+# leaks under the sanitizer are suppressed as for the other CLI tests.
 add_test(NAME cli_scan
   COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/test_scan.sh $<TARGET_FILE:tanaw_cli>)
 set_tests_properties(cli_scan PROPERTIES
-  ENVIRONMENT "TANAW_SOURCE_DIR=${CMAKE_SOURCE_DIR};TANAW_DATA_DEFAULT=${CMAKE_SOURCE_DIR}/../shared/data/ph")
+  ENVIRONMENT "TANAW_SOURCE_DIR=${CMAKE_SOURCE_DIR};TANAW_DATA_DEFAULT=${CMAKE_SOURCE_DIR}/../shared/data/ph;LSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/lsan.supp")
