@@ -22,6 +22,8 @@
  *  - Properties: p-values in (0, 1], same results for 1 and 2 threads,
  *    the Gumbel p against its closed form, the distance of SaTScan's
  *    sphere, and the errors (fractional cases, cases without population).
+ *  - Out of memory: failing the k-th allocation, for every k, gives
+ *    TW_E_NOMEM, no result, and no allocation left behind.
  */
 #include "harness.h"
 #include "scan/scan_internal.h"
@@ -623,6 +625,92 @@ static void test_expected_column(void)
     tw_ctx_free(ctx);
 }
 
+/* An allocator that fails the fail_at-th call and counts live blocks. */
+typedef struct fail_alloc {
+    long calls, fail_at, live;
+} fail_alloc;
+
+static void *fa_malloc(void *ud, size_t n)
+{
+    fail_alloc *f = ud;
+    if (++f->calls == f->fail_at)
+        return NULL;
+    void *p = malloc(n ? n : 1);
+    f->live += p != NULL;
+    return p;
+}
+
+static void *fa_realloc(void *ud, void *p, size_t n)
+{
+    fail_alloc *f = ud;
+    if (++f->calls == f->fail_at)
+        return NULL;
+    void *q = realloc(p, n ? n : 1);
+    f->live += q != NULL && p == NULL;
+    return q;
+}
+
+static void fa_free(void *ud, void *p)
+{
+    fail_alloc *f = ud;
+    if (p)
+        f->live--;
+    free(p);
+}
+
+static void test_nomem(void)
+{
+    ref_in in;
+    tst_state = 31337;
+    random_in(&in, 0);
+    in.bern = 0;
+    in.tail = TW_SCAN_BOTH;
+    int saw_ok = 0;
+    for (long k = 1; k < 400 && !saw_ok; k++) {
+        for (int st = 0; st < 2; st++) {
+            fail_alloc f = {0, k, 0};
+            tw_ctx *ctx = tw_ctx_new();
+            tw_allocator al = {fa_malloc, fa_realloc, fa_free, &f};
+            CHECK_OK(ctx, tw_ctx_set_allocator(ctx, &al));
+            tw_scan_data d;
+            memset(&d, 0, sizeof d);
+            d.n = (size_t)in.n;
+            d.x = in.x;
+            d.y = in.y;
+            d.cases = in.cases;
+            d.population = in.pop;
+            double cube[RMAX * 2];
+            if (st) { /* space-time: two units, cases split */
+                for (int i = 0; i < in.n; i++) {
+                    cube[2 * i] = floor(in.cases[i] / 2);
+                    cube[2 * i + 1] = in.cases[i] - cube[2 * i];
+                }
+                d.cases = cube;
+                d.n_times = 2;
+            }
+            tw_scan_opts o;
+            memset(&o, 0, sizeof o);
+            o.tail = in.tail;
+            o.replicas = 9;
+            o.coords = in.latlong ? TW_SCAN_LATLONG : TW_SCAN_CARTESIAN;
+            tw_scan_result *r = NULL;
+            tw_status s = tw_scan_run(ctx, &d, &o, &r);
+            if (s == TW_OK) {
+                CHECK(r != NULL);
+                tw_scan_result_free(ctx, r);
+                if (st == 0)
+                    saw_ok = f.calls < k; /* every allocation of the run got through */
+            } else {
+                CHECK_EQ_INT(s, TW_E_NOMEM);
+                CHECK(r == NULL);
+            }
+            CHECK_EQ_INT(f.live, 0);
+            tw_ctx_free(ctx);
+        }
+    }
+    CHECK(saw_ok);
+}
+
 int main(void)
 {
     RUN(test_hand_poisson);
@@ -633,5 +721,6 @@ int main(void)
     RUN(test_distance);
     RUN(test_errors);
     RUN(test_expected_column);
+    RUN(test_nomem);
     return harness_finish();
 }
