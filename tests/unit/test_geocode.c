@@ -108,6 +108,56 @@ static void test_keys_and_distance(void)
     CHECK_EQ_INT(gz_popcount32(0xF0F00001u), 9);
 }
 
+static uint64_t horner(const char *t, size_t m)
+{
+    uint64_t h = 0;
+    for (size_t k = 0; k < m; k++)
+        h = h * UINT64_C(0x100000001b3) + (unsigned char)t[k];
+    return h;
+}
+
+static uint64_t got_h[64];
+static size_t n_got;
+static void collect(void *ud, uint64_t h)
+{
+    (void)ud;
+    if (n_got < 64)
+        got_h[n_got++] = h;
+}
+
+/* The O(1) deletion hashes equal the hashes of the variants spelled out. */
+static void test_deletions(void)
+{
+    const char *key = "pusok";
+    n_got = 0;
+    gz_deletions('g', key, 5, 2, collect, NULL);
+    CHECK_EQ_INT(n_got, 1 + 5 + 10);
+    size_t found = 0;
+    char t[8];
+    /* i < 0: no deletion; j == 5: one deletion (at i); else two. */
+    for (int i = -1; i < 5; i++)
+        for (int j = i < 0 ? -1 : i + 1; j < 6; j++) {
+            if (i < 0 && j >= 0)
+                continue;
+            size_t m = 0;
+            t[m++] = 'g';
+            for (int k = 0; k < 5; k++)
+                if (k != i && k != j)
+                    t[m++] = key[k];
+            uint64_t h = horner(t, m);
+            for (size_t q = 0; q < n_got; q++)
+                if (got_h[q] == h) {
+                    found++;
+                    break;
+                }
+        }
+    CHECK_EQ_INT(found, 16);
+    n_got = 0;
+    gz_deletions('m', key, 5, 1, collect, NULL);
+    CHECK_EQ_INT(n_got, 6);
+    CHECK(got_h[0] == horner("mpusok", 6) && got_h[1] == horner("musok", 5));
+}
+
 static void test_read(void)
 {
     CHECK_EQ_INT(tw_gazetteer_count(G, TW_LEVEL_UNKNOWN), 26);
@@ -504,6 +554,7 @@ int main(void)
     }
     RUN(test_normalise);
     RUN(test_keys_and_distance);
+    RUN(test_deletions);
     RUN(test_read);
     RUN(test_outcomes);
     RUN(test_bad_addresses);

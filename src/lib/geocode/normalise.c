@@ -417,47 +417,46 @@ int gz_osa_bounded(const char *a, size_t la, const char *b, size_t lb, int maxd)
     return prev[lb] > maxd ? inf : prev[lb];
 }
 
+/*
+ * Deletion variants are hashed with a polynomial (Horner) hash mod 2^64 so
+ * that each variant costs O(1) from prefix hashes instead of a copy and a
+ * rehash: for t = ns + s, without t[i] (and t[j]),
+ *   h = pre[i] B^(m-1-i) + sufH[i+1]                                (one)
+ *   h = pre[i] B^(m-2-i) + (pre[j] - pre[i+1] B^(j-i-1)) B^(m-1-j) + sufH[j+1]
+ * where m = |t|, pre[k] = hash of t[0..k), sufH[k] = sum t[q] B^(m-1-q), q >= k.
+ */
+#define GZ_DEL_B UINT64_C(0x100000001b3)
+
 void gz_deletions(int ns, const char *s, size_t n, int maxd,
                   void (*fn)(void *ud, uint64_t hash), void *ud)
 {
-    char buf[GZ_DEL2_MAX + 64];
-    if (n + 2 > sizeof buf) {
-        /* Long keys: only the key itself and single deletions, hashed in place. */
-        if (n > 255)
-            return;
-        char big[258];
-        big[0] = (char)ns;
-        memcpy(big + 1, s, n);
-        fn(ud, gz_hash(big, n + 1));
-        if (maxd < 1)
-            return;
-        for (size_t i = 0; i < n; i++) {
-            memcpy(big + 1, s, i);
-            memcpy(big + 1 + i, s + i + 1, n - i - 1);
-            fn(ud, gz_hash(big, n));
-        }
+    enum { MAXN = 256 };
+    uint64_t pre[MAXN + 2], suf[MAXN + 2], pw[MAXN + 2];
+    unsigned char t[MAXN + 1];
+    if (n > MAXN - 1)
         return;
+    size_t m = n + 1;
+    t[0] = (unsigned char)ns;
+    memcpy(t + 1, s, n);
+    pw[0] = 1;
+    pre[0] = 0;
+    for (size_t k = 0; k < m; k++) {
+        pw[k + 1] = pw[k] * GZ_DEL_B;
+        pre[k + 1] = pre[k] * GZ_DEL_B + t[k];
     }
-    buf[0] = (char)ns;
-    memcpy(buf + 1, s, n);
-    fn(ud, gz_hash(buf, n + 1));
+    suf[m] = 0;
+    for (size_t k = m; k-- > 0;)
+        suf[k] = suf[k + 1] + t[k] * pw[m - 1 - k];
+    fn(ud, pre[m]);
     if (maxd < 1)
         return;
-    for (size_t i = 0; i < n; i++) {
-        /* s without s[i] */
-        memcpy(buf + 1, s, i);
-        memcpy(buf + 1 + i, s + i + 1, n - i - 1);
-        fn(ud, gz_hash(buf, n));
+    for (size_t i = 1; i < m; i++) {
+        fn(ud, pre[i] * pw[m - 1 - i] + suf[i + 1]);
         if (maxd < 2 || n > GZ_DEL2_MAX)
             continue;
-        for (size_t j = i + 1; j < n; j++) {
-            /* s without s[i] and s[j] */
-            char b2[GZ_DEL2_MAX + 64];
-            b2[0] = (char)ns;
-            memcpy(b2 + 1, s, i);
-            memcpy(b2 + 1 + i, s + i + 1, j - i - 1);
-            memcpy(b2 + j, s + j + 1, n - j - 1);
-            fn(ud, gz_hash(b2, n - 1));
+        for (size_t j = i + 1; j < m; j++) {
+            uint64_t mid = pre[j] - pre[i + 1] * pw[j - i - 1];
+            fn(ud, pre[i] * pw[m - 2 - i] + mid * pw[m - 1 - j] + suf[j + 1]);
         }
     }
 }
