@@ -38,7 +38,7 @@
  * Cost: O(words^2) lookups plus O(hits x depth) for interpretations (about
  * 27,000 instructions for a clean address); the fuzzy pass looks up the
  * query's deletion variants in the gazetteer's deletion index and runs
- * banded distances over the named municipalities' barangays (about 62,000
+ * banded distances over the named municipalities' barangays (about 54,000
  * instructions in all for a perturbed address). No allocation: about
  * 170 KB of stack. Limits: MAX_HITS postings per address (very common
  * names such as "Poblacion" fit), 1,024 kept interpretations (beyond that
