@@ -243,16 +243,26 @@ static int write_clusters(const cli_analysis *an, const tw_scan_result *r, const
         const tw_scan_cluster *c = &r->clusters[k];
         double lon = NAN, lat = NAN;
         tw_areas_lonlat(an->areas, (size_t)c->center, &lon, &lat);
-        fprintf(f, "%d,%s,%s,%.6f,%.6f,%.4f,%zu,%.0f,%.6f,%.0f,%.6f,%.6f,%.6f,%.6g,%.6g,%s",
-                c->rank, tw_areas_id(an->areas, (size_t)c->center),
+        char pop[40] = "", pv[40] = "", pg[40] = "";
+        if (!isnan(c->population))
+            snprintf(pop, sizeof pop, "%.0f", c->population);
+        if (!isnan(c->p))
+            snprintf(pv, sizeof pv, "%.6g", c->p);
+        if (!isnan(c->p_gumbel))
+            snprintf(pg, sizeof pg, "%.6g", c->p_gumbel);
+        fprintf(f, "%d,%s,%s,%.6f,%.6f,%.4f,%zu,%.0f,%.6f,%s,%.6f,%.6f,%.6f,%s,%s,%s", c->rank,
+                tw_areas_id(an->areas, (size_t)c->center),
                 csv_text(nb, sizeof nb, tw_areas_name(an->areas, (size_t)c->center)), lon, lat,
-                c->radius_km, c->n_areas, c->observed, c->expected, c->population, c->rr, c->oe,
-                c->llr, c->p, c->p_gumbel, c->high ? "high" : "low");
+                c->radius_km, c->n_areas, c->observed, c->expected, pop, c->rr, c->oe, c->llr, pv,
+                pg, c->high ? "high" : "low");
         if (ustart) {
             char b1[11], b2[11];
             tw_date_format(ustart[c->t_start], b1);
             tw_date_format(uend[c->t_end], b2);
-            fprintf(f, ",%s,%s,%.6g", b1, b2, c->recurrence);
+            if (isnan(c->recurrence))
+                fprintf(f, ",%s,%s,", b1, b2);
+            else
+                fprintf(f, ",%s,%s,%.6g", b1, b2, c->recurrence);
         }
         fputc('\n', f);
     }
