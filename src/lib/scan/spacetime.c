@@ -24,8 +24,9 @@
  * (Fisher-Yates) among them, keeping both margins. Replica r draws from
  * stream (seed, r).
  *
- * Cost: for W spatial windows, O(W (T + T L) (R + 1)); memory n T R int32
- * for the replica counts. Meant for municipalities by month or quarter; no
+ * Cost: for W spatial windows, O(W T (1 + L) (R + 1)) (prefix sums over
+ * units make each interval one difference); memory n T R int32 for the
+ * replica counts. Meant for municipalities by month or quarter; no
  * pruning here. Recurrence interval (prospective) = 1 / p time units, for
  * an analysis repeated every unit (SaTScan's definition with one analysis
  * per time unit).
@@ -68,7 +69,9 @@ typedef struct st_ctx {
 typedef struct st_ws {
     scan_work sw;
     double *cum;     /* T: data counts of the spatial window */
+    double *pre;     /* T + 1: their prefix sums */
     int32_t *cumr;   /* T R */
+    int32_t *prer;   /* (T + 1) R: prefix sums over units */
     double *m;       /* R */
     uint64_t windows;
 } st_ws;
@@ -109,6 +112,19 @@ static void st_centre(const st_ctx *s, st_ws *w, size_t c, const double *ctcum)
         }
         if (!buf[k].end)
             continue;
+        /* prefix sums over units: an interval's count is one difference */
+        w->pre[0] = 0;
+        for (size_t t = 0; t < T; t++)
+            w->pre[t + 1] = w->pre[t] + w->cum[t];
+        if (R > 0) {
+            memset(w->prer, 0, (size_t)R * sizeof *w->prer);
+            for (size_t t = 0; t < T; t++) {
+                const int32_t *a = w->prer + t * (size_t)R, *add = w->cumr + t * (size_t)R;
+                int32_t *o = w->prer + (t + 1) * (size_t)R;
+                for (int r = 0; r < R; r++)
+                    o[r] = a[r] + add[r];
+            }
+        }
         for (int t2 = (int)T - 1; t2 >= 0; t2--) {
             if (s->prospective && t2 != (int)T - 1)
                 break;
@@ -117,9 +133,7 @@ static void st_centre(const st_ctx *s, st_ws *w, size_t c, const double *ctcum)
                     break;
                 double E = st_expected(s, eA, t1, t2, ctcum);
                 w->windows++;
-                double cs = 0;
-                for (int t = t1; t <= t2; t++)
-                    cs += w->cum[t];
+                double cs = w->pre[t2 + 1] - w->pre[t1];
                 double l = scan_llr(&s->lik, cs, E);
                 /* ties: the smaller window, then the later end, then the shorter interval */
                 if (l > b.llr) {
@@ -128,11 +142,10 @@ static void st_centre(const st_ctx *s, st_ws *w, size_t c, const double *ctcum)
                     b.t1 = t1;
                     b.t2 = t2;
                 }
+                const int32_t *hi = w->prer + (size_t)(t2 + 1) * (size_t)R;
+                const int32_t *lo = w->prer + (size_t)t1 * (size_t)R;
                 for (int r = 0; r < R; r++) {
-                    int32_t cr = 0;
-                    for (int t = t1; t <= t2; t++)
-                        cr += w->cumr[(size_t)t * (size_t)R + (size_t)r];
-                    double lr = scan_llr(&s->lik, (double)cr, E);
+                    double lr = scan_llr(&s->lik, (double)(hi[r] - lo[r]), E);
                     if (lr > w->m[r])
                         w->m[r] = lr;
                 }
@@ -368,9 +381,11 @@ tw_status scan_spacetime_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_o
         if ((st = scan_work_init(ctx, &ws[t].sw, n)))
             goto fail;
         ws[t].cum = ctx_calloc(ctx, T, sizeof *ws[t].cum);
+        ws[t].pre = ctx_calloc(ctx, T + 1, sizeof *ws[t].pre);
         ws[t].cumr = ctx_calloc(ctx, T * (size_t)(R ? R : 1), sizeof *ws[t].cumr);
+        ws[t].prer = ctx_calloc(ctx, (T + 1) * (size_t)(R ? R : 1), sizeof *ws[t].prer);
         ws[t].m = ctx_calloc(ctx, (size_t)(R ? R : 1), sizeof *ws[t].m);
-        if (!ws[t].cum || !ws[t].cumr || !ws[t].m)
+        if (!ws[t].cum || !ws[t].pre || !ws[t].cumr || !ws[t].prer || !ws[t].m)
             goto nomem;
     }
     for (size_t b0 = 0; b0 < n; b0 += 64) {
@@ -480,6 +495,8 @@ done:
             scan_work_free(ctx, &ws[t].sw);
             ctx_free(ctx, ws[t].cum);
             ctx_free(ctx, ws[t].cumr);
+            ctx_free(ctx, ws[t].pre);
+            ctx_free(ctx, ws[t].prer);
             ctx_free(ctx, ws[t].m);
         }
     ctx_free(ctx, ws);
