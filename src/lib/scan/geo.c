@@ -19,10 +19,13 @@
  * cap (SaTScan's "tCumMeasure + pop <= max") or whose distance exceeds
  * the maximum radius.
  *
- * Search. Points are sorted along their widest axis; a centre's candidates
- * are the slab |key - key_c| <= r, kept when within r, with r doubled
+ * Search. Areas are bucketed in a grid over the two widest of the three
+ * axes (about one area per cell). A centre's candidates are the cells of
+ * the box of half-side r around it, kept when within r, with r grown
  * until the cap is crossed, the radius limit reached or every area taken.
- * Cost per centre: O(slab + k log k) for a window list of k entries.
+ * A weighted selection finds the area that crosses the cap, and only the
+ * areas up to it are sorted (radix sort on the distance, then an exact
+ * pass for ties). Cost per centre: O(candidates + k) for k entries.
  */
 #include "scan/scan_internal.h"
 
@@ -41,17 +44,13 @@ double tw_scan_distance_km(double lon1, double lat1, double lon2, double lat2)
     return sqrt(dx * dx + dy * dy + dz * dz);
 }
 
-typedef struct key_item {
-    double k;
-    int32_t i;
-} key_item;
-
-static int cmp_key(const void *a, const void *b)
+/* Grid cell of a point (clamped: the grid covers every area). */
+static size_t grid_cell(const scan_geo *g, const double *q)
 {
-    const key_item *x = a, *y = b;
-    if (x->k != y->k)
-        return x->k < y->k ? -1 : 1;
-    return (x->i > y->i) - (x->i < y->i);
+    long i = (long)floor((q[g->ax1] - g->lo1) / g->h), j = (long)floor((q[g->ax2] - g->lo2) / g->h);
+    i = i < 0 ? 0 : (i >= (long)g->nx ? (long)g->nx - 1 : i);
+    j = j < 0 ? 0 : (j >= (long)g->ny ? (long)g->ny - 1 : j);
+    return (size_t)i * g->ny + (size_t)j;
 }
 
 /* Lexicographic order of points, then index: finds co-located areas. */
@@ -76,16 +75,14 @@ tw_status scan_geo_init(tw_ctx *ctx, scan_geo *g, tw_scan_coords coords, const d
                         const double *y, size_t n)
 {
     memset(g, 0, sizeof *g);
-    key_item *ki = NULL;
+    size_t *ki = NULL;
     pt_item *pts = NULL;
     g->n = n;
     g->p = ctx_mallocarray(ctx, n ? 3 * n : 1, sizeof *g->p);
-    g->order = ctx_mallocarray(ctx, n ? n : 1, sizeof *g->order);
-    g->key = ctx_mallocarray(ctx, n ? n : 1, sizeof *g->key);
     g->is_center = ctx_calloc(ctx, n ? n : 1, 1);
     ki = ctx_mallocarray(ctx, n ? n : 1, sizeof *ki);
     pts = ctx_mallocarray(ctx, n ? n : 1, sizeof *pts);
-    if (!g->p || !g->order || !g->key || !g->is_center || !ki || !pts)
+    if (!g->p || !g->is_center || !ki || !pts)
         goto nomem;
     const double pi = 3.14159265358979323846;
     for (size_t i = 0; i < n; i++) {
@@ -124,17 +121,53 @@ tw_status scan_geo_init(tw_ctx *ctx, scan_geo *g, tw_scan_coords coords, const d
             lo[a] = v < lo[a] ? v : lo[a];
             hi[a] = v > hi[a] ? v : hi[a];
         }
-    g->axis = 0;
-    for (int a = 1; a < 3; a++)
-        if (n && hi[a] - lo[a] > hi[g->axis] - lo[g->axis])
-            g->axis = a;
-    for (size_t i = 0; i < n; i++)
-        ki[i] = (key_item){g->p[3 * i + g->axis], (int32_t)i};
-    qsort(ki, n, sizeof *ki, cmp_key);
-    for (size_t i = 0; i < n; i++) {
-        g->order[i] = ki[i].i;
-        g->key[i] = ki[i].k;
+    /* Grid on the two widest axes, about one area per cell. */
+    int ax[3] = {0, 1, 2};
+    for (int x1 = 0; x1 < 3; x1++)
+        for (int x2 = x1 + 1; x2 < 3; x2++)
+            if (hi[ax[x2]] - lo[ax[x2]] > hi[ax[x1]] - lo[ax[x1]]) {
+                int t = ax[x1];
+                ax[x1] = ax[x2];
+                ax[x2] = t;
+            }
+    g->ax1 = ax[0];
+    g->ax2 = ax[1];
+    g->lo1 = lo[g->ax1];
+    g->lo2 = lo[g->ax2];
+    double e1 = hi[g->ax1] - lo[g->ax1], e2 = hi[g->ax2] - lo[g->ax2];
+    if (e2 > 0)
+        g->h = sqrt(e1 * e2 / (double)n);
+    else
+        g->h = e1 / (double)n;
+    if (!(g->h > 0))
+        g->h = 1;
+    g->nx = (size_t)(e1 / g->h) + 1;
+    g->ny = (size_t)(e2 / g->h) + 1;
+    while (g->nx * g->ny > 4 * n + 16) { /* degenerate shapes: coarser cells */
+        g->h *= 1.5;
+        g->nx = (size_t)(e1 / g->h) + 1;
+        g->ny = (size_t)(e2 / g->h) + 1;
     }
+    size_t nc = g->nx * g->ny;
+    g->cell_start = ctx_calloc(ctx, nc + 1, sizeof *g->cell_start);
+    g->cell_idx = ctx_mallocarray(ctx, n ? n : 1, sizeof *g->cell_idx);
+    g->cell_p = ctx_mallocarray(ctx, n ? 3 * n : 1, sizeof *g->cell_p);
+    if (!g->cell_start || !g->cell_idx || !g->cell_p)
+        goto nomem;
+    for (size_t i = 0; i < n; i++)
+        ki[i] = grid_cell(g, g->p + 3 * i);
+    for (size_t i = 0; i < n; i++)
+        g->cell_start[ki[i] + 1]++;
+    for (size_t k = 0; k < nc; k++)
+        g->cell_start[k + 1] += g->cell_start[k];
+    for (size_t i = 0; i < n; i++) {
+        size_t at = g->cell_start[ki[i]]++;
+        g->cell_idx[at] = (int32_t)i;
+        memcpy(g->cell_p + 3 * at, g->p + 3 * i, 3 * sizeof *g->cell_p);
+    }
+    for (size_t k = nc; k > 0; k--) /* undo the shift of the fill */
+        g->cell_start[k] = g->cell_start[k - 1];
+    g->cell_start[0] = 0;
     for (size_t i = 0; i < n; i++)
         pts[i] = (pt_item){g->p[3 * i], g->p[3 * i + 1], g->p[3 * i + 2], (int32_t)i};
     qsort(pts, n, sizeof *pts, cmp_pt);
@@ -158,71 +191,35 @@ void scan_geo_free(tw_ctx *ctx, scan_geo *g)
     if (!g)
         return;
     ctx_free(ctx, g->p);
-    ctx_free(ctx, g->order);
-    ctx_free(ctx, g->key);
+    ctx_free(ctx, g->cell_start);
+    ctx_free(ctx, g->cell_idx);
+    ctx_free(ctx, g->cell_p);
     ctx_free(ctx, g->is_center);
     memset(g, 0, sizeof *g);
 }
 
-/* qsort has no context argument: the comparator reads the points here.
- * Each thread sorts with its own copy through a thread-local pointer. */
-static _Thread_local const double *tl_points;
-
-static int cmp_nbr(const void *a, const void *b)
+/* Exact order of two entries: distance, then the lesser coordinate
+ * (SaTScan), then the index. */
+static inline int nbr_less(const double *pts, const scan_nbr *u, const scan_nbr *v)
 {
-    const scan_nbr *u = a, *v = b;
     if (u->d != v->d)
-        return u->d < v->d ? -1 : 1;
-    const double *p = tl_points + 3 * (size_t)u->idx, *q = tl_points + 3 * (size_t)v->idx;
+        return u->d < v->d;
+    const double *p = pts + 3 * (size_t)u->idx, *q = pts + 3 * (size_t)v->idx;
     for (int k = 0; k < 3; k++)
         if (p[k] != q[k])
-            return p[k] < q[k] ? -1 : 1;
-    return (u->idx > v->idx) - (u->idx < v->idx);
+            return p[k] < q[k];
+    return u->idx < v->idx;
 }
 
-/* Sort by distance only (inline comparisons; qsort's callback costs
- * several times more on lists of thousands): quicksort with median of
- * three, insertion sort below 16, recursion on the smaller side. */
-static void sort_by_d(scan_nbr *a, size_t n)
+/* Insertion sort by nbr_less: linear on nearly sorted input. */
+static void insertion_fix(const double *pts, scan_nbr *a, size_t m)
 {
-    while (n > 16) {
-        size_t mid = n / 2;
-        scan_nbr t;
-#define SWAPN(i, j) (t = a[i], a[i] = a[j], a[j] = t)
-        if (a[mid].d < a[0].d)
-            SWAPN(mid, 0);
-        if (a[n - 1].d < a[0].d)
-            SWAPN(n - 1, 0);
-        if (a[n - 1].d < a[mid].d)
-            SWAPN(n - 1, mid);
-        double piv = a[mid].d;
-        size_t i = 0, j = n - 1;
-        for (;;) {
-            while (a[i].d < piv)
-                i++;
-            while (piv < a[j].d)
-                j--;
-            if (i >= j)
-                break;
-            SWAPN(i, j);
-            i++;
-            j--;
-        }
-#undef SWAPN
-        size_t left = j + 1;
-        if (left < n - left) {
-            sort_by_d(a, left);
-            a += left;
-            n -= left;
-        } else {
-            sort_by_d(a + left, n - left);
-            n = left;
-        }
-    }
-    for (size_t i = 1; i < n; i++) {
+    for (size_t i = 1; i < m; i++) {
+        if (!nbr_less(pts, &a[i], &a[i - 1]))
+            continue;
         scan_nbr x = a[i];
         size_t j = i;
-        while (j > 0 && a[j - 1].d > x.d) {
+        while (j > 0 && nbr_less(pts, &x, &a[j - 1])) {
             a[j] = a[j - 1];
             j--;
         }
@@ -230,19 +227,49 @@ static void sort_by_d(scan_nbr *a, size_t n)
     }
 }
 
-/* Full order: by distance, then the tie rule (cmp_nbr) inside runs of
- * equal distance, which are rare except on grids. */
-static void sort_nbrs(scan_nbr *a, size_t n)
+/*
+ * Sort a[0..m) by nbr_less: an LSD radix sort (3 passes of 11 bits) on the
+ * distance rounded to float, whose bits order like the values for
+ * distances >= 0, then an insertion pass with the exact comparison for
+ * the few entries that rounding made equal. O(m) for the lists of
+ * thousands of areas that barangay windows hold.
+ */
+static void sort_nbrs(const double *pts, scan_nbr *a, size_t m, scan_work *w)
 {
-    sort_by_d(a, n);
-    for (size_t k = 0; k < n;) {
-        size_t e = k + 1;
-        while (e < n && a[e].d == a[k].d)
-            e++;
-        if (e - k > 1)
-            qsort(a + k, e - k, sizeof *a, cmp_nbr);
-        k = e;
+    if (m < 64) {
+        insertion_fix(pts, a, m);
+        return;
     }
+    uint64_t *k0 = w->k0, *k1 = w->k1;
+    for (size_t i = 0; i < m; i++) {
+        float f = (float)a[i].d;
+        uint32_t b;
+        memcpy(&b, &f, sizeof b);
+        k0[i] = (uint64_t)b << 32 | (uint64_t)i;
+    }
+    static const int shift[3] = {32, 43, 54};
+    for (int pass = 0; pass < 3; pass++) {
+        size_t cnt[2048];
+        memset(cnt, 0, sizeof cnt);
+        int sh = shift[pass];
+        for (size_t i = 0; i < m; i++)
+            cnt[(k0[i] >> sh) & 2047]++;
+        size_t sum = 0;
+        for (int b = 0; b < 2048; b++) {
+            size_t c = cnt[b];
+            cnt[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < m; i++)
+            k1[cnt[(k0[i] >> sh) & 2047]++] = k0[i];
+        uint64_t *t = k0;
+        k0 = k1;
+        k1 = t;
+    }
+    for (size_t i = 0; i < m; i++)
+        w->tmp[i] = a[k0[i] & 0xffffffffu];
+    memcpy(a, w->tmp, m * sizeof *a);
+    insertion_fix(pts, a, m);
 }
 
 /*
@@ -298,9 +325,9 @@ static double cap_distance(scan_nbr *a, size_t n, const double *measure, double 
  * when the walk stopped at a location it could not take.
  */
 static int walk(const scan_geo *g, scan_nbr *buf, size_t m, const double *measure, double cap,
-                double max_r, size_t *keep)
+                double max_r, size_t *keep, scan_work *w)
 {
-    sort_nbrs(buf, m);
+    sort_nbrs(g->p, buf, m, w);
     for (size_t k = 0; k < m; k++) {
         int end = 1;
         if (k + 1 < m) {
@@ -331,19 +358,6 @@ static int walk(const scan_geo *g, scan_nbr *buf, size_t m, const double *measur
     return 0;
 }
 
-static size_t lower_bound(const double *key, size_t n, double v)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (key[mid] < v)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 static inline double dist3(const double *p, const double *q)
 {
     double dx = p[0] - q[0], dy = p[1] - q[1], dz = p[2] - q[2];
@@ -351,31 +365,49 @@ static inline double dist3(const double *p, const double *q)
 }
 
 size_t scan_geo_window(const scan_geo *g, size_t c, const double *measure, double cap,
-                       double max_r, scan_nbr *buf, double *r_guess)
+                       double max_r, scan_work *w)
 {
     const double *pc = g->p + 3 * c;
+    scan_nbr *buf = w->buf;
     /* Start a little beyond the previous centre's radius; grow by half. */
-    double r = *r_guess > 0 ? 1.25 * *r_guess : 1.0;
+    double r = w->r_guess > 0 ? 1.25 * w->r_guess : g->h;
+    if (!(r > 0))
+        r = 1.0;
     if (max_r > 0 && r > max_r)
         r = max_r;
-    tl_points = g->p;
     for (;;) {
         int limited = max_r > 0 && r >= max_r;
         if (limited)
             r = max_r;
-        double kc = pc[g->axis];
-        size_t a = lower_bound(g->key, g->n, kc - r);
+        /* Cells of the grid that the box [c - r, c + r] on the two grid
+         * axes touches; any area within r lies in them (a chord is at
+         * least as long as its difference along any axis). */
+        double u = pc[g->ax1], v = pc[g->ax2];
+        long i0 = (long)floor((u - r - g->lo1) / g->h), i1 = (long)floor((u + r - g->lo1) / g->h);
+        long j0 = (long)floor((v - r - g->lo2) / g->h), j1 = (long)floor((v + r - g->lo2) / g->h);
+        if (i0 < 0)
+            i0 = 0;
+        if (j0 < 0)
+            j0 = 0;
+        if (i1 >= (long)g->nx)
+            i1 = (long)g->nx - 1;
+        if (j1 >= (long)g->ny)
+            j1 = (long)g->ny - 1;
         size_t m = 0;
         double tot = 0;
-        for (size_t s = a; s < g->n && g->key[s] <= kc + r; s++) {
-            int32_t j = g->order[s];
-            double d = dist3(pc, g->p + 3 * (size_t)j);
-            if (d <= r) {
-                buf[m].d = d;
-                buf[m].idx = j;
-                buf[m].end = 0;
-                m++;
-                tot += measure[j];
+        for (long i = i0; i <= i1 && j0 <= j1; i++) {
+            size_t s0 = g->cell_start[(size_t)i * g->ny + (size_t)j0];
+            size_t s1 = g->cell_start[(size_t)i * g->ny + (size_t)j1 + 1];
+            for (size_t s = s0; s < s1; s++) {
+                double d = dist3(pc, g->cell_p + 3 * s);
+                if (d <= r) {
+                    int32_t j = g->cell_idx[s];
+                    buf[m].d = d;
+                    buf[m].idx = j;
+                    buf[m].end = 0;
+                    m++;
+                    tot += measure[j];
+                }
             }
         }
         int all = m == g->n;
@@ -402,9 +434,9 @@ size_t scan_geo_window(const scan_geo *g, size_t c, const double *measure, doubl
             }
         }
         size_t keep = 0;
-        int crossed = walk(g, buf, front, measure, cap, max_r, &keep);
+        int crossed = walk(g, buf, front, measure, cap, max_r, &keep, w);
         if (!crossed && front < m) /* rounding: sort everything after all */
-            crossed = walk(g, buf, m, measure, cap, max_r, &keep);
+            crossed = walk(g, buf, m, measure, cap, max_r, &keep, w);
         if (!crossed && !limited && !all) {
             /* Rounding made the unsorted total disagree with the walk:
              * look farther. */
@@ -412,7 +444,32 @@ size_t scan_geo_window(const scan_geo *g, size_t c, const double *measure, doubl
             continue;
         }
         /* Next centre starts near this radius (nearby centres are alike). */
-        *r_guess = keep > 0 ? (buf[keep - 1].d > 0 ? buf[keep - 1].d : r) : r;
+        w->r_guess = keep > 0 && buf[keep - 1].d > 0 ? buf[keep - 1].d : r;
         return keep;
     }
+}
+
+tw_status scan_work_init(tw_ctx *ctx, scan_work *w, size_t n)
+{
+    memset(w, 0, sizeof *w);
+    w->buf = ctx_mallocarray(ctx, n ? n : 1, sizeof *w->buf);
+    w->tmp = ctx_mallocarray(ctx, n ? n : 1, sizeof *w->tmp);
+    w->k0 = ctx_mallocarray(ctx, n ? n : 1, sizeof *w->k0);
+    w->k1 = ctx_mallocarray(ctx, n ? n : 1, sizeof *w->k1);
+    if (!w->buf || !w->tmp || !w->k0 || !w->k1) {
+        scan_work_free(ctx, w);
+        return ctx_nomem(ctx);
+    }
+    return TW_OK;
+}
+
+void scan_work_free(tw_ctx *ctx, scan_work *w)
+{
+    if (!w)
+        return;
+    ctx_free(ctx, w->buf);
+    ctx_free(ctx, w->tmp);
+    ctx_free(ctx, w->k0);
+    ctx_free(ctx, w->k1);
+    memset(w, 0, sizeof *w);
 }
