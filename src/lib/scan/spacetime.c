@@ -26,8 +26,9 @@
  *
  * Cost: for W spatial windows, O(W T (1 + L) (R + 1)) (prefix sums over
  * units make each interval one difference); memory n T R int32 for the
- * replica counts. Meant for municipalities by month or quarter; no
- * pruning here. Recurrence interval (prospective) = 1 / p time units, for
+ * replica counts. Replica cylinders are skipped by Pearson's bound
+ * against that replica's best so far (exact, as in scan.c) before any
+ * logarithm. Meant for municipalities by month or quarter. Recurrence interval (prospective) = 1 / p time units, for
  * an analysis repeated every unit (SaTScan's definition with one analysis
  * per time unit).
  */
@@ -72,7 +73,8 @@ typedef struct st_ws {
     double *pre;     /* T + 1: their prefix sums */
     int32_t *cumr;   /* T R */
     int32_t *prer;   /* (T + 1) R: prefix sums over units */
-    double *m;       /* R */
+    double *m;       /* R: largest LLR per replica so far */
+    double *q;       /* R: sqrt(m) */
     uint64_t windows;
 } st_ws;
 
@@ -142,12 +144,22 @@ static void st_centre(const st_ctx *s, st_ws *w, size_t c, const double *ctcum)
                     b.t1 = t1;
                     b.t2 = t2;
                 }
+                /* Pearson's bound (lik.c): a replica can beat its maximum
+                 * m_r only if |c - E| > sqrt(m_r) sqrt(V); logarithms only
+                 * for those that pass. */
                 const int32_t *hi = w->prer + (size_t)(t2 + 1) * (size_t)R;
                 const int32_t *lo = w->prer + (size_t)t1 * (size_t)R;
+                double sv = sqrt(scan_llr_bound_v(&s->lik, E)) * (1 - 1e-9);
+                tw_scan_tail tail = s->lik.tail;
                 for (int r = 0; r < R; r++) {
+                    double dv = (double)(hi[r] - lo[r]) - E, t = w->q[r] * sv;
+                    if (tail == TW_SCAN_HIGH ? dv <= t : tail == TW_SCAN_LOW ? -dv <= t : fabs(dv) <= t)
+                        continue;
                     double lr = scan_llr(&s->lik, (double)(hi[r] - lo[r]), E);
-                    if (lr > w->m[r])
+                    if (lr > w->m[r]) {
                         w->m[r] = lr;
+                        w->q[r] = sqrt(lr);
+                    }
                 }
             }
         }
@@ -385,7 +397,8 @@ tw_status scan_spacetime_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_o
         ws[t].cumr = ctx_calloc(ctx, T * (size_t)(R ? R : 1), sizeof *ws[t].cumr);
         ws[t].prer = ctx_calloc(ctx, (T + 1) * (size_t)(R ? R : 1), sizeof *ws[t].prer);
         ws[t].m = ctx_calloc(ctx, (size_t)(R ? R : 1), sizeof *ws[t].m);
-        if (!ws[t].cum || !ws[t].pre || !ws[t].cumr || !ws[t].prer || !ws[t].m)
+        ws[t].q = ctx_calloc(ctx, (size_t)(R ? R : 1), sizeof *ws[t].q);
+        if (!ws[t].cum || !ws[t].pre || !ws[t].cumr || !ws[t].prer || !ws[t].m || !ws[t].q)
             goto nomem;
     }
     for (size_t b0 = 0; b0 < n; b0 += 64) {
@@ -498,6 +511,7 @@ done:
             ctx_free(ctx, ws[t].pre);
             ctx_free(ctx, ws[t].prer);
             ctx_free(ctx, ws[t].m);
+            ctx_free(ctx, ws[t].q);
         }
     ctx_free(ctx, ws);
     ctx_free(ctx, cs);
