@@ -31,8 +31,10 @@
  * cell entry. Read-only after building: find/nearest may run from many
  * threads at once. Limits: 2^32 - 1 edges and cell entries.
  *
- * Nearest: rings of grid cells around the point are visited outward and
- * pruned by lower bounds (haversine of the latitude and longitude gaps);
+ * Nearest: rings of grid cells around the point are visited outward,
+ * empty cells skipped, others pruned by lower bounds (haversine of the
+ * latitude and longitude gaps); the search stops when a whole ring is
+ * farther than the best so far;
  * the distance to a polygon is the great-circle distance on the sphere of
  * TW_DIST_HAVERSINE (R = 6371.0088 km) from the point to the nearest edge,
  * each edge taken as the minor great-circle arc between its vertices
@@ -465,6 +467,7 @@ typedef struct near_q {
     double coslat0;
     double cmin;        /* min cos(lat) over the grid's latitudes */
     double best;        /* great-circle angle (radians) of the best so far */
+    double hbest;       /* sin^2(best / 2): bounds compare in haversine form */
     long best_i;
 } near_q;
 
@@ -528,7 +531,8 @@ static double arc_angle(const double p[3], const double a[3], const double b[3])
 
 /*
  * Lower bound of the angle from the point to any point of a lon/lat
- * rectangle: the haversine formula with the latitude gap, the longitude
+ * rectangle, as the haversine h = sin^2(angle / 2) (monotone in the angle,
+ * so no asin is needed to compare): the haversine formula with the latitude gap, the longitude
  * gap (shorter way round) and the smallest cos(lat) of the grid, which
  * keeps the bound monotone from one ring of cells to the next.
  */
@@ -538,8 +542,7 @@ static double rect_lb(const near_q *q, double x0, double y0, double x1, double y
     double gx = fmax(0, fmax(x0 - q->lon0, q->lon0 - x1));
     double dx = fmin(gx, fmax(0, 360 - gx - (x1 - x0)));
     double sy = sin(dy * (LOC_PI / 360)), sx = sin(dx * (LOC_PI / 360));
-    double h = sy * sy + q->coslat0 * q->cmin * sx * sx;
-    return 2 * asin(sqrt(fmin(1, h)));
+    return sy * sy + q->coslat0 * q->cmin * sx * sx;
 }
 
 static void near_poly(near_q *q, const area_geom *g, long k)
@@ -558,7 +561,9 @@ static void near_poly(near_q *q, const area_geom *g, long k)
             unit(p[2 * i + 2], p[2 * i + 3], b);
             double d = arc_angle(q->p, a, b);
             if (d < q->best || (d == q->best && k < q->best_i)) {
+                double sh = sin(d / 2);
                 q->best = d;
+                q->hbest = sh * sh;
                 q->best_i = k;
             }
         }
@@ -584,6 +589,7 @@ long tw_locator_nearest(const tw_locator *l, double lon, double lat, double *dis
     q.coslat0 = cos(lat * (LOC_PI / 180));
     q.cmin = fmin(cos(l->gy0 * (LOC_PI / 180)), cos(l->gy1 * (LOC_PI / 180)));
     q.best = INFINITY;
+    q.hbest = INFINITY;
     q.best_i = -1;
     long ci = (long)cell_x(l, lon), cj = (long)cell_y(l, lat);
     long nx = (long)l->nx, ny = (long)l->ny;
@@ -592,8 +598,18 @@ long tw_locator_nearest(const tw_locator *l, double lon, double lat, double *dis
      * meet a handful of polygons; beyond 64 a repeat is only slower). */
     long seen[64];
     size_t nseen = 0;
+    /* Every cell of ring r is at least r - 1 cells away in latitude or in
+     * longitude (the longitude part only counts when the point is within
+     * the grid's longitudes: otherwise the way round may be shorter). */
+    int lon_inside = lon >= l->gx0 && lon <= l->gx1;
     for (long r = 0; r <= rmax; r++) {
-        double ring_lb = INFINITY;
+        if (r >= 2) {
+            double gy = (double)(r - 1) * l->ch, gx = (double)(r - 1) * l->cw;
+            double sy = sin(gy * (LOC_PI / 360)), sx = sin(gx * (LOC_PI / 360));
+            double hy = sy * sy, hx = lon_inside ? q.coslat0 * q.cmin * sx * sx : 0;
+            if (fmin(hy, hx) > q.hbest)
+                break;
+        }
         for (long j = cj - r; j <= cj + r; j++) {
             if (j < 0 || j >= ny)
                 continue;
@@ -601,20 +617,19 @@ long tw_locator_nearest(const tw_locator *l, double lon, double lat, double *dis
             for (long i = ci - r; i <= ci + r; i += step) {
                 if (i < 0 || i >= nx)
                     continue;
-                double x0 = l->gx0 + (double)i * l->cw, y0 = l->gy0 + (double)j * l->ch;
-                double lb = rect_lb(&q, x0, y0, x0 + l->cw, y0 + l->ch);
-                if (lb < ring_lb)
-                    ring_lb = lb;
-                if (lb > q.best)
-                    continue;
                 size_t c = (size_t)j * l->nx + (size_t)i;
+                if (l->cell_start[c] == l->cell_start[c + 1])
+                    continue; /* empty (at sea): no bound needed */
+                double x0 = l->gx0 + (double)i * l->cw, y0 = l->gy0 + (double)j * l->ch;
+                if (rect_lb(&q, x0, y0, x0 + l->cw, y0 + l->ch) > q.hbest)
+                    continue;
                 for (uint32_t k = l->cell_start[c]; k < l->cell_start[c + 1]; k++) {
                     uint32_t item = l->cell_item[k];
                     if (item & 1)
                         continue; /* a full cell holds no boundary */
                     long a = (long)(item >> 1);
                     const loc_poly *p = &l->poly[a];
-                    if (rect_lb(&q, p->bb[0], p->bb[1], p->bb[2], p->bb[3]) > q.best)
+                    if (rect_lb(&q, p->bb[0], p->bb[1], p->bb[2], p->bb[3]) > q.hbest)
                         continue;
                     size_t s;
                     for (s = 0; s < nseen && seen[s] != a; s++)
@@ -627,8 +642,6 @@ long tw_locator_nearest(const tw_locator *l, double lon, double lat, double *dis
                 }
             }
         }
-        if (ring_lb > q.best)
-            break;
     }
     if (q.best_i >= 0 && dist_km)
         *dist_km = q.best * LOC_R_KM;
