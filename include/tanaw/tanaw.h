@@ -178,7 +178,9 @@ void tw_areas_free(tw_areas *a);
  * "name"; pop_prop (may be NULL) names a population property. Null
  * geometries are kept as areas without polygon and counted in a warning.
  * Errors: TW_E_IO, TW_E_PARSE (with line), TW_E_GEOMETRY (non-polygon,
- * unclosed ring, bad coordinate), TW_E_DUPLICATE (id twice in one file).
+ * unclosed ring, bad coordinate), TW_E_DOMAIN (lon/lat out of range),
+ * TW_E_EMPTY (empty file, no features), TW_E_DUPLICATE (id twice in one
+ * file). A file with an error leaves a unchanged (docs/geography.md).
  */
 tw_status tw_areas_read_geojson(tw_ctx *ctx, tw_areas *a, const char *path,
                                 const char *id_prop, const char *name_prop,
@@ -207,7 +209,9 @@ long tw_areas_find(const tw_areas *a, const char *id);
 tw_level tw_areas_level(const tw_areas *a);
 /**
  * Ancestor code of area i at a coarser level: the CSV's columns when given,
- * else tw_psgc_ancestor. Returns 0 and writes "" when unknown.
+ * else tw_psgc_ancestor (at the code's own digit level: the code itself,
+ * so an HUC is its own province-level unit). Returns 0 and writes "" when
+ * unknown.
  */
 int tw_areas_ancestor(const tw_areas *a, size_t i, tw_level level,
                       char out[TW_PSGC_LEN + 1]);
@@ -238,7 +242,10 @@ tw_status tw_locator_new(tw_ctx *ctx, const tw_areas *a, tw_locator **out);
 void tw_locator_free(tw_locator *loc);
 /** Index of the polygon containing the point, or -1 (at sea, abroad). */
 long tw_locator_find(const tw_locator *loc, double lon, double lat);
-/** Index of the nearest area (polygon boundary distance), or -1 if none. */
+/**
+ * Index of the nearest area (polygon boundary distance, great circle on
+ * the TW_DIST_HAVERSINE sphere; 0 when inside), or -1 if none.
+ */
 long tw_locator_nearest(const tw_locator *loc, double lon, double lat,
                         double *dist_km);
 
