@@ -515,6 +515,13 @@ static void test_dissolve_small(void)
     CHECK_EQ_INT(tw_areas_count(p), 1);
     CHECK_NEAR(tw_areas_population(p, 0), 450, 0);
     CHECK_EQ_INT(p->geom[0]->n_rings, 5);
+    /* a member without population makes the sum unknown */
+    tw_areas *q = NULL;
+    a->pop[3] = NAN;
+    CHECK_OK(ctx, tw_areas_dissolve(ctx, a, TW_LEVEL_MUNICIPALITY, &q));
+    CHECK(isnan(tw_areas_population(q, 1)));
+    CHECK_NEAR(tw_areas_population(q, 0), 400, 0);
+    tw_areas_free(q);
     /* not coarser */
     tw_areas *x = NULL;
     CHECK_EQ_INT(tw_areas_dissolve(ctx, d, TW_LEVEL_MUNICIPALITY, &x), TW_E_ARG);
@@ -738,6 +745,54 @@ static void test_national(void)
     tw_ctx_free(ctx);
 }
 
+/* Mutated inputs (seeded): any status, but no crash, no leak (ASan) and
+ * either success or an error with a message and the file. */
+static void test_mutations(void)
+{
+    const char *csv_base = "psgc,name,pop2020,lon,lat,province_psgc\n"
+                           "0102801001,Alpha,150,1.5,1.5,0102800000\n"
+                           "0102803001,\"Ep, silon\",7,5.25,6.5,\n";
+    uint64_t x = 88172645463325252ULL;
+    long ok = 0, failed = 0;
+    for (int it = 0; it < 3000; it++) {
+        const char *base = (it & 1) ? csv_base : GJ_SMALL;
+        size_t n = strlen(base);
+        char buf[4096];
+        memcpy(buf, base, n + 1);
+        int edits = 1 + it % 4;
+        for (int e = 0; e < edits; e++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            size_t pos = (size_t)(x % n);
+            static const char alphabet[] = "{}[],:\"0123456789.-eE \nNaInfx";
+            buf[pos] = alphabet[(x >> 32) % (sizeof alphabet - 1)];
+            if ((x >> 40) % 7 == 0)
+                buf[pos] = '\0'; /* truncation */
+        }
+        const char *path = harness_write((it & 1) ? "mut.csv" : "mut.geojson", buf);
+        tw_ctx *ctx = tw_ctx_new();
+        tw_areas *a = NULL;
+        CHECK_OK(ctx, tw_areas_new(ctx, &a));
+        tw_status st = (it & 1) ? tw_areas_read_csv(ctx, a, path, NULL)
+                                : tw_areas_read_geojson(ctx, a, path, NULL, NULL, "pop");
+        if (st == TW_OK) {
+            ok++;
+            tw_locator *l = NULL;
+            if (tw_areas_finalize(ctx, a, 0) == TW_OK && tw_locator_new(ctx, a, &l) == TW_OK)
+                (void)tw_locator_find(l, 0.5, 0.5);
+            tw_locator_free(l);
+        } else {
+            failed++;
+            CHECK(tw_ctx_error(ctx)->message[0] != '\0');
+            CHECK(strcmp(tw_ctx_error(ctx)->file, path) == 0);
+            CHECK_EQ_INT(tw_areas_count(a), 0);
+        }
+        tw_areas_free(a);
+        tw_ctx_free(ctx);
+    }
+    CHECK(ok > 100 && failed > 100); /* both paths were exercised */
+    fprintf(stderr, "    3000 mutated files: %ld read, %ld refused\n", ok, failed);
+}
+
 int main(void)
 {
     RUN(test_geojson_layout);
@@ -750,5 +805,6 @@ int main(void)
     RUN(test_golden_centroids);
     RUN(test_cebu_metro);
     RUN(test_national);
+    RUN(test_mutations);
     return harness_finish();
 }

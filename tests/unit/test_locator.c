@@ -392,9 +392,51 @@ done:
     tw_ctx_free(ctx);
 }
 
+/* Overlapping polygons: the lowest area index wins, also in "full" cells. */
+static void test_overlap(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_areas *a = NULL;
+    tw_locator *l = NULL;
+    /* Big square P [0,10]^2 (full cells inside), then Q [2,4]^2 on top,
+     * then R [-5,15]^2 under everything; and a tiny S far away so the grid
+     * has many cells. */
+    const char *gj =
+        "{\"type\":\"FeatureCollection\",\"features\":[\n"
+        "{\"type\":\"Feature\",\"properties\":{\"psgc\":\"Q\"},\"geometry\":{\"type\":\"Polygon\","
+        "\"coordinates\":[[[2,2],[4,2],[4,4],[2,4],[2,2]]]}},\n"
+        "{\"type\":\"Feature\",\"properties\":{\"psgc\":\"P\"},\"geometry\":{\"type\":\"Polygon\","
+        "\"coordinates\":[[[0,0],[10,0],[10,10],[0,10],[0,0]]]}},\n"
+        "{\"type\":\"Feature\",\"properties\":{\"psgc\":\"R\"},\"geometry\":{\"type\":\"Polygon\","
+        "\"coordinates\":[[[-5,-5],[15,-5],[15,15],[-5,15],[-5,-5]]]}},\n"
+        "{\"type\":\"Feature\",\"properties\":{\"psgc\":\"S\"},\"geometry\":{\"type\":\"Polygon\","
+        "\"coordinates\":[[[40,40],[40.01,40],[40.01,40.01],[40,40]]]}}\n"
+        "]}\n";
+    CHECK_OK(ctx, tw_areas_new(ctx, &a));
+    CHECK_OK(ctx, tw_areas_read_geojson(ctx, a, harness_write("ov.geojson", gj), NULL, NULL,
+                                        NULL));
+    CHECK_OK(ctx, tw_locator_new(ctx, a, &l));
+    expect(__LINE__, a, l, 3, 3, "Q");
+    expect(__LINE__, a, l, 7, 7, "P");
+    expect(__LINE__, a, l, 12, 12, "R");
+    expect(__LINE__, a, l, -4, 0, "R");
+    expect(__LINE__, a, l, 40.008, 40.002, "S");
+    expect(__LINE__, a, l, 30, 30, "-");
+    /* every point of a fine lattice agrees with the brute force */
+    long differ = 0;
+    for (double y = -6; y <= 16; y += 0.37)
+        for (double x = -6; x <= 16; x += 0.29)
+            differ += tw_locator_find(l, x, y) != brute_find(a, x, y);
+    CHECK_EQ_INT(differ, 0);
+    tw_locator_free(l);
+    tw_areas_free(a);
+    tw_ctx_free(ctx);
+}
+
 int main(void)
 {
     RUN(test_hand);
+    RUN(test_overlap);
     RUN(test_random_cebu);
     RUN(test_random_municipalities);
     RUN(test_rp_points);
