@@ -1146,6 +1146,199 @@ tw_status tw_crosswalk_csv(tw_ctx *ctx, const tw_crosswalk *cw, const char *from
                            const char *to, const char *in_path, const char *column,
                            const char *count_column, const char *out_path, size_t *rows);
 
+/* ------------------------------------------------------------------ */
+/* Case store (docs/store.md)                                          */
+/* ------------------------------------------------------------------ */
+
+/**
+ * A store of case records from many batches (files sent by agencies): a
+ * SQLite file in WAL mode. Each batch is stored whole or not at all, with
+ * its provenance; identifiers are kept only as keyed hashes. A store
+ * handle is used by one thread at a time. @since 0.1
+ */
+typedef struct tw_store tw_store;
+
+#define TW_KEY_BYTES 32 /* pseudonymisation key (BLAKE2b key) */
+
+/**
+ * Open the store at path (created empty when absent). The schema is not
+ * touched: call tw_store_migrate (tanaw db init) once. Errors: TW_E_IO.
+ */
+tw_status tw_store_open(tw_ctx *ctx, const char *path, tw_store **out);
+void tw_store_close(tw_store *st);
+/**
+ * Apply the forward migrations the store lacks. *from and *to (may be
+ * NULL) receive the schema version before and after. A store newer than
+ * this library is TW_E_UNSUPPORTED.
+ */
+tw_status tw_store_migrate(tw_ctx *ctx, tw_store *st, int *from, int *to);
+
+typedef struct tw_store_ingest_opts {
+    const char *agency;       /* who sent the batch (required, 1-64 chars) */
+    const char *loaded_by;    /* who loads it (required, 1-64 chars) */
+    const uint8_t *key;       /* TW_KEY_BYTES pseudonymisation key (required) */
+    const char *rejects_path; /* CSV of rejected rows, as tw_cases_read_csv; NULL: none */
+    int32_t max_day;          /* latest accepted date; 0 = today in Manila */
+    int64_t loaded_at;        /* seconds since 1970 (UTC) to record; 0 = now */
+} tw_store_ingest_opts;
+
+typedef struct tw_store_ingest_report {
+    size_t rows_read, rows_rejected;
+    size_t added;          /* records new to the store */
+    size_t duplicates;     /* records the store already held (any batch) */
+    int64_t batch_id;      /* the new batch, or the earlier one (file_known), or 0 */
+    int file_known;        /* 1: a file with the same SHA-256 was loaded before */
+    char sha256[65];       /* of the file, lowercase hex */
+} tw_store_ingest_report;
+
+/**
+ * Validate a record CSV (docs/cases.md, extended by docs/store.md) and
+ * store it as one batch in one transaction. Any rejected row rejects the
+ * batch (TW_E_PARSE, rows in the rejects file, nothing stored). A file
+ * already loaded, or one whose records are all in the store, adds nothing
+ * (TW_OK, added 0, no batch). A key other than the store's is TW_E_ARG.
+ */
+tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
+                              const tw_store_ingest_opts *opts,
+                              tw_store_ingest_report *rep);
+
+/** One batch as `tanaw db status` lists it. */
+typedef struct tw_store_batch {
+    int64_t id;
+    char agency[65], loaded_by[65];
+    char loaded_at[21];    /* YYYY-MM-DDTHH:MM:SSZ */
+    char file_name[256];   /* base name only */
+    char sha256[65];
+    int64_t rows_read, added, duplicates, purged;
+} tw_store_batch;
+
+typedef struct tw_store_info {
+    int schema_version;
+    int64_t batches, records, identifiers;
+    int32_t first_day, last_day; /* report days; 0,0 when empty */
+} tw_store_info;
+
+tw_status tw_store_info_get(tw_ctx *ctx, tw_store *st, tw_store_info *out);
+/** Batches in id order; free *out with tw_store_batches_free. */
+tw_status tw_store_batches(tw_ctx *ctx, tw_store *st, tw_store_batch **out, size_t *n);
+void tw_store_batches_free(tw_ctx *ctx, tw_store_batch *b);
+
+/**
+ * Check the store: SQLite integrity and foreign keys, records per batch
+ * against the counts recorded at ingest (less those purged), and each
+ * batch's records hash (BLAKE2b over its records' content hashes, recorded
+ * at ingest beside the file's SHA-256). *problems counts what failed; the
+ * first few are warnings (tw_ctx_warning). TW_OK even when problems > 0.
+ */
+tw_status tw_store_verify(tw_ctx *ctx, tw_store *st, size_t *problems);
+
+/**
+ * Delete the records reported before before_day (days since 1970-01-01)
+ * and their identifiers, in one transaction; batches keep their provenance
+ * and count the purged records.
+ */
+tw_status tw_store_purge(tw_ctx *ctx, tw_store *st, int32_t before_day, size_t *deleted);
+
+/** Write the pseudonymised records (docs/store.md) to a CSV. */
+tw_status tw_store_export_csv(tw_ctx *ctx, tw_store *st, const char *path, size_t *rows);
+
+/** Filters applied when reading records back (NULL / 0,0 = all). */
+typedef struct tw_store_filter {
+    int32_t from_day, to_day; /* inclusive */
+    const char *source;       /* compared without regard to case */
+    const char *category;
+} tw_store_filter;
+
+/**
+ * Add the store's records that pass the filter to *inout (created when
+ * NULL), as tw_cases_read_csv would have read them. *n (may be NULL)
+ * receives the number added.
+ */
+tw_status tw_store_read_cases(tw_ctx *ctx, tw_store *st, const tw_store_filter *f,
+                              tw_cases **inout, size_t *n);
+
+/** Write a new random key to path (created 0600; an existing file is TW_E_IO). */
+tw_status tw_key_new_file(tw_ctx *ctx, const char *path);
+/** Read a key file (64 hex digits); refused when group or others may read it. */
+tw_status tw_key_read_file(tw_ctx *ctx, const char *path, uint8_t key[TW_KEY_BYTES]);
+/** Parse a key given as 64 hex digits (e.g. from TANAW_KEY). */
+tw_status tw_key_parse(tw_ctx *ctx, const char *text, uint8_t key[TW_KEY_BYTES]);
+
+/* ------------------------------------------------------------------ */
+/* Safe publication                                                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Counts per area made fit to leave the analysts' room (docs/publication.md):
+ * optional differential-privacy noise, small counts suppressed (primary)
+ * with complementary suppression over the hierarchy of the areas (their
+ * PSGC ancestors up to the national total), checked by an exact audit.
+ * Statistics of a public run are computed from the public view (published
+ * counts, suppressed ones imputed from published totals), so no statistic
+ * reveals more than the counts do. @since 0.1
+ */
+typedef struct tw_publish_opts {
+    double min_count;   /* counts c with 0 < c < min_count are suppressed; 0 = 10;
+                           1 = none; 2 is refused (a suppressed cell would be 1) */
+    double epsilon;     /* > 0: two-sided geometric noise on the counts before
+                           suppression (epsilon-DP per record); 0 = exact counts */
+    uint64_t noise_seed;/* seed of the noise: must be secret (whoever knows it
+                           can subtract the noise) */
+} tw_publish_opts;
+
+/**
+ * A publication. Nodes are the n areas (0..n-1, in the order of the areas)
+ * followed by the n_totals ancestor totals, finest level first, the
+ * national total last. Arrays belong to the publication. @since 0.1
+ */
+typedef struct tw_publication {
+    size_t n;              /* areas */
+    size_t n_totals;       /* ancestors, national total included (last) */
+    double *count;         /* n + n_totals: published count, NaN when suppressed
+                              (noisy when epsilon > 0) */
+    double *view;          /* n + n_totals: the count statistics use: published,
+                              or imputed from published numbers when suppressed */
+    int *suppressed;       /* n + n_totals: 1 withheld, 0 published */
+    int32_t *parent;       /* n + n_totals: node index of the parent; -1 national */
+    char (*total_id)[TW_PSGC_LEN + 1]; /* n_totals: PSGC code; "PH" for national */
+    tw_level *total_level; /* n_totals: TW_LEVEL_UNKNOWN for national */
+    double min_count, epsilon;
+    size_t n_suppressed;   /* nodes withheld */
+    double narrowest;      /* smallest width (hi - lo) of a withheld node's feasible
+                              range in the audit; INFINITY when none is withheld */
+} tw_publication;
+
+/**
+ * Publish counts (n = tw_areas_count(a) whole numbers >= 0, else
+ * TW_E_DOMAIN) of areas a. The hierarchy comes from tw_areas_ancestor
+ * (ancestor codes equal to the area's own are skipped); a parent seen with
+ * two different grandparents is TW_E_ARG. O((n + totals) * rounds).
+ */
+tw_status tw_publish_compute(tw_ctx *ctx, const tw_areas *a, const double *counts,
+                             const tw_publish_opts *opts, tw_publication **out);
+void tw_publication_free(tw_ctx *ctx, tw_publication *p);
+
+/**
+ * Audit: the exact range [lo[k], hi[k]] (n + n_totals entries, hi may be
+ * INFINITY) of every node consistent with everything p publishes, when a
+ * withheld count is only known to be >= 1. *exposed = withheld nodes whose
+ * range is narrower than floor((min_count - 1) / 2), at least 1 (0 for
+ * every publication that tw_publish_compute returns: no withheld count is
+ * ever pinned to one value).
+ */
+tw_status tw_publish_audit(tw_ctx *ctx, const tw_publication *p, double *lo, double *hi,
+                           size_t *exposed);
+
+/** Set values[i] to NaN for every suppressed area i (n entries): rates of withheld counts. */
+void tw_publish_withhold(const tw_publication *p, double *values);
+
+/**
+ * CSV of every node: id,level,parent,count,suppressed (areas first, then
+ * the totals, national last; count empty when suppressed).
+ */
+tw_status tw_publish_write_totals_csv(tw_ctx *ctx, const tw_publication *p,
+                                      const tw_areas *a, const char *path);
+
 #ifdef __cplusplus
 }
 #endif

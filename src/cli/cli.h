@@ -143,5 +143,7 @@ int cmd_geocode(int argc, char **argv);
 int cmd_geo(int argc, char **argv);
 int cmd_emerging(int argc, char **argv);
 int cmd_kde(int argc, char **argv);
+int cmd_db(int argc, char **argv);
+int cmd_key(int argc, char **argv);
 
 #endif

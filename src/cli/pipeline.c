@@ -23,6 +23,7 @@ const cli_optspec cli_analysis_opts[] = {
     {"hierarchy", 1, 0, "FILE", "CSV of finer areas with *_psgc ancestor columns, to place codes"},
     {"cases", 1, 1, "FILE", "case records CSV (schema: docs/cases.md)"},
     {"counts", 1, 1, "FILE", "counts already aggregated per area (psgc,count)"},
+    {"db", 1, 0, "PATH", "read records from a case store (tanaw db; filters apply)"},
     {"rejects", 1, 0, "FILE", "where rejected rows go (default: next to --out)"},
     {"from", 1, 0, "DATE", "only records reported on or after DATE (YYYY-MM-DD)"},
     {"to", 1, 0, "DATE", "only records reported on or before DATE"},
@@ -165,12 +166,49 @@ int cli_load_counts(cli_analysis *an, const cli_args *a)
     }
     const char *cf[64], *af[64];
     size_t ncf = cli_all(a, "cases", cf, 64), naf = cli_all(a, "counts", af, 64);
-    if (ncf + naf == 0) {
-        fprintf(stderr, "tanaw: give case records with --cases FILE (or counts with --counts FILE)\n");
+    const char *db = cli_get(a, "db");
+    if (ncf + naf == 0 && !db) {
+        fprintf(stderr, "tanaw: give case records with --cases FILE, --db STORE (or counts with --counts FILE)\n");
         return EXIT_USAGE;
     }
     tw_cases *cases = NULL;
     tw_status s;
+    if (db) {
+        /* records from the case store, with the same filters pushed down;
+           tw_cases_aggregate applies them again below, so the numbers are
+           those of the same records read from CSV */
+        tw_store_filter f;
+        memset(&f, 0, sizeof f);
+        const char *from = cli_get(a, "from"), *to = cli_get(a, "to");
+        if (from || to) {
+            f.from_day = INT32_MIN + 1;
+            f.to_day = INT32_MAX;
+            if ((from && parse_day("from", from, &f.from_day)) ||
+                (to && parse_day("to", to, &f.to_day)))
+                return EXIT_USAGE;
+        }
+        f.source = cli_get(a, "source");
+        f.category = cli_get(a, "category");
+        tw_store *st = NULL;
+        size_t got = 0;
+        FILE *probe = fopen(db, "rb"); /* reading must not create a store */
+        if (!probe) {
+            fprintf(stderr, "tanaw: --db %s: no such store (create it with tanaw db init)\n", db);
+            return EXIT_INPUT;
+        }
+        fclose(probe);
+        if ((s = tw_store_open(an->ctx, db, &st)) ||
+            (s = tw_store_read_cases(an->ctx, st, &f, &cases, &got))) {
+            tw_store_close(st);
+            tw_cases_free(cases);
+            return fail(an, s, db);
+        }
+        tw_store_close(st);
+        an->cases_report.rows_read += got;
+        an->cases_report.rows_accepted += got;
+        cli_note("%s: %zu records from the store", db, got);
+        an->n_case_files++;
+    }
     char rej[4096];
     for (size_t k = 0; k < ncf + naf; k++) {
         const char *path = k < ncf ? cf[k] : af[k - ncf];

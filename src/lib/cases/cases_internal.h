@@ -50,6 +50,13 @@ struct tw_cases {
 /* Index of s in the pool, adding it when absent (-1 on no memory). */
 int32_t strpool_intern(tw_ctx *ctx, strpool *p, const char *s, size_t len);
 
+/*
+ * Append a validated record to *inout (created with ctx when NULL), with
+ * its source given as text (interned; NULL or "" = none). rec->source is
+ * ignored. On failure *inout keeps its records (records.c).
+ */
+tw_status cases_append(tw_ctx *ctx, tw_cases **inout, const case_rec *rec, const char *source);
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (no range check). */
 int32_t date_days_from_civil(int64_t y, unsigned m, unsigned d);
 

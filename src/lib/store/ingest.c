@@ -1,0 +1,912 @@
+/*
+ * ingest.c: loading one file of case records into the store as one batch
+ * (tw_store_ingest_csv).
+ *
+ * Method: the file's SHA-256 is taken first (a file loaded before adds
+ * nothing). Then, inside one BEGIN IMMEDIATE transaction, every row is
+ * validated with the rules of the record form of docs/cases.md (the same
+ * checks, in the same order, as tw_cases_read_csv; a unit test holds the
+ * two readers to the same verdicts), extended by the store's own columns
+ * (docs/store.md): incident_date, location_precision and the identifier
+ * columns, whose values are normalised and replaced by keyed hashes before
+ * anything is written. The case_id becomes a keyed case reference. Each
+ * record gets a keyed content hash over its canonical form; the UNIQUE
+ * content_hash makes a record already in the store (from any batch) add
+ * nothing. Any rejected row rolls the whole batch back: a batch is taken
+ * whole or not at all, and the rejects file says what to fix.
+ *
+ * Why the store has its own reader: tw_cases_read_csv refuses columns that
+ * look like personal data (ip, phone, email), which is right for plain
+ * analyses; the store accepts exactly the identifier columns it names,
+ * because it never keeps their values.
+ *
+ * Complexity: O(rows) time (one BLAKE2b per identifier and per record, one
+ * B-tree insert per record); memory O(rows) for the duplicate case_id set
+ * (24 bytes a row); SQLite keeps the uncommitted batch in its WAL.
+ *
+ * Limits: as docs/cases.md (case_id <= 64, source <= 32 characters,
+ * children <= 1e9), at most 64 identifiers per cell; unknown columns
+ * refuse the file (free text is never stored).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "store/store_internal.h"
+
+#include "cases/cases_internal.h"
+#include "io/csv.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <math.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define CASE_ID_MAX 64
+#define SOURCE_MAX 32
+#define AGENT_MAX 64
+#define COUNT_MAX INT64_C(1000000000)
+#define MIN_DAY 7305 /* 1990-01-01 */
+#define WARN_ROWS 5
+#define IDS_PER_CELL 64
+#define ID_TEXT_MAX 256
+
+enum {
+    C_CASE_ID, C_DATE, C_SOURCE, C_LON, C_LAT, C_PSGC, C_CHILDREN, C_CATEGORY,
+    C_INCIDENT, C_PRECISION, C_ID0 /* + ID_NKINDS identifier columns */
+};
+#define NCOLS (C_ID0 + ID_NKINDS)
+static const char *const base_names[C_ID0] = {
+    "case_id", "report_date", "source", "lon", "lat", "psgc", "children", "category",
+    "incident_date", "location_precision"};
+
+static const char *const precisions[] = {"exact", "barangay", "municipality", "province",
+                                         "region", "ip_geolocation"};
+#define NPRECISIONS (sizeof precisions / sizeof *precisions)
+
+static const char *col_name(int c)
+{
+    return c < C_ID0 ? base_names[c] : store_id_columns[c - C_ID0];
+}
+
+/* ---- duplicate case_id set (one file) ------------------------------ */
+
+typedef struct dupslot {
+    uint8_t h[16];
+    long line; /* 0: empty (data lines start at 2) */
+} dupslot;
+
+typedef struct dupset {
+    tw_ctx *ctx;
+    dupslot *slot;
+    size_t nslot, n;
+} dupset;
+
+static int dup_grow(dupset *d)
+{
+    size_t nslot = d->nslot ? 2 * d->nslot : 4096;
+    dupslot *s = ctx_calloc(d->ctx, nslot, sizeof *s);
+    if (!s)
+        return 0;
+    for (size_t i = 0; i < d->nslot; i++) {
+        if (!d->slot[i].line)
+            continue;
+        uint64_t k;
+        memcpy(&k, d->slot[i].h, sizeof k);
+        size_t j = (size_t)k & (nslot - 1);
+        while (s[j].line)
+            j = (j + 1) & (nslot - 1);
+        s[j] = d->slot[i];
+    }
+    ctx_free(d->ctx, d->slot);
+    d->slot = s;
+    d->nslot = nslot;
+    return 1;
+}
+
+/* 1 added, 0 seen before (*first = its line), -1 no memory. A 128-bit
+   BLAKE2b of the id stands for it: no id text is held. */
+static int dup_add(dupset *d, const char *id, size_t len, long line, long *first)
+{
+    if ((d->n + 1) * 2 > d->nslot && !dup_grow(d))
+        return -1;
+    uint8_t h[16];
+    crypto_generichash(h, sizeof h, (const unsigned char *)id, len, NULL, 0);
+    uint64_t k;
+    memcpy(&k, h, sizeof k);
+    size_t j = (size_t)k & (d->nslot - 1);
+    for (; d->slot[j].line; j = (j + 1) & (d->nslot - 1))
+        if (memcmp(d->slot[j].h, h, sizeof h) == 0) {
+            *first = d->slot[j].line;
+            return 0;
+        }
+    memcpy(d->slot[j].h, h, sizeof h);
+    d->slot[j].line = line;
+    d->n++;
+    return 1;
+}
+
+/* ---- one row --------------------------------------------------------- */
+
+typedef struct row {
+    char case_ref[STORE_HASH_HEX];
+    const char *source;
+    size_t source_len;
+    int32_t day, incident; /* incident: INT32_MIN when not given */
+    double lon, lat;       /* NaN when not given */
+    char psgc[TW_PSGC_LEN + 1];
+    int precision;         /* index in precisions, -1 */
+    int64_t children;
+    int category;          /* -1 none */
+    /* identifier hashes: kind and hex, sorted for the canonical form */
+    struct idh {
+        int kind;
+        char hex[STORE_HASH_HEX];
+    } ids[ID_NKINDS * IDS_PER_CELL];
+    size_t nids;
+} row;
+
+typedef struct ingest {
+    tw_ctx *ctx;
+    tw_store *st;
+    csv_reader *csv;
+    const char *path;
+    const uint8_t *key;
+    int32_t max_day;
+    long col[NCOLS];
+    size_t nfields;
+    FILE *rej;
+    const char *rej_path;
+    dbuf line;
+    size_t warned;
+    int mask_case_id;
+    dupset dups;
+} ingest;
+
+static void trim(const char **s, size_t *len)
+{
+    while (*len && (**s == ' ' || **s == '\t'))
+        (*s)++, (*len)--;
+    while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
+        (*len)--;
+}
+
+static const char *fld(const ingest *I, int col, size_t *len)
+{
+    if (I->col[col] < 0) {
+        *len = 0;
+        return "";
+    }
+    const char *s = csv_field(I->csv, (size_t)I->col[col], len);
+    trim(&s, len);
+    return s;
+}
+
+static int charset_ok(const char *s, size_t len, const char *extra)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!isalnum(c) && !strchr(extra, c))
+            return 0;
+    }
+    return 1;
+}
+
+static int looks_like_mobile(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return (len == 11 && s[0] == '0' && s[1] == '9') ||
+           (len == 12 && s[0] == '6' && s[1] == '3' && s[2] == '9');
+}
+
+static void reason_value(char *out, size_t cap, const char *what, const char *s, size_t len)
+{
+    snprintf(out, cap, "%s, got \"%.*s%s\"", what, (int)(len > 40 ? 40 : len), s,
+             len > 40 ? "..." : "");
+}
+
+static int parse_count(const char *s, size_t len, int64_t *v, const char **why)
+{
+    if (!num_parse_int64(s, len, v)) {
+        *why = "expected a whole number";
+        return 0;
+    }
+    if (*v < 0) {
+        *why = "must not be negative";
+        return 0;
+    }
+    if (*v > COUNT_MAX) {
+        *why = "larger than 1000000000";
+        return 0;
+    }
+    return 1;
+}
+
+static int parse_day(const ingest *I, const char *s, size_t len, int32_t *day, char *why,
+                     size_t cap)
+{
+    if (tw_date_parse(s, len, day) != TW_OK) {
+        reason_value(why, cap, "expected a real date YYYY-MM-DD", s, len);
+        return 0;
+    }
+    if (*day < MIN_DAY) {
+        snprintf(why, cap, "date %.10s is before 1990-01-01", s);
+        return 0;
+    }
+    if (*day > I->max_day) {
+        char lim[11];
+        tw_date_format(I->max_day, lim);
+        snprintf(why, cap, "date %.10s is in the future (after %s)", s, lim);
+        return 0;
+    }
+    return 1;
+}
+
+static int idh_cmp(const void *a, const void *b)
+{
+    const struct idh *x = a, *y = b;
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    return strcmp(x->hex, y->hex);
+}
+
+/* Validate the current row (order and wording as cases.c's validate_row,
+   then the store's columns). 1 valid, 0 with *field and why set. */
+static int validate(ingest *I, row *r, const char **field, char *why, size_t cap)
+{
+    size_t len;
+    const char *s, *w = NULL;
+    I->mask_case_id = 0;
+    r->lon = r->lat = NAN;
+    r->incident = INT32_MIN;
+    r->psgc[0] = '\0';
+    r->precision = -1;
+    r->children = 1;
+    r->category = -1;
+    r->nids = 0;
+    if (csv_nfields(I->csv) != I->nfields) {
+        *field = "";
+        snprintf(why, cap, "row has %zu fields, the header has %zu", csv_nfields(I->csv),
+                 I->nfields);
+        return 0;
+    }
+    *field = "case_id";
+    const char *id = fld(I, C_CASE_ID, &len);
+    size_t id_len = len;
+    if (len == 0) {
+        snprintf(why, cap, "missing case_id");
+        return 0;
+    }
+    if (len > CASE_ID_MAX || !charset_ok(id, len, "_.:-")) {
+        reason_value(why, cap, "case_id must be 1-64 characters of A-Z a-z 0-9 _ . : -", id, len);
+        return 0;
+    }
+    if (looks_like_mobile(id, len)) {
+        I->mask_case_id = 1;
+        snprintf(why, cap, "case_id looks like a philippine mobile number: use a pseudonymous id");
+        return 0;
+    }
+    *field = "report_date";
+    s = fld(I, C_DATE, &len);
+    if (len == 0) {
+        snprintf(why, cap, "missing report_date");
+        return 0;
+    }
+    if (!parse_day(I, s, len, &r->day, why, cap))
+        return 0;
+    *field = "source";
+    s = fld(I, C_SOURCE, &len);
+    if (len == 0) {
+        snprintf(why, cap, "missing source");
+        return 0;
+    }
+    if (len > SOURCE_MAX || !charset_ok(s, len, "_.-")) {
+        reason_value(why, cap, "source must be 1-32 characters of A-Z a-z 0-9 _ . -", s, len);
+        return 0;
+    }
+    r->source = s;
+    r->source_len = len;
+    size_t llon, llat;
+    const char *slon = fld(I, C_LON, &llon), *slat = fld(I, C_LAT, &llat);
+    if (llon || llat) {
+        if (!llon || !llat) {
+            *field = llon ? "lat" : "lon";
+            snprintf(why, cap, "%s is missing while %s is given (give both or neither)",
+                     llon ? "lat" : "lon", llon ? "lon" : "lat");
+            return 0;
+        }
+        double lon, lat;
+        *field = "lon";
+        if (!num_parse_double(slon, llon, &lon)) {
+            reason_value(why, cap, "expected a number", slon, llon);
+            return 0;
+        }
+        if (lon < -180 || lon > 180) {
+            reason_value(why, cap, "longitude outside [-180, 180]", slon, llon);
+            return 0;
+        }
+        *field = "lat";
+        if (!num_parse_double(slat, llat, &lat)) {
+            reason_value(why, cap, "expected a number", slat, llat);
+            return 0;
+        }
+        if (lat < -90 || lat > 90) {
+            reason_value(why, cap, "latitude outside [-90, 90]", slat, llat);
+            return 0;
+        }
+        r->lon = lon;
+        r->lat = lat;
+    }
+    *field = "psgc";
+    s = fld(I, C_PSGC, &len);
+    if (len && tw_psgc_normalise(s, len, r->psgc) != TW_OK) {
+        reason_value(why, cap, "expected a 10-digit psgc code", s, len);
+        return 0;
+    }
+    if (!r->psgc[0] && isnan(r->lon)) {
+        snprintf(why, cap, "record has neither coordinates (lon, lat) nor a psgc code");
+        return 0;
+    }
+    *field = "children";
+    s = fld(I, C_CHILDREN, &len);
+    if (len && !parse_count(s, len, &r->children, &w)) {
+        reason_value(why, cap, w, s, len);
+        return 0;
+    }
+    *field = "category";
+    s = fld(I, C_CATEGORY, &len);
+    if (len && (r->category = cases_category_find(s, len)) < 0) {
+        reason_value(why, cap,
+                     "category must be one of livestreaming, csam_production, "
+                     "csam_distribution, grooming, sextortion, trafficking, other",
+                     s, len);
+        return 0;
+    }
+    /* the store's columns */
+    *field = "incident_date";
+    s = fld(I, C_INCIDENT, &len);
+    if (len && !parse_day(I, s, len, &r->incident, why, cap))
+        return 0;
+    *field = "location_precision";
+    s = fld(I, C_PRECISION, &len);
+    if (len) {
+        for (size_t k = 0; k < NPRECISIONS; k++)
+            if (strlen(precisions[k]) == len && strncasecmp(precisions[k], s, len) == 0)
+                r->precision = (int)k;
+        if (r->precision < 0) {
+            reason_value(why, cap,
+                         "location_precision must be one of exact, barangay, municipality, "
+                         "province, region, ip_geolocation",
+                         s, len);
+            return 0;
+        }
+    }
+    for (int k = 0; k < ID_NKINDS; k++) {
+        *field = store_id_columns[k];
+        s = fld(I, C_ID0 + k, &len);
+        size_t count = 0;
+        while (len) {
+            const char *semi = memchr(s, ';', len);
+            size_t part = semi ? (size_t)(semi - s) : len;
+            const char *p = s;
+            size_t plen = part;
+            trim(&p, &plen);
+            if (plen) {
+                char norm[ID_TEXT_MAX];
+                const char *bad = NULL;
+                if (++count > IDS_PER_CELL) {
+                    snprintf(why, cap, "more than %d identifiers in one cell", IDS_PER_CELL);
+                    return 0;
+                }
+                /* the value is never quoted: it is an identifier */
+                if (!pseudo_normalise(k, p, plen, norm, sizeof norm, &bad)) {
+                    snprintf(why, cap, "identifier %zu: %s", count, bad);
+                    return 0;
+                }
+                struct idh *h = &r->ids[r->nids++];
+                h->kind = k;
+                pseudo_hash_hex(I->key, "tanaw id v1", norm, strlen(norm), h->hex);
+                sodium_memzero(norm, sizeof norm);
+            }
+            if (!semi)
+                break;
+            s = semi + 1;
+            len -= part + 1;
+        }
+    }
+    qsort(r->ids, r->nids, sizeof *r->ids, idh_cmp);
+    /* the same case of two channels is two cases: the source is part of
+       the reference */
+    char ref[SOURCE_MAX + 1 + CASE_ID_MAX + 1];
+    int n = snprintf(ref, sizeof ref, "%.*s", (int)r->source_len, r->source);
+    ref[n++] = '\0';
+    memcpy(ref + n, id, id_len);
+    pseudo_hash_hex(I->key, "tanaw case v1", ref, (size_t)n + id_len, r->case_ref);
+    return 1;
+}
+
+/* Canonical text of a validated row: the content hash is taken over it,
+   so two files that say the same thing about a case give one record. */
+static void canonical(const row *r, dbuf *b)
+{
+    b->len = 0;
+    dbuf_printf(b, "v1|%s|%.*s|%d|", r->case_ref, (int)r->source_len, r->source, (int)r->day);
+    if (r->incident != INT32_MIN)
+        dbuf_printf(b, "%d", (int)r->incident);
+    if (!isnan(r->lon))
+        dbuf_printf(b, "|%.17g|%.17g|", r->lon, r->lat);
+    else
+        dbuf_puts(b, "|||");
+    dbuf_printf(b, "%s|%s|%" PRId64 "|%s|", r->psgc,
+                r->precision >= 0 ? precisions[r->precision] : "", r->children,
+                r->category >= 0 ? cases_category_names[r->category] : "");
+    for (size_t i = 0; i < r->nids; i++)
+        dbuf_printf(b, "%s:%s;", store_id_kinds[r->ids[i].kind], r->ids[i].hex);
+}
+
+static tw_status reject(ingest *I, const char *field, const char *reason, size_t *nrej)
+{
+    long line = csv_line(I->csv);
+    (*nrej)++;
+    if (I->warned < WARN_ROWS) {
+        ctx_warn(I->ctx, "%s:%ld: %s%s%s", I->path, line, field, *field ? ": " : "", reason);
+        I->warned++;
+    }
+    if (!I->rej)
+        return TW_OK;
+    dbuf *b = &I->line;
+    b->len = 0;
+    csv_dbuf_field(b, I->path);
+    dbuf_printf(b, ",%ld,", line);
+    csv_dbuf_field(b, field);
+    dbuf_append(b, ",", 1);
+    csv_dbuf_field(b, reason);
+    dbuf_append(b, ",", 1);
+    /* the record as the plain reader would show it: the analysis columns
+       only; identifier columns are never copied anywhere */
+    dbuf rec;
+    dbuf_init(&rec, I->ctx);
+    int first = 1;
+    for (size_t i = 0; i < csv_nfields(I->csv); i++) {
+        int known = 0;
+        for (int c = 0; c < C_INCIDENT; c++)
+            if (I->col[c] == (long)i)
+                known = 1;
+        if (!known)
+            continue;
+        if (!first)
+            dbuf_append(&rec, ",", 1);
+        first = 0;
+        if (I->mask_case_id && (long)i == I->col[C_CASE_ID])
+            dbuf_puts(&rec, "(withheld)");
+        else
+            csv_dbuf_field(&rec, csv_field(I->csv, i, NULL));
+    }
+    csv_dbuf_field(b, rec.len ? rec.data : "");
+    int failed = rec.failed;
+    dbuf_free(&rec);
+    dbuf_append(b, "\n", 1);
+    if (b->failed || failed)
+        return ctx_nomem(I->ctx);
+    if (fwrite(b->data, 1, b->len, I->rej) != b->len)
+        return ctx_error_at(I->ctx, TW_E_IO, I->rej_path, 0, 0, NULL,
+                            "cannot write the rejects file");
+    return TW_OK;
+}
+
+static tw_status read_header(ingest *I)
+{
+    bool eof;
+    tw_status s = csv_next(I->csv, &eof);
+    if (s)
+        return s;
+    if (eof)
+        return ctx_error_at(I->ctx, TW_E_PARSE, I->path, 0, 0, NULL,
+                            "empty file: expected a header line");
+    I->nfields = csv_nfields(I->csv);
+    for (int c = 0; c < NCOLS; c++)
+        I->col[c] = -1;
+    for (size_t i = 0; i < I->nfields; i++) {
+        size_t len;
+        const char *h = csv_field(I->csv, i, &len);
+        trim(&h, &len);
+        int found = -1;
+        for (int c = 0; c < NCOLS; c++)
+            if (strlen(col_name(c)) == len && strncasecmp(col_name(c), h, len) == 0)
+                found = c;
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)(len < 63 ? len : 63), h);
+        if (found < 0)
+            /* the store keeps only what its schema names: an unknown column
+               may hold free text about a child, so the file is refused */
+            return ctx_error_at(I->ctx, TW_E_PARSE, I->path, csv_line(I->csv), (long)i + 1, name,
+                                "column '%s' is not in the store schema (docs/store.md): the "
+                                "store refuses unknown and free-text columns; remove it",
+                                name);
+        if (I->col[found] >= 0)
+            return ctx_error_at(I->ctx, TW_E_PARSE, I->path, csv_line(I->csv), (long)i + 1,
+                                col_name(found), "column '%s' appears twice", col_name(found));
+        I->col[found] = (long)i;
+    }
+    static const int req[] = {C_CASE_ID, C_DATE, C_SOURCE};
+    for (size_t k = 0; k < sizeof req / sizeof *req; k++)
+        if (I->col[req[k]] < 0)
+            return ctx_error_at(I->ctx, TW_E_PARSE, I->path, csv_line(I->csv), 0,
+                                col_name(req[k]), "missing required column '%s'",
+                                col_name(req[k]));
+    return TW_OK;
+}
+
+static tw_status file_sha256(tw_ctx *ctx, const char *path, char out[65])
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ctx_error_at(ctx, TW_E_IO, path, 0, 0, NULL, "cannot open");
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    unsigned char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        crypto_hash_sha256_update(&h, buf, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad)
+        return ctx_error_at(ctx, TW_E_IO, path, 0, 0, NULL, "cannot read");
+    unsigned char d[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&h, d);
+    sodium_bin2hex(out, 65, d, sizeof d);
+    return TW_OK;
+}
+
+static int agent_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    return n >= 1 && n <= AGENT_MAX && charset_ok(s, n, "_.-@ ");
+}
+
+/* Check the key against the store's, recording it on first use. */
+static tw_status check_key(tw_store *st, const uint8_t *key)
+{
+    char want[STORE_HASH_HEX];
+    pseudo_key_check(key, want);
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key='key_check'", -1, &q, NULL) !=
+        SQLITE_OK)
+        return store_db_error(st, "cannot read the key check");
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        const char *have = (const char *)sqlite3_column_text(q, 0);
+        int same = have && strcmp(have, want) == 0;
+        sqlite3_finalize(q);
+        if (!same)
+            return ctx_error_at(st->ctx, TW_E_ARG, st->path, 0, 0, NULL,
+                                "this key is not the store's key: identifiers would not link "
+                                "(use the key the store was first loaded with)");
+        return TW_OK;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return store_db_error(st, "cannot read the key check");
+    char sql[128];
+    snprintf(sql, sizeof sql, "INSERT INTO meta VALUES('key_check', '%s')", want);
+    return store_exec(st, sql);
+}
+
+static int32_t today_manila(void)
+{
+    return (int32_t)(((int64_t)time(NULL) + 8 * 3600) / 86400);
+}
+
+tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
+                              const tw_store_ingest_opts *opts, tw_store_ingest_report *rep)
+{
+    if (!ctx || !st || !path || !opts || !opts->key)
+        return ctx ? ctx_error(ctx, TW_E_ARG, "tw_store_ingest_csv: NULL argument") : TW_E_ARG;
+    st->ctx = ctx;
+    if (!agent_ok(opts->agency) || !agent_ok(opts->loaded_by))
+        return ctx_error(ctx, TW_E_ARG,
+                         "agency and loaded-by must be 1-64 characters of A-Z a-z 0-9 _ . - @ "
+                         "and space");
+    tw_store_ingest_report r;
+    memset(&r, 0, sizeof r);
+    ingest I;
+    memset(&I, 0, sizeof I);
+    I.ctx = ctx;
+    I.st = st;
+    I.path = path;
+    I.key = opts->key;
+    I.max_day = opts->max_day ? opts->max_day : today_manila();
+    I.dups.ctx = ctx;
+    dbuf_init(&I.line, ctx);
+    dbuf canon;
+    dbuf_init(&canon, ctx);
+    row *rw = NULL;
+    sqlite3_stmt *ins_rec = NULL, *ins_id = NULL, *q = NULL;
+    int in_tx = 0;
+    tw_status s;
+    crypto_generichash_state rh;
+    crypto_generichash_init(&rh, NULL, 0, STORE_HASH_BYTES);
+
+    int v;
+    if ((s = store_version(st, &v)))
+        goto fail;
+    if (v != STORE_SCHEMA_VERSION) {
+        s = ctx_error_at(ctx, TW_E_ARG, st->path, 0, 0, NULL,
+                         "store is at schema version %d of %d: run tanaw db init first", v,
+                         STORE_SCHEMA_VERSION);
+        goto fail;
+    }
+    if ((s = file_sha256(ctx, path, r.sha256)))
+        goto fail;
+    if ((s = csv_open(ctx, path, &I.csv)) || (s = read_header(&I)))
+        goto fail;
+    if (!(rw = ctx_malloc(ctx, sizeof *rw))) {
+        s = ctx_nomem(ctx);
+        goto fail;
+    }
+    if ((s = store_exec(st, "BEGIN IMMEDIATE")))
+        goto fail;
+    in_tx = 1;
+    if ((s = check_key(st, opts->key)))
+        goto fail;
+    if (sqlite3_prepare_v2(st->db, "SELECT id FROM batch WHERE file_sha256=?", -1, &q, NULL) !=
+        SQLITE_OK) {
+        s = store_db_error(st, "cannot look up the file");
+        goto fail;
+    }
+    sqlite3_bind_text(q, 1, r.sha256, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        /* the same bytes were loaded before: nothing to add */
+        r.file_known = 1;
+        r.batch_id = sqlite3_column_int64(q, 0);
+        sqlite3_finalize(q);
+        q = NULL;
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        in_tx = 0;
+        goto done;
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+
+    /* the batch row first: records refer to it */
+    {
+        const char *base = strrchr(path, '/');
+        base = base ? base + 1 : path;
+        time_t t = opts->loaded_at ? (time_t)opts->loaded_at : time(NULL);
+        struct tm tm;
+        char when[32];
+        gmtime_r(&t, &tm);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        if (sqlite3_prepare_v2(st->db,
+                               "INSERT INTO batch(agency, loaded_by, loaded_at, file_name, "
+                               "file_sha256, rows_read, added, duplicates, records_hash) "
+                               "VALUES(?,?,?,?,?,0,0,0,'')",
+                               -1, &q, NULL) != SQLITE_OK) {
+            s = store_db_error(st, "cannot record the batch");
+            goto fail;
+        }
+        sqlite3_bind_text(q, 1, opts->agency, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, opts->loaded_by, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, when, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 4, base, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 5, r.sha256, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) != SQLITE_DONE) {
+            s = store_db_error(st, "cannot record the batch");
+            goto fail;
+        }
+        sqlite3_finalize(q);
+        q = NULL;
+        r.batch_id = sqlite3_last_insert_rowid(st->db);
+    }
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT OR IGNORE INTO record(batch_id, content_hash, case_ref, source, "
+                           "report_day, incident_day, lon, lat, psgc, location_precision, "
+                           "children, category) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+                           -1, &ins_rec, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO identifier VALUES(?,?,?)", -1, &ins_id,
+                           NULL) != SQLITE_OK) {
+        s = store_db_error(st, "cannot prepare the insert");
+        goto fail;
+    }
+    if (opts->rejects_path) {
+        I.rej = fopen(opts->rejects_path, "wb");
+        if (!I.rej) {
+            s = ctx_error_at(ctx, TW_E_IO, opts->rejects_path, 0, 0, NULL,
+                             "cannot open the rejects file for writing");
+            goto fail;
+        }
+        I.rej_path = opts->rejects_path;
+        fputs("file,line,field,reason,record\n", I.rej);
+    }
+
+    char why[256];
+    long first_line = 0;
+    for (;;) {
+        bool eof;
+        if ((s = csv_next(I.csv, &eof)))
+            goto fail;
+        if (eof)
+            break;
+        r.rows_read++;
+        if ((r.rows_read & 0xFFFF) == 0 &&
+            (s = ctx_progress(ctx, "ingest", (double)r.rows_read, 0)))
+            goto fail;
+        const char *field = "";
+        int ok = validate(&I, rw, &field, why, sizeof why);
+        if (ok) {
+            size_t len;
+            const char *id = fld(&I, C_CASE_ID, &len);
+            long first;
+            int added = dup_add(&I.dups, id, len, csv_line(I.csv), &first);
+            if (added < 0) {
+                s = ctx_nomem(ctx);
+                goto fail;
+            }
+            if (added == 0) {
+                ok = 0;
+                field = "case_id";
+                snprintf(why, sizeof why, "duplicate case_id \"%.*s\", first at line %ld",
+                         (int)len, id, first);
+            }
+        }
+        if (!ok) {
+            if (!first_line)
+                first_line = csv_line(I.csv);
+            if ((s = reject(&I, field, why, &r.rows_rejected)))
+                goto fail;
+            continue;
+        }
+        if (r.rows_rejected)
+            continue; /* the batch will be refused: only validate the rest */
+        canonical(rw, &canon);
+        if (canon.failed) {
+            s = ctx_nomem(ctx);
+            goto fail;
+        }
+        char content[STORE_HASH_HEX];
+        pseudo_hash_hex(opts->key, "tanaw record v1", canon.data, canon.len, content);
+        sqlite3_reset(ins_rec);
+        sqlite3_bind_int64(ins_rec, 1, r.batch_id);
+        sqlite3_bind_text(ins_rec, 2, content, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins_rec, 3, rw->case_ref, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins_rec, 4, rw->source, (int)rw->source_len, SQLITE_STATIC);
+        sqlite3_bind_int(ins_rec, 5, rw->day);
+        if (rw->incident != INT32_MIN)
+            sqlite3_bind_int(ins_rec, 6, rw->incident);
+        else
+            sqlite3_bind_null(ins_rec, 6);
+        if (!isnan(rw->lon)) {
+            sqlite3_bind_double(ins_rec, 7, rw->lon);
+            sqlite3_bind_double(ins_rec, 8, rw->lat);
+        } else {
+            sqlite3_bind_null(ins_rec, 7);
+            sqlite3_bind_null(ins_rec, 8);
+        }
+        if (rw->psgc[0])
+            sqlite3_bind_text(ins_rec, 9, rw->psgc, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(ins_rec, 9);
+        if (rw->precision >= 0)
+            sqlite3_bind_text(ins_rec, 10, precisions[rw->precision], -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(ins_rec, 10);
+        sqlite3_bind_int64(ins_rec, 11, rw->children);
+        if (rw->category >= 0)
+            sqlite3_bind_text(ins_rec, 12, cases_category_names[rw->category], -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(ins_rec, 12);
+        if (sqlite3_step(ins_rec) != SQLITE_DONE) {
+            s = store_db_error(st, "cannot store a record");
+            goto fail;
+        }
+        if (sqlite3_changes(st->db) == 0) {
+            r.duplicates++; /* already in the store, from this or another batch */
+            continue;
+        }
+        r.added++;
+        crypto_generichash_update(&rh, (const unsigned char *)content, strlen(content));
+        int64_t rid = sqlite3_last_insert_rowid(st->db);
+        for (size_t i = 0; i < rw->nids; i++) {
+            sqlite3_reset(ins_id);
+            sqlite3_bind_int64(ins_id, 1, rid);
+            sqlite3_bind_text(ins_id, 2, store_id_kinds[rw->ids[i].kind], -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins_id, 3, rw->ids[i].hex, -1, SQLITE_STATIC);
+            if (sqlite3_step(ins_id) != SQLITE_DONE) {
+                s = store_db_error(st, "cannot store an identifier");
+                goto fail;
+            }
+        }
+    }
+    if (I.rej) {
+        int bad = ferror(I.rej);
+        bad |= fclose(I.rej) != 0;
+        I.rej = NULL;
+        if (bad) {
+            s = ctx_error_at(ctx, TW_E_IO, opts->rejects_path, 0, 0, NULL,
+                             "error while writing the rejects file");
+            goto fail;
+        }
+    }
+    if (r.rows_read == 0) {
+        s = ctx_error_at(ctx, TW_E_EMPTY, path, 1, 0, NULL, "no records after the header");
+        goto fail;
+    }
+    if (r.rows_rejected) {
+        s = ctx_error_at(ctx, TW_E_PARSE, path, first_line, 0, NULL,
+                         "%zu of %zu rows rejected: nothing stored (a batch is taken whole or "
+                         "not at all; fix the rows listed in the rejects file)",
+                         r.rows_rejected, r.rows_read);
+        goto fail;
+    }
+    if (r.added == 0) {
+        /* every record is already in the store: no batch either */
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        in_tx = 0;
+        r.batch_id = 0;
+        goto done;
+    }
+    {
+        uint8_t d[STORE_HASH_BYTES];
+        char hex[STORE_HASH_HEX];
+        crypto_generichash_final(&rh, d, sizeof d);
+        sodium_bin2hex(hex, sizeof hex, d, sizeof d);
+        if (sqlite3_prepare_v2(st->db,
+                               "UPDATE batch SET rows_read=?, added=?, duplicates=?, "
+                               "records_hash=? WHERE id=?",
+                               -1, &q, NULL) != SQLITE_OK) {
+            s = store_db_error(st, "cannot complete the batch");
+            goto fail;
+        }
+        sqlite3_bind_int64(q, 1, (int64_t)r.rows_read);
+        sqlite3_bind_int64(q, 2, (int64_t)r.added);
+        sqlite3_bind_int64(q, 3, (int64_t)r.duplicates);
+        sqlite3_bind_text(q, 4, hex, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 5, r.batch_id);
+        if (sqlite3_step(q) != SQLITE_DONE) {
+            s = store_db_error(st, "cannot complete the batch");
+            goto fail;
+        }
+        sqlite3_finalize(q);
+        q = NULL;
+    }
+    sqlite3_finalize(ins_rec);
+    sqlite3_finalize(ins_id);
+    ins_rec = ins_id = NULL;
+    if ((s = store_exec(st, "COMMIT")))
+        goto fail;
+    in_tx = 0;
+done:
+    sqlite3_finalize(q); /* an unfinalised statement keeps the connection alive */
+    sqlite3_finalize(ins_rec);
+    sqlite3_finalize(ins_id);
+    csv_close(I.csv);
+    ctx_free(ctx, I.dups.slot);
+    dbuf_free(&I.line);
+    dbuf_free(&canon);
+    ctx_free(ctx, rw);
+    if (rep)
+        *rep = r;
+    return TW_OK;
+fail:
+    if (I.rej)
+        fclose(I.rej);
+    sqlite3_finalize(q);
+    sqlite3_finalize(ins_rec);
+    sqlite3_finalize(ins_id);
+    if (in_tx)
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    csv_close(I.csv);
+    ctx_free(ctx, I.dups.slot);
+    dbuf_free(&I.line);
+    dbuf_free(&canon);
+    ctx_free(ctx, rw);
+    if (rep) {
+        r.added = 0; /* rolled back */
+        r.batch_id = 0;
+        *rep = r;
+    }
+    return s;
+}

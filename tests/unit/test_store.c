@@ -1,0 +1,530 @@
+/*
+ * test_store.c: the case store through the public API: init and its
+ * idempotence, ingest with provenance, a file loaded twice and the same
+ * records in another file adding nothing, a batch with one bad row storing
+ * nothing, identifiers never in clear (the raw bytes of the store file are
+ * searched), linking of one account written two ways, the key check,
+ * verify (clean, then after tampering), purge, the pseudonymised export
+ * read back by the plain reader, reading records back with filters giving
+ * the same aggregate as the CSV, and the store agreeing with
+ * tw_cases_read_csv row by row on which rows are valid.
+ */
+#include "harness.h"
+#include "tanaw/tanaw.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const uint8_t key1[TW_KEY_BYTES] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                                           17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+static const uint8_t key2[TW_KEY_BYTES] = {9};
+
+static int32_t day_of(const char *s)
+{
+    int32_t d = 0;
+    tw_date_parse(s, strlen(s), &d);
+    return d;
+}
+
+static const char *const batch_a =
+    "case_id,report_date,source,lon,lat,psgc,children,category,incident_date,"
+    "location_precision,account_ids,phone_numbers,ip_addrs,emails\n"
+    "A-1,2023-01-05,CyberTipline,,,0702201001,1,livestreaming,2022-12-30,barangay,"
+    "fb:Juan.Dela.Cruz;gcash:1,0917 123 4567,203.0.113.7,Someone@Example.ORG\n"
+    "A-2,2023-02-10,CyberTipline,123.9,10.3,,2,grooming,,exact,,,,\n"
+    "A-3,2023-03-01,PNP-WCPC,,,0702201002,3,,,,,,,\n";
+
+/* the same record A-2 again, and one new */
+static const char *const batch_b =
+    "case_id,report_date,source,lon,lat,psgc,children,category,incident_date,"
+    "location_precision,account_ids,phone_numbers,ip_addrs,emails\n"
+    "A-2,2023-02-10,CyberTipline,123.9,10.3,,2,grooming,,exact,,,,\n"
+    "B-1,2023-04-01,NBI,,,0702201001,1,trafficking,,,,+63 917-123-4567,,\n";
+
+static tw_store *fresh(tw_ctx *ctx, const char *name)
+{
+    tw_store *st = NULL;
+    CHECK_OK(ctx, tw_store_open(ctx, harness_tmp(name), &st));
+    int from = -1, to = -1;
+    CHECK_OK(ctx, tw_store_migrate(ctx, st, &from, &to));
+    CHECK_EQ_INT(from, 0);
+    CHECK(to >= 3);
+    return st;
+}
+
+static tw_store_ingest_opts opts_for(const uint8_t *key)
+{
+    tw_store_ingest_opts o;
+    memset(&o, 0, sizeof o);
+    o.agency = "DOJ-OOC";
+    o.loaded_by = "analyst.1";
+    o.key = key;
+    o.max_day = day_of("2024-12-31");
+    o.loaded_at = 1700000000;
+    return o;
+}
+
+static void test_init_is_idempotent(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_store *st = fresh(ctx, "init.db");
+    int from = -1, to = -1;
+    CHECK_OK(ctx, tw_store_migrate(ctx, st, &from, &to));
+    CHECK_EQ_INT(from, to);
+    tw_store_info info;
+    CHECK_OK(ctx, tw_store_info_get(ctx, st, &info));
+    CHECK_EQ_INT(info.schema_version, to);
+    CHECK_EQ_INT(info.records, 0);
+    tw_store_close(st);
+    /* an uninitialised store is refused with a hint, not used */
+    CHECK_OK(ctx, tw_store_open(ctx, harness_tmp("noinit.db"), &st));
+    tw_store_ingest_opts o = opts_for(key1);
+    CHECK(tw_store_ingest_csv(ctx, st, harness_write("a0.csv", batch_a), &o, NULL) == TW_E_ARG);
+    CHECK(strstr(tw_ctx_error(ctx)->message, "db init") != NULL);
+    tw_store_close(st);
+    tw_ctx_free(ctx);
+}
+
+static void test_ingest_dedup_and_provenance(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_store *st = fresh(ctx, "dedup.db");
+    tw_store_ingest_opts o = opts_for(key1);
+    tw_store_ingest_report r;
+    const char *pa = harness_write("batch_a.csv", batch_a);
+    CHECK_OK(ctx, tw_store_ingest_csv(ctx, st, pa, &o, &r));
+    CHECK_EQ_INT(r.rows_read, 3);
+    CHECK_EQ_INT(r.added, 3);
+    CHECK_EQ_INT(r.duplicates, 0);
+    CHECK_EQ_INT(r.file_known, 0);
+    CHECK_EQ_INT(strlen(r.sha256), 64);
+    int64_t first_batch = r.batch_id;
+    CHECK(first_batch > 0);
+    /* same file again: nothing, and it says which batch had it */
+    CHECK_OK(ctx, tw_store_ingest_csv(ctx, st, pa, &o, &r));
+    CHECK_EQ_INT(r.file_known, 1);
+    CHECK_EQ_INT(r.batch_id, first_batch);
+    CHECK_EQ_INT(r.added, 0);
+    /* same bytes under another name: still the same file */
+    CHECK_OK(ctx, tw_store_ingest_csv(ctx, st, harness_write("renamed.csv", batch_a), &o, &r));
+    CHECK_EQ_INT(r.file_known, 1);
+    /* another file with one known record and one new */
+    CHECK_OK(ctx, tw_store_ingest_csv(ctx, st, harness_write("batch_b.csv", batch_b), &o, &r));
+    CHECK_EQ_INT(r.added, 1);
+    CHECK_EQ_INT(r.duplicates, 1);
+    CHECK(r.batch_id > first_batch);
+    /* a file with only known records adds nothing, not even a batch */
+    const char *only_known =
+        "case_id,report_date,source,lon,lat,psgc,children,category,incident_date,"
+        "location_precision\n"
+        "A-3,2023-03-01,PNP-WCPC,,,0702201002,3,,,\n";
+    CHECK_OK(ctx, tw_store_ingest_csv(ctx, st, harness_write("known.csv", only_known), &o, &r));
+    CHECK_EQ_INT(r.added, 0);
+    CHECK_EQ_INT(r.duplicates, 1);
+    CHECK_EQ_INT(r.batch_id, 0);
+
+    tw_store_info info;
+    CHECK_OK(ctx, tw_store_info_get(ctx, st, &info));
+    CHECK_EQ_INT(info.batches, 2);
+    CHECK_EQ_INT(info.records, 4);
+    CHECK_EQ_INT(info.identifiers, 6); /* 2 accounts, 2 phones (one per record), ip, email */
+    CHECK_EQ_INT(info.first_day, day_of("2023-01-05"));
+    CHECK_EQ_INT(info.last_day, day_of("2023-04-01"));
+    tw_store_batch *b = NULL;
+    size_t nb = 0;
+    CHECK_OK(ctx, tw_store_batches(ctx, st, &b, &nb));
+    CHECK_EQ_INT(nb, 2);
+    if (nb == 2) {
+        CHECK(strcmp(b[0].agency, "DOJ-OOC") == 0);
+        CHECK(strcmp(b[0].loaded_by, "analyst.1") == 0);
+        CHECK(strcmp(b[0].loaded_at, "2023-11-14T22:13:20Z") == 0);
+        CHECK(strcmp(b[0].file_name, "batch_a.csv") == 0);
+        CHECK_EQ_INT(b[0].added, 3);
+        CHECK_EQ_INT(b[1].added, 1);
+        CHECK_EQ_INT(b[1].duplicates, 1);
+    }
+    tw_store_batches_free(ctx, b);
+    size_t problems = 99;
+    CHECK_OK(ctx, tw_store_verify(ctx, st, &problems));
+    CHECK_EQ_INT(problems, 0);
+    tw_store_close(st);
+    tw_ctx_free(ctx);
+}
+
+/* Raw bytes of a file contain needle (case-sensitive)? */
+static int file_contains(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t n = strlen(needle), cap = 1 << 20, len = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    int found = 0;
+    while ((got = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += got;
+        if (len == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+        }
+    }
+    fclose(f);
+    for (size_t i = 0; i + n <= len && !found; i++)
+        found = memcmp(buf + i, needle, n) == 0;
+    free(buf);
+    return found;
+}
+
+static int count_hash(tw_store *st, const char *path, const char *kind)
+{
+    (void)st;
+    sqlite3 *db;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(db, "SELECT count(DISTINCT hash), count(*) FROM identifier WHERE kind=?",
+                       -1, &q, NULL);
+    sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
+    int distinct = -1;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        distinct = sqlite3_column_int(q, 0) * 100 + sqlite3_column_int(q, 1);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return distinct;
+}
+
+static void test_identifiers_never_in_clear(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_store *st = fresh(ctx, "clear.db");
+    tw_store_ingest_opts o = opts_for(key1);
+    CHECK_OK(ctx, tw_store_ingest_csv(ctx, st, harness_write("c_a.csv", batch_a), &o, NULL));
+    CHECK_OK(ctx, tw_store_ingest_csv(ctx, st, harness_write("c_b.csv", batch_b), &o, NULL));
+    tw_store_close(st); /* checkpoint the WAL into the file */
+    const char *db = harness_tmp("clear.db");
+    /* positive control: the search does find what is stored in clear */
+    CHECK_EQ_INT(file_contains(db, "DOJ-OOC"), 1);
+    CHECK_EQ_INT(file_contains(db, "0702201001"), 1);
+    static const char *const secrets[] = {"Juan", "juan.dela", "9171234567", "917 123",
+                                          "203.0.113.7", "example.org", "Example.ORG",
+                                          "Someone", "A-1", "A-2", "B-1"};
+    for (size_t i = 0; i < sizeof secrets / sizeof *secrets; i++) {
+        int found = file_contains(db, secrets[i]);
+        if (found != 0)
+            harness_fail(__FILE__, __LINE__, "'%s' found in the store file (%d)", secrets[i], found);
+        char wal[1200];
+        snprintf(wal, sizeof wal, "%s-wal", db);
+        CHECK(file_contains(wal, secrets[i]) != 1);
+    }
+    /* 0917 123 4567 (batch a) and +63 917-123-4567 (batch b): one hash,
+       two rows: the same phone links across batches */
+    CHECK_EQ_INT(count_hash(st, db, "phone"), 102);
+    tw_ctx_free(ctx);
+}
+
+static void test_wrong_key_refused(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_store *st = fresh(ctx, "key.db");
+    tw_store_ingest_opts o = opts_for(key1);
+    CHECK_OK(ctx, tw_store_ingest_csv(ctx, st, harness_write("k_a.csv", batch_a), &o, NULL));
+    tw_store_ingest_opts o2 = opts_for(key2);
+    tw_store_ingest_report r;
+    CHECK(tw_store_ingest_csv(ctx, st, harness_write("k_b.csv", batch_b), &o2, &r) == TW_E_ARG);
+    CHECK(strstr(tw_ctx_error(ctx)->message, "not the store's key") != NULL);
+    tw_store_info info;
+    CHECK_OK(ctx, tw_store_info_get(ctx, st, &info));
+    CHECK_EQ_INT(info.records, 3);
+    tw_store_close(st);
+    tw_ctx_free(ctx);
+}
+
+static void test_bad_row_stores_nothing(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_store *st = fresh(ctx, "bad.db");
+    tw_store_ingest_opts o = opts_for(key1);
+    o.rejects_path = harness_tmp("bad.rejects.csv");
+    const char *bad =
+        "case_id,report_date,source,psgc,ip_addrs,phone_numbers\n"
+        "X-1,2023-01-05,NBI,0702201001,10.0.0.1,\n"
+        "X-2,2023-01-05,NBI,0702201001,999.1.1.1,\n"  /* bad ip */
+        "X-3,2023-01-05,NBI,0702201001,,12ab\n";      /* bad phone */
+    tw_store_ingest_report r;
+    CHECK(tw_store_ingest_csv(ctx, st, harness_write("bad.csv", bad), &o, &r) == TW_E_PARSE);
+    CHECK_EQ_INT(r.rows_rejected, 2);
+    CHECK_EQ_INT(r.added, 0);
+    CHECK_EQ_INT(tw_ctx_error(ctx)->line, 3);
+    CHECK(strstr(tw_ctx_error(ctx)->message, "nothing stored") != NULL);
+    tw_store_info info;
+    CHECK_OK(ctx, tw_store_info_get(ctx, st, &info));
+    CHECK_EQ_INT(info.batches, 0);
+    CHECK_EQ_INT(info.records, 0);
+    /* the rejects file names the field but never copies identifiers */
+    CHECK_EQ_INT(file_contains(o.rejects_path, "ip_addrs"), 1);
+    CHECK_EQ_INT(file_contains(o.rejects_path, "999.1.1.1"), 0);
+    CHECK_EQ_INT(file_contains(o.rejects_path, "12ab"), 0);
+    /* unknown (free-text) columns refuse the file */
+    const char *notes = "case_id,report_date,source,psgc,notes\nX-1,2023-01-05,NBI,0702201001,hi\n";
+    CHECK(tw_store_ingest_csv(ctx, st, harness_write("notes.csv", notes), &o, &r) == TW_E_PARSE);
+    CHECK(strcmp(tw_ctx_error(ctx)->field, "notes") == 0);
+    CHECK(tw_store_ingest_csv(ctx, st, harness_write("empty.csv", "case_id,report_date,source\n"),
+                              &o, &r) == TW_E_EMPTY);
+    tw_store_close(st);
+    tw_ctx_free(ctx);
+}
+
+static void test_verify_finds_tampering(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_store *st = fresh(ctx, "tamper.db");
+    tw_store_ingest_opts o = opts_for(key1);
+    CHECK_OK(ctx, tw_store_ingest_csv(ctx, st, harness_write("t_a.csv", batch_a), &o, NULL));
+    tw_store_close(st);
+    sqlite3 *db;
+    CHECK(sqlite3_open(harness_tmp("tamper.db"), &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "UPDATE record SET content_hash='00' WHERE id=2", NULL, NULL, NULL) ==
+          SQLITE_OK);
+    CHECK(sqlite3_exec(db, "DELETE FROM record WHERE id=3", NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "INSERT INTO identifier VALUES(999,'ip','ab')", NULL, NULL, NULL) ==
+          SQLITE_OK);
+    sqlite3_close(db);
+    CHECK_OK(ctx, tw_store_open(ctx, harness_tmp("tamper.db"), &st));
+    size_t problems = 0;
+    CHECK_OK(ctx, tw_store_verify(ctx, st, &problems));
+    /* dangling identifier, count of batch 1, records hash of batch 1 */
+    CHECK_EQ_INT(problems, 3);
+    tw_store_close(st);
+    tw_ctx_free(ctx);
+}
+
+static void test_purge(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_store *st = fresh(ctx, "purge.db");
+    tw_store_ingest_opts o = opts_for(key1);
+    CHECK_OK(ctx, tw_store_ingest_csv(ctx, st, harness_write("p_a.csv", batch_a), &o, NULL));
+    CHECK_OK(ctx, tw_store_ingest_csv(ctx, st, harness_write("p_b.csv", batch_b), &o, NULL));
+    size_t deleted = 0;
+    CHECK_OK(ctx, tw_store_purge(ctx, st, day_of("2023-02-11"), &deleted));
+    CHECK_EQ_INT(deleted, 2); /* A-1 (with 5 identifiers) and A-2 */
+    tw_store_info info;
+    CHECK_OK(ctx, tw_store_info_get(ctx, st, &info));
+    CHECK_EQ_INT(info.records, 2);
+    CHECK_EQ_INT(info.identifiers, 1);
+    CHECK_EQ_INT(info.batches, 2); /* provenance stays */
+    tw_store_batch *b = NULL;
+    size_t nb = 0;
+    CHECK_OK(ctx, tw_store_batches(ctx, st, &b, &nb));
+    if (nb == 2)
+        CHECK_EQ_INT(b[0].purged, 2);
+    tw_store_batches_free(ctx, b);
+    size_t problems = 9;
+    CHECK_OK(ctx, tw_store_verify(ctx, st, &problems));
+    CHECK_EQ_INT(problems, 0);
+    /* loading the purged file again does not bring its records back */
+    tw_store_ingest_report r;
+    CHECK_OK(ctx, tw_store_ingest_csv(ctx, st, harness_tmp("p_a.csv"), &o, &r));
+    CHECK_EQ_INT(r.file_known, 1);
+    tw_store_close(st);
+    tw_ctx_free(ctx);
+}
+
+static void test_export_reads_back(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_store *st = fresh(ctx, "export.db");
+    tw_store_ingest_opts o = opts_for(key1);
+    CHECK_OK(ctx, tw_store_ingest_csv(ctx, st, harness_write("e_a.csv", batch_a), &o, NULL));
+    size_t rows = 0;
+    const char *out = harness_tmp("export.csv");
+    CHECK_OK(ctx, tw_store_export_csv(ctx, st, out, &rows));
+    CHECK_EQ_INT(rows, 3);
+    CHECK_EQ_INT(file_contains(out, "A-1"), 0);
+    CHECK_EQ_INT(file_contains(out, "203.0.113"), 0);
+    CHECK_EQ_INT(file_contains(out, "phone:"), 1);
+    CHECK_EQ_INT(file_contains(out, ",2022-12-30,barangay,DOJ-OOC,"), 1);
+    /* the plain reader takes the export (unknown columns ignored) */
+    tw_cases *c = NULL;
+    tw_cases_read_opts ro = {.max_day = day_of("2024-12-31")};
+    tw_read_report rep;
+    CHECK_OK(ctx, tw_cases_read_csv(ctx, out, &ro, &c, &rep));
+    CHECK_EQ_INT(rep.rows_accepted, 3);
+    tw_cases_free(c);
+    tw_store_close(st);
+    tw_ctx_free(ctx);
+}
+
+/* Records read back from the store aggregate exactly as the CSV does, for
+   every filter. */
+static void test_read_cases_same_as_csv(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_areas *a = NULL;
+    CHECK_OK(ctx, tw_areas_new(ctx, &a));
+    const char *areas = harness_write("areas.csv", "psgc,name,lon,lat,pop2020\n"
+                                                   "0702201001,A,123.9,10.3,100\n"
+                                                   "0702201002,B,124.0,10.4,200\n");
+    CHECK_OK(ctx, tw_areas_read_csv(ctx, a, areas, NULL));
+    CHECK_OK(ctx, tw_areas_finalize(ctx, a, 1));
+    const char *csv =
+        "case_id,report_date,source,psgc,children,category\n"
+        "R-1,2023-01-05,CyberTipline,0702201001,1,livestreaming\n"
+        "R-2,2023-02-05,NBI,0702201002,2,grooming\n"
+        "R-3,2023-03-05,cybertipline,0702201002,3,\n"
+        "R-4,2023-04-05,NBI,0702201001,4,grooming\n"
+        "R-5,2023-05-05,NBI,0702200000,5,other\n";
+    const char *path = harness_write("same.csv", csv);
+    tw_store *st = fresh(ctx, "same.db");
+    tw_store_ingest_opts o = opts_for(key1);
+    CHECK_OK(ctx, tw_store_ingest_csv(ctx, st, path, &o, NULL));
+    tw_cases *from_csv = NULL;
+    tw_cases_read_opts ro = {.max_day = day_of("2024-12-31")};
+    CHECK_OK(ctx, tw_cases_read_csv(ctx, path, &ro, &from_csv, NULL));
+    struct {
+        const char *from, *to, *source, *category;
+        int children;
+    } cases[] = {{NULL, NULL, NULL, NULL, 0},          {"2023-02-01", "2023-04-05", NULL, NULL, 1},
+                 {NULL, NULL, "CYBERTIPLINE", NULL, 0}, {NULL, NULL, NULL, "grooming", 1},
+                 {"2023-03-01", NULL, "nbi", "grooming", 0}};
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        tw_store_filter f = {0};
+        tw_aggregate_opts ao;
+        memset(&ao, 0, sizeof ao);
+        ao.level = TW_LEVEL_BARANGAY;
+        ao.weight_children = cases[k].children;
+        if (cases[k].from || cases[k].to) {
+            f.from_day = ao.from_day = cases[k].from ? day_of(cases[k].from) : INT32_MIN + 1;
+            f.to_day = ao.to_day = cases[k].to ? day_of(cases[k].to) : INT32_MAX;
+        }
+        f.source = ao.source = cases[k].source;
+        f.category = ao.category = cases[k].category;
+        tw_cases *from_db = NULL;
+        size_t n = 0;
+        CHECK_OK(ctx, tw_store_read_cases(ctx, st, &f, &from_db, &n));
+        double c1[2], c2[2];
+        tw_aggregate_report r1, r2;
+        CHECK_OK(ctx, tw_cases_aggregate(ctx, from_csv, a, NULL, &ao, c1, &r1));
+        CHECK_OK(ctx, tw_cases_aggregate(ctx, from_db, a, NULL, &ao, c2, &r2));
+        CHECK_EQ_INT(n, r1.records);
+        CHECK_NEAR(c2[0], c1[0], 0);
+        CHECK_NEAR(c2[1], c1[1], 0);
+        CHECK_EQ_INT(r2.placed, r1.placed);
+        CHECK_EQ_INT(r2.coarser, r1.coarser);
+        tw_cases_free(from_db);
+    }
+    tw_cases_free(from_csv);
+    tw_areas_free(a);
+    tw_store_close(st);
+    tw_ctx_free(ctx);
+}
+
+/* The store's row checks give the same verdict as tw_cases_read_csv on
+   every row of a file with one fault per row. */
+static void test_same_verdicts_as_plain_reader(void)
+{
+    const char *rows =
+        "case_id,report_date,source,lon,lat,psgc,children,category\n"
+        "V-1,2023-01-05,CyberTipline,,,0702201001,,livestreaming\n"
+        "V-2,2023-02-29,NBI,,,0702201001,1,\n"
+        "V-3,2023-03-01,PNP-WCPC,123.9,10.3,,2,grooming\n"
+        "V-1,2023-03-02,DSWD,,,0702201002,1,\n"
+        "V-5,2023-03-02,DSWD,123.9,,,1,\n"
+        "V-6,2023-03-02,DSWD,,,12345,1,\n"
+        "V-7,2023-03-02,DSWD,,,,1,\n"
+        "V-8,2023-03-02,IJM,,,0702201001,-1,\n"
+        "V-9,2023-03-02,IJM,,,0702201001,1,selfie\n"
+        "V-10,1989-12-31,hotline,,,0702201001,1,\n"
+        "V-11,2025-01-02,hotline,,,0702201001,1,\n"
+        "V 12,2023-03-02,hotline,,,0702201001,1,\n"
+        "V-13,2023-03-02,PNP WCPC,,,0702201001,1,\n"
+        "V-14,2023-03-02,NBI,200,10,,1,\n"
+        "V-15,2023-03-02,NBI,abc,10,,1,\n"
+        "V-16,2023-03-02,NBI,,,702201001,1,other\n"
+        "V-17,2023-03-02,NBI\n"
+        "V-19,2023-03-02,NBI,,,0702201001,1.5,\n"
+        "V-20,2023-03-02,NBI,123.5,95,,1,\n"
+        ",2023-03-02,NBI,123.5,9,,1,\n"
+        "09171234567,2023-03-02,NBI,123.5,9,,1,\n"
+        "V-23,2023-03-02,,123.5,9,,1,\n";
+    tw_ctx *ctx = tw_ctx_new();
+    const char *path = harness_write("verdicts.csv", rows);
+    tw_cases *c = NULL;
+    tw_cases_read_opts ro = {.max_day = day_of("2024-12-31"),
+                             .rejects_path = harness_tmp("plain.rej.csv")};
+    tw_read_report rep;
+    CHECK_OK(ctx, tw_cases_read_csv(ctx, path, &ro, &c, &rep));
+    tw_cases_free(c);
+    tw_store *st = fresh(ctx, "verdicts.db");
+    tw_store_ingest_opts o = opts_for(key1);
+    o.rejects_path = harness_tmp("store.rej.csv");
+    tw_store_ingest_report r;
+    CHECK(tw_store_ingest_csv(ctx, st, path, &o, &r) == TW_E_PARSE);
+    CHECK_EQ_INT(r.rows_read, rep.rows_read);
+    CHECK_EQ_INT(r.rows_rejected, rep.rows_rejected);
+    CHECK(rep.rows_rejected >= 17);
+    /* same lines, fields and reasons */
+    FILE *f1 = fopen(ro.rejects_path, "rb"), *f2 = fopen(o.rejects_path, "rb");
+    CHECK(f1 && f2);
+    if (f1 && f2) {
+        char l1[1024], l2[1024];
+        int same = 1, lines = 0;
+        while (fgets(l1, sizeof l1, f1)) {
+            if (!fgets(l2, sizeof l2, f2) || strcmp(l1, l2) != 0) {
+                same = 0;
+                harness_fail(__FILE__, __LINE__, "rejects differ:\n  %s  %s", l1, l2);
+                break;
+            }
+            lines++;
+        }
+        CHECK(same);
+        CHECK(!fgets(l2, sizeof l2, f2));
+        CHECK_EQ_INT(lines, (long long)rep.rows_rejected + 1);
+    }
+    if (f1)
+        fclose(f1);
+    if (f2)
+        fclose(f2);
+    tw_store_close(st);
+    tw_ctx_free(ctx);
+}
+
+static void test_keys(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    const char *p = harness_tmp("k.key");
+    CHECK_OK(ctx, tw_key_new_file(ctx, p));
+    CHECK(tw_key_new_file(ctx, p) == TW_E_IO); /* never overwritten */
+    uint8_t k[TW_KEY_BYTES], k2[TW_KEY_BYTES];
+    CHECK_OK(ctx, tw_key_read_file(ctx, p, k));
+    const char *q = harness_tmp("k2.key");
+    CHECK_OK(ctx, tw_key_new_file(ctx, q));
+    CHECK_OK(ctx, tw_key_read_file(ctx, q, k2));
+    CHECK(memcmp(k, k2, sizeof k) != 0);
+    const char *loose = harness_write("loose.key", "0001020304050607080900010203040506070809000102030405060708090001\n");
+    CHECK(tw_key_read_file(ctx, loose, k) == TW_E_ARG); /* harness_write leaves it 0644 */
+    CHECK(strstr(tw_ctx_error(ctx)->message, "chmod 600") != NULL);
+    CHECK_OK(ctx, tw_key_parse(ctx, "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", k));
+    CHECK_EQ_INT(k[31], 31);
+    CHECK(tw_key_parse(ctx, "00", k) == TW_E_ARG);
+    CHECK(tw_key_parse(ctx, "zz0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", k) ==
+          TW_E_ARG);
+    tw_ctx_free(ctx);
+}
+
+int main(void)
+{
+    RUN(test_init_is_idempotent);
+    RUN(test_ingest_dedup_and_provenance);
+    RUN(test_identifiers_never_in_clear);
+    RUN(test_wrong_key_refused);
+    RUN(test_bad_row_stores_nothing);
+    RUN(test_verify_finds_tampering);
+    RUN(test_purge);
+    RUN(test_export_reads_back);
+    RUN(test_read_cases_same_as_csv);
+    RUN(test_same_verdicts_as_plain_reader);
+    RUN(test_keys);
+    return harness_finish();
+}
