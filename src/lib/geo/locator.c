@@ -26,7 +26,8 @@
  * When polygons overlap, the lowest area index wins.
  *
  * Cost: build O(edges + cells); find O(1) cell lookup + O(candidates *
- * edges per band), about 10^7 points/s on the 41,096 lowres barangays
+ * edges per band): 3.6 to 18 million points/s per core on the 41,096
+ * lowres barangays, depending on the point set
  * (bench/bench_locate.c). Memory: 32 bytes per edge and band, 4 bytes per
  * cell entry. Read-only after building: find/nearest may run from many
  * threads at once. Limits: 2^32 - 1 edges and cell entries.
