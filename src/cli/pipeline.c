@@ -263,7 +263,11 @@ int cli_load_counts(cli_analysis *an, const cli_args *a)
     }
     ao.source = cli_get(a, "source");
     ao.category = cli_get(a, "category");
-    if (!an->locator) {
+    bool any_polygon = false;
+    for (size_t i = 0; i < tw_areas_count(an->areas) && !any_polygon; i++)
+        any_polygon = tw_areas_has_polygon(an->areas, i);
+    /* Areas given as points only (a CSV): records are placed by code. */
+    if (!an->locator && any_polygon) {
         s = tw_locator_new(an->ctx, an->areas, &an->locator);
         if (s) {
             tw_cases_free(cases);
