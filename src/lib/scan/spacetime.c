@@ -25,8 +25,8 @@
  * stream (seed, r).
  *
  * Cost: for W spatial windows, O(W T (1 + L) (R + 1)) (prefix sums over
- * units make each interval one difference); memory n T R int32 for the
- * replica counts. Replica cylinders are skipped by Pearson's bound
+ * units make each interval one difference); memory n T R counts (16 bits
+ * when C < 65536) for the replicas. Replica cylinders are skipped by Pearson's bound
  * against that replica's best so far (exact, as in scan.c) before any
  * logarithm. Meant for municipalities by month or quarter. Recurrence interval (prospective) = 1 / p time units, for
  * an analysis repeated every unit (SaTScan's definition with one analysis
@@ -63,7 +63,8 @@ typedef struct st_ctx {
     double C, P;
     double cap, max_r;
     int R;
-    const int32_t *cnt;    /* n T R, [(i T + t) R + r] */
+    const int32_t *cnt;    /* n T R, [(i T + t) R + r], or NULL when cnt16 has them */
+    const uint16_t *cnt16; /* the same in 16 bits when C < 65536 */
     st_best *best;         /* n */
     const double *lnk;     /* log k for k = 0..C (k = 0 unused), or NULL */
 } st_ctx;
@@ -134,9 +135,16 @@ static void st_centre(const st_ctx *s, st_ws *w, size_t c, const double *ctcum)
         for (size_t t = 0; t < T; t++)
             w->cum[t] += s->cases[(size_t)j * T + t];
         if (R > 0) {
-            const int32_t *row = s->cnt + (size_t)j * T * (size_t)R;
-            for (size_t q = 0; q < T * (size_t)R; q++)
-                w->cumr[q] += row[q];
+            size_t TR = T * (size_t)R;
+            if (s->cnt16) {
+                const uint16_t *row = s->cnt16 + (size_t)j * TR;
+                for (size_t q = 0; q < TR; q++)
+                    w->cumr[q] += (int32_t)row[q];
+            } else {
+                const int32_t *row = s->cnt + (size_t)j * TR;
+                for (size_t q = 0; q < TR; q++)
+                    w->cumr[q] += row[q];
+            }
         }
         if (!buf[k].end)
             continue;
@@ -194,9 +202,10 @@ static void st_centre(const st_ctx *s, st_ws *w, size_t c, const double *ctcum)
     s->best[c] = b;
 }
 
-/* Replica counts, area-major then unit: cnt[(i T + t) R + r]. */
+/* Replica counts, area-major then unit: cnt[(i T + t) R + r] (cnt16 when
+ * not NULL). */
 static tw_status st_replicas(tw_ctx *ctx, const st_ctx *s, const double *pop, uint64_t seed,
-                             int32_t *cnt)
+                             int32_t *cnt, uint16_t *cnt16)
 {
     size_t n = s->n, T = s->T;
     int R = s->R;
@@ -257,7 +266,10 @@ static tw_status st_replicas(tw_ctx *ctx, const st_ctx *s, const double *pop, ui
                 c[(size_t)areas[k] * T + (size_t)perm[k]]++;
         }
         for (size_t q = 0; q < n * T; q++)
-            cnt[q * (size_t)R + (size_t)r] = c[q];
+            if (cnt16)
+                cnt16[q * (size_t)R + (size_t)r] = (uint16_t)c[q];
+            else
+                cnt[q * (size_t)R + (size_t)r] = c[q];
     }
     goto done;
 nomem:
@@ -314,6 +326,7 @@ tw_status scan_spacetime_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_o
     double *lnk = NULL;
     double *measure = NULL, *ct = NULL, *ctcum = NULL, *desc = NULL;
     int32_t *cnt = NULL;
+    uint16_t *cnt16 = NULL;
     st_ws *ws = NULL;
     st_cand *cs = NULL;
     unsigned char *used = NULL;
@@ -415,14 +428,18 @@ tw_status scan_spacetime_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_o
     res->replicas = R;
     res->crit_05 = res->crit_01 = res->crit_001 = NAN;
     if (R > 0) {
-        cnt = ctx_mallocarray(ctx, n * T, (size_t)R * sizeof *cnt);
+        if (C < 65536) /* no cell holds more than C cases */
+            cnt16 = ctx_mallocarray(ctx, n * T, (size_t)R * sizeof *cnt16);
+        else
+            cnt = ctx_mallocarray(ctx, n * T, (size_t)R * sizeof *cnt);
         res->replica_llr = ctx_calloc(ctx, (size_t)R, sizeof *res->replica_llr);
-        if (!cnt || !res->replica_llr)
+        if ((!cnt && !cnt16) || !res->replica_llr)
             goto nomem;
-        if ((st = st_replicas(ctx, &s, measure, o->seed, cnt)))
+        if ((st = st_replicas(ctx, &s, measure, o->seed, cnt, cnt16)))
             goto fail;
     }
     s.cnt = cnt;
+    s.cnt16 = cnt16;
     ws = ctx_calloc(ctx, (size_t)nt, sizeof *ws);
     if (!ws)
         goto nomem;
@@ -556,6 +573,7 @@ done:
     ctx_free(ctx, s.best);
     ctx_free(ctx, lnk);
     ctx_free(ctx, cnt);
+    ctx_free(ctx, cnt16);
     ctx_free(ctx, desc);
     ctx_free(ctx, measure);
     ctx_free(ctx, ct);
