@@ -396,6 +396,32 @@ tw_status tw_cases_read_csv(tw_ctx *ctx, const char *path,
 void tw_cases_free(tw_cases *c);
 size_t tw_cases_count(const tw_cases *c);
 
+/**
+ * What to do with records known only at a level coarser than the analysis
+ * (docs/cases.md, "Mixed precision"). @since 0.1
+ */
+typedef enum tw_coarse_mode {
+    TW_COARSE_DROP = 0,  /* counted in the report, not placed (the default) */
+    TW_COARSE_LEVEL,     /* as DROP here; the caller analyses at the finest level that
+                            holds every record (tanaw --coarse level dissolves the areas) */
+    TW_COARSE_ALLOCATE   /* spread over the analysis areas inside the coarser unit in
+                            proportion to population: fractional counts, flagged */
+} tw_coarse_mode;
+
+/** Parse "drop"|"level"|"allocate" (TW_E_ARG otherwise). @since 0.1 */
+tw_status tw_coarse_parse(const char *s, tw_coarse_mode *out);
+
+/**
+ * Largest uncertainty radius (metres) of coordinates placed at a level:
+ * barangay and sub-municipality 5,000; municipality 50,000; province
+ * 150,000; region and UNKNOWN: no limit (INFINITY). A point whose
+ * uncertainty_m exceeds the limit of the analysis level is known only at the
+ * finest level whose limit it meets. @since 0.1
+ */
+double tw_max_uncertainty_m(tw_level level);
+
+typedef struct tw_crosswalk tw_crosswalk; /* PSGC crosswalk (Geocoding section) */
+
 /** How records are placed on areas. */
 typedef struct tw_aggregate_opts {
     tw_level level;       /* level of the analysis areas */
@@ -409,6 +435,14 @@ typedef struct tw_aggregate_opts {
                                   whose ancestor columns map codes to the
                                   analysis areas (NCR cities -> districts);
                                   borrowed, NULL = digits only */
+    /* Mixed precision and PSGC versions (docs/cases.md); zero = as before. @since 0.1 */
+    tw_coarse_mode coarse;   /* records known only at a coarser level */
+    int ip_rule;             /* 1: CyberTipline coordinates without uncertainty_m are IP
+                                geolocations, known at municipality level at best (tanaw's
+                                default); 0: taken as given, as before */
+    const tw_crosswalk *crosswalk; /* with to_version: codes of records that carry a
+                                      psgc_version are brought to to_version (borrowed) */
+    const char *to_version;
 } tw_aggregate_opts;
 
 /** Where records went: every record is in exactly one bucket. */
@@ -424,6 +458,14 @@ typedef struct tw_aggregate_report {
     size_t coarser_by_level[6]; /* indexed by tw_level */
     size_t unknown_code;   /* PSGC code not in the geography */
     double count_placed;   /* total count placed (children when weighted) */
+    /* @since 0.1, mixed precision and PSGC versions (docs/cases.md): */
+    size_t imprecise;      /* of coarser (or outside): coordinates too uncertain for
+                              the analysis level (uncertainty_m, CyberTipline rule) */
+    size_t allocated;      /* of coarser: spread by population (TW_COARSE_ALLOCATE) */
+    double count_allocated;/* total count spread; count_placed + count_allocated =
+                              sum of counts[] */
+    size_t recoded;        /* records whose code the crosswalk changed (splits included) */
+    size_t split;          /* records shared among several codes by crosswalk weights */
 } tw_aggregate_report;
 
 /**
@@ -433,6 +475,20 @@ typedef struct tw_aggregate_report {
 tw_status tw_cases_aggregate(tw_ctx *ctx, const tw_cases *c, const tw_areas *a,
                              const tw_locator *loc, const tw_aggregate_opts *opts,
                              double *counts, tw_aggregate_report *rep);
+
+/**
+ * tw_cases_aggregate, also saying which part of each count was not observed
+ * whole on the area: allocated[i] (may be NULL) is the part of counts[i]
+ * spread by population from records known only at a coarser level
+ * (TW_COARSE_ALLOCATE); split[i] (may be NULL) the part placed on area i
+ * by code from records that the crosswalk split by weight. Both have
+ * tw_areas_count(a) entries, set here. A record version with no crosswalk
+ * steps to to_version is TW_E_ARG. @since 0.1
+ */
+tw_status tw_cases_aggregate_ex(tw_ctx *ctx, const tw_cases *c, const tw_areas *a,
+                                const tw_locator *loc, const tw_aggregate_opts *opts,
+                                double *counts, double *allocated, double *split,
+                                tw_aggregate_report *rep);
 
 /** Simulation of synthetic records (tanaw simulate). */
 typedef struct tw_sim_cluster {

@@ -503,6 +503,449 @@ static void test_ph_provinces_hierarchy(void)
     tw_ctx_free(ctx);
 }
 
+/* ---- mixed precision and PSGC versions (issue 6 part 2) ---------------- */
+
+static void check4(const double *got, double a, double b, double c, double d, int line)
+{
+    const double want[4] = {a, b, c, d};
+    for (int i = 0; i < 4; i++)
+        if (!(fabs(got[i] - want[i]) <= 1e-9))
+            harness_fail(__FILE__, line, "area %d: %.12g, expected %.12g", i, got[i], want[i]);
+}
+
+/* Records known only at province (r6) and region (r7) spread by population
+   over the four squares (populations 1000, 2000, 3000, 4000). */
+static void test_allocate(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_areas *a = four_squares(ctx);
+    tw_locator *loc = NULL;
+    CHECK_OK(ctx, tw_locator_new(ctx, a, &loc));
+    tw_cases *c = read_records(ctx, records_csv, 0);
+    double n[4], al[4], sp[4];
+    tw_aggregate_report r;
+    tw_aggregate_opts o = {0};
+    o.level = TW_LEVEL_MUNICIPALITY;
+    /* drop (the default) and level count as before */
+    o.coarse = TW_COARSE_LEVEL;
+    CHECK_OK(ctx, tw_cases_aggregate_ex(ctx, c, a, loc, &o, n, al, sp, &r));
+    check4(n, 3, 2, 1, 1, __LINE__);
+    check4(al, 0, 0, 0, 0, __LINE__);
+    CHECK_EQ_INT(r.coarser, 2);
+    CHECK_EQ_INT(r.allocated, 0);
+    o.coarse = TW_COARSE_ALLOCATE;
+    CHECK_OK(ctx, tw_cases_aggregate_ex(ctx, c, a, loc, &o, n, al, sp, &r));
+    /* r6 (province 0702200000): A, B, C by digits (the HUC D is not in the
+       province by its digits): 1/6, 2/6, 3/6. r7 (region 07): .1 .2 .3 .4 */
+    check4(n, 3 + 1.0 / 6 + 0.1, 2 + 2.0 / 6 + 0.2, 1 + 0.5 + 0.3, 1 + 0.4, __LINE__);
+    check4(al, 1.0 / 6 + 0.1, 2.0 / 6 + 0.2, 0.8, 0.4, __LINE__);
+    check4(sp, 0, 0, 0, 0, __LINE__);
+    CHECK_EQ_INT(r.placed, 7);
+    CHECK_EQ_INT(r.coarser, 2);
+    CHECK_EQ_INT(r.allocated, 2);
+    CHECK_NEAR(r.count_placed, 7, 0);
+    CHECK_NEAR(r.count_allocated, 2, 1e-12);
+    /* with children: r6 and r7 involve one child each, as before */
+    o.weight_children = 1;
+    CHECK_OK(ctx, tw_cases_aggregate_ex(ctx, c, a, loc, &o, n, al, NULL, &r));
+    check4(n, 3 + 1.0 / 6 + 0.1, 4 + 2.0 / 6 + 0.2, 1.8, 3.4, __LINE__);
+    o.weight_children = 0;
+    /* a province with population 0 cannot share: r6 stays coarser, unspread */
+    tw_areas *z = NULL;
+    CHECK_OK(ctx, tw_areas_new(ctx, &z));
+    CHECK_OK(ctx, tw_areas_read_csv(ctx, z, harness_write("zero.csv",
+                                                          "psgc,name,lon,lat,population\n"
+                                                          "0702201000,A,123.05,10.05,0\n"
+                                                          "0702202000,B,123.15,10.05,0\n"
+                                                          "0730600000,D,123.15,10.15,10\n"),
+                                    NULL));
+    CHECK_OK(ctx, tw_areas_finalize(ctx, z, 1));
+    tw_cases *c2 = read_records(ctx, "case_id,report_date,source,psgc\n"
+                                     "p1,2023-01-01,NBI,0702200000\n"
+                                     "p2,2023-01-01,NBI,0700000000\n", 0);
+    CHECK_OK(ctx, tw_cases_aggregate_ex(ctx, c2, z, NULL, &o, n, al, NULL, &r));
+    CHECK_NEAR(n[0] + n[1], 0, 0);
+    CHECK_NEAR(n[2], 1, 1e-12); /* p2: all of region 07's population is D's */
+    CHECK_EQ_INT(r.coarser, 2);
+    CHECK_EQ_INT(r.allocated, 1);
+    tw_cases_free(c2);
+    tw_areas_free(z);
+    /* region-level analysis: nothing is coarser, nothing to spread */
+    CHECK(tw_coarse_parse("allocate", &o.coarse) == TW_OK && o.coarse == TW_COARSE_ALLOCATE);
+    CHECK(tw_coarse_parse("level", &o.coarse) == TW_OK && o.coarse == TW_COARSE_LEVEL);
+    CHECK(tw_coarse_parse("spread", &o.coarse) == TW_E_ARG);
+    o.coarse = (tw_coarse_mode)7;
+    CHECK(tw_cases_aggregate(ctx, c, a, loc, &o, n, &r) == TW_E_ARG);
+    tw_cases_free(c);
+    tw_locator_free(loc);
+    tw_areas_free(a);
+    tw_ctx_free(ctx);
+}
+
+/* Four barangays: 0702201001 (pop 100) and 0702201002 (300) in
+   municipality 0702201000; 0702202001 (200) and 0702202002 (200) in
+   0702202000. */
+static tw_areas *four_barangays(tw_ctx *ctx)
+{
+    char f[4][512], text[2400];
+    square(f[0], sizeof f[0], "0702201001", 123.0, 10.0, 100, 0);
+    square(f[1], sizeof f[1], "0702201002", 123.1, 10.0, 300, 0);
+    square(f[2], sizeof f[2], "0702202001", 123.0, 10.1, 200, 0);
+    square(f[3], sizeof f[3], "0702202002", 123.1, 10.1, 200, 1);
+    snprintf(text, sizeof text, "{\"type\":\"FeatureCollection\",\"features\":[\n%s%s%s%s]}\n",
+             f[0], f[1], f[2], f[3]);
+    tw_areas *a = NULL;
+    CHECK_OK(ctx, tw_areas_new(ctx, &a));
+    CHECK_OK(ctx, tw_areas_read_geojson(ctx, a, harness_write("bgy4.geojson", text), NULL,
+                                        NULL, "pop"));
+    CHECK_OK(ctx, tw_areas_finalize(ctx, a, 1));
+    return a;
+}
+
+static void test_uncertainty(void)
+{
+    CHECK_NEAR(tw_max_uncertainty_m(TW_LEVEL_BARANGAY), 5000, 0);
+    CHECK_NEAR(tw_max_uncertainty_m(TW_LEVEL_MUNICIPALITY), 50000, 0);
+    CHECK_NEAR(tw_max_uncertainty_m(TW_LEVEL_PROVINCE), 150000, 0);
+    CHECK(isinf(tw_max_uncertainty_m(TW_LEVEL_REGION)));
+    tw_ctx *ctx = tw_ctx_new();
+    tw_areas *a = four_barangays(ctx);
+    CHECK_EQ_INT(tw_areas_level(a), TW_LEVEL_BARANGAY);
+    tw_locator *loc = NULL;
+    CHECK_OK(ctx, tw_locator_new(ctx, a, &loc));
+    tw_cases *c = read_records(
+        ctx,
+        "case_id,report_date,source,lon,lat,uncertainty_m,psgc\n"
+        "b1,2023-01-01,CyberTipline,123.05,10.05,,\n"          /* IP point: municipality 201 */
+        "b2,2023-01-01,cybertipline,123.05,10.05,3000,\n"      /* radius says 3 km: barangay */
+        "b3,2023-01-01,NBI,123.15,10.15,8000,\n"               /* 8 km: municipality 202 */
+        "b4,2023-01-01,NBI,,,,0702201000\n"                    /* municipality code */
+        "b5,2023-01-01,NBI,,,,0702200000\n"                    /* province code */
+        "b6,2023-01-01,NBI,123.15,10.15,8000,0702201000\n"     /* code as fine as point: 201 */
+        "b7,2023-01-01,NBI,123.05,10.15,8000,0700000000\n"     /* point finer than code: 202 */
+        "b8,2023-01-01,NBI,,,,0702202002\n"                    /* barangay code */
+        "b9,2023-01-01,NBI,123.15,10.05,200000,\n"             /* 200 km: region 07 */
+        "b10,2023-01-01,NBI,125.5,10.05,8000,\n",              /* at sea: outside */
+        0);
+    double n[4], al[4];
+    tw_aggregate_report r;
+    tw_aggregate_opts o = {0};
+    o.ip_rule = 1;
+    CHECK_OK(ctx, tw_cases_aggregate_ex(ctx, c, a, loc, &o, n, al, NULL, &r));
+    check4(n, 1, 0, 0, 1, __LINE__); /* b2 by point, b8 by code */
+    CHECK_EQ_INT(r.records, 10);
+    CHECK_EQ_INT(r.by_point, 1);
+    CHECK_EQ_INT(r.by_code, 1);
+    CHECK_EQ_INT(r.outside, 1);
+    CHECK_EQ_INT(r.coarser, 7);
+    CHECK_EQ_INT(r.coarser_by_level[TW_LEVEL_MUNICIPALITY], 5); /* b1 b3 b4 b6 b7 */
+    CHECK_EQ_INT(r.coarser_by_level[TW_LEVEL_PROVINCE], 1);     /* b5 */
+    CHECK_EQ_INT(r.coarser_by_level[TW_LEVEL_REGION], 1);       /* b9 */
+    CHECK_EQ_INT(r.imprecise, 6);                               /* b1 b3 b6 b7 b9 b10 */
+    CHECK_EQ_INT(r.allocated, 0);
+
+    /* allocate: municipality 201 (pop 400) gets b1 b4 b6, 202 (400) b3 b7,
+       province and region (800) one each: .125 .375 .25 .25 */
+    o.coarse = TW_COARSE_ALLOCATE;
+    CHECK_OK(ctx, tw_cases_aggregate_ex(ctx, c, a, loc, &o, n, al, NULL, &r));
+    check4(n, 1 + 0.75 + 0.25, 2.25 + 0.75, 1 + 0.5, 1 + 1 + 0.5, __LINE__);
+    check4(al, 0.75 + 0.25, 2.25 + 0.75, 1.5, 1.5, __LINE__);
+    CHECK_EQ_INT(r.allocated, 7);
+    CHECK_NEAR(r.count_allocated, 7, 1e-12);
+    CHECK_NEAR(r.count_placed, 2, 0);
+
+    /* the CyberTipline rule off (the library's default): b1 is placed by
+       its point */
+    o.coarse = TW_COARSE_DROP;
+    o.ip_rule = 0;
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, loc, &o, n, &r));
+    check4(n, 2, 0, 0, 1, __LINE__);
+    CHECK_EQ_INT(r.coarser, 6);
+    CHECK_EQ_INT(r.imprecise, 5);
+    o.ip_rule = 1;
+
+    /* at municipality level every radius up to 50 km is fine: b3 b6(code)
+       b7 b10(outside); b9 (200 km) is known at region only */
+    tw_areas *m = NULL;
+    CHECK_OK(ctx, tw_areas_dissolve(ctx, a, TW_LEVEL_MUNICIPALITY, &m));
+    tw_locator *ml = NULL;
+    CHECK_OK(ctx, tw_locator_new(ctx, m, &ml));
+    double mn[2];
+    o.level = TW_LEVEL_MUNICIPALITY;
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, m, ml, &o, mn, &r));
+    long m1 = tw_areas_find(m, "0702201000"), m2 = tw_areas_find(m, "0702202000");
+    CHECK(m1 >= 0 && m2 >= 0);
+    CHECK_NEAR(mn[m1], 4, 0); /* b1 b2 b4 b6 */
+    CHECK_NEAR(mn[m2], 3, 0); /* b3 b7 b8 */
+    CHECK_EQ_INT(r.coarser_by_level[TW_LEVEL_PROVINCE], 1);
+    CHECK_EQ_INT(r.coarser_by_level[TW_LEVEL_REGION], 1);
+    CHECK_EQ_INT(r.imprecise, 1);
+    CHECK_EQ_INT(r.outside, 1);
+    tw_locator_free(ml);
+    tw_areas_free(m);
+    tw_cases_free(c);
+
+    /* the reader checks the new columns */
+    tw_cases *bad = NULL;
+    tw_read_report rep;
+    tw_cases_read_opts ro = {harness_tmp("rej.csv"), 0, day_of("2026-01-01")};
+    CHECK_OK(ctx, tw_cases_read_csv(
+                      ctx,
+                      harness_write("unc.csv",
+                                    "case_id,report_date,source,lon,lat,uncertainty_m,psgc,"
+                                    "psgc_version\n"
+                                    "k1,2023-01-01,NBI,123.05,10.05,-1,,\n"
+                                    "k2,2023-01-01,NBI,123.05,10.05,5 km,,\n"
+                                    "k3,2023-01-01,NBI,,,100,0702201001,\n"
+                                    "k4,2023-01-01,NBI,123.05,10.05,2e7,,\n"
+                                    "k5,2023-01-01,NBI,,,,0702201001,2023 Q4\n"
+                                    "k6,2023-01-01,NBI,,,,0702201001,2023Q4\n"
+                                    "k7,2023-01-01,NBI,123.05,10.05,inf,,\n"),
+                      &ro, &bad, &rep));
+    CHECK_EQ_INT(rep.rows_accepted, 2); /* k4, k6 */
+    CHECK_EQ_INT(rep.rows_rejected, 5);
+    FILE *f = fopen(harness_tmp("rej.csv"), "rb");
+    char buf[4096] = "";
+    CHECK(f && fread(buf, 1, sizeof buf - 1, f) > 0);
+    if (f)
+        fclose(f);
+    CHECK(strstr(buf, ",2,uncertainty_m,\"uncertainty radius outside [0, 20000000] metres"));
+    CHECK(strstr(buf, ",4,uncertainty_m,\"uncertainty_m is given without coordinates"));
+    CHECK(strstr(buf, ",3,uncertainty_m,\"expected a number of metres"));
+    CHECK(strstr(buf, ",8,uncertainty_m,\"expected a number of metres"));
+    CHECK(strstr(buf, ",6,psgc_version,\"psgc_version must be 1-31 characters"));
+    tw_cases_free(bad);
+    tw_locator_free(loc);
+    tw_areas_free(a);
+    tw_ctx_free(ctx);
+}
+
+/* The Negros Island Region crosswalk as docs/geocode.md prints it. */
+static const char *const nir_csv =
+    "from_version,to_version,old_code,new_code,kind,weight,scope,note\n"
+    "2023Q4,2024Q2,0604500000,1804500000,recode,1,tree,\n"
+    "2023Q4,2024Q2,0630200000,1830200000,recode,1,tree,\n"
+    "2023Q4,2024Q2,0704600000,1804600000,recode,1,tree,\n"
+    "2023Q4,2024Q2,0706100000,1806100000,recode,1,tree,\n"
+    "2023Q4,2024Q2,0600000000,0600000000,split,0.594711846,unit,\n"
+    "2023Q4,2024Q2,0600000000,1800000000,split,0.405288154,unit,\n"
+    "2023Q4,2024Q2,0700000000,0700000000,split,0.809900114,unit,\n"
+    "2023Q4,2024Q2,0700000000,1800000000,split,0.190099886,unit,\n";
+
+/* Records coded in 2023Q4 and 2024Q2 onto 2024Q2 municipalities:
+   Dumaguete 1804610000 (pop 1000), another Negros Oriental unit 1804611000
+   (3000), a Cebu municipality 0702201000 (2000). */
+static void check_nir(tw_ctx *ctx, const tw_crosswalk *cw)
+{
+    tw_areas *a = NULL;
+    CHECK_OK(ctx, tw_areas_new(ctx, &a));
+    CHECK_OK(ctx, tw_areas_read_csv(ctx, a, harness_write("nir_mun.csv",
+                                                          "psgc,name,lon,lat,population\n"
+                                                          "1804610000,Dumaguete,123.30,9.31,1000\n"
+                                                          "1804611000,NegOr,123.20,9.40,3000\n"
+                                                          "0702201000,Cebu,123.80,10.30,2000\n"),
+                                    NULL));
+    CHECK_OK(ctx, tw_areas_finalize(ctx, a, 1));
+    tw_cases *c = read_records(ctx,
+                               "case_id,report_date,source,psgc,psgc_version\n"
+                               "c1,2023-01-01,NBI,0704610001,2023Q4\n" /* -> 1804610001 */
+                               "c2,2024-08-01,NBI,1804610001,2024Q2\n" /* already there */
+                               "c3,2023-01-01,NBI,0704610001,\n"       /* no version: as given */
+                               "c4,2023-01-01,NBI,0702201005,2023Q4\n" /* Cebu: unchanged */
+                               "c5,2023-01-01,NBI,0700000000,2023Q4\n" /* region VII: split */
+                               "c6,2023-01-01,NBI,0704600000,2023Q4\n", /* Negros Oriental */
+                               0);
+    double n[3], al[3], sp[3];
+    tw_aggregate_report r;
+    tw_aggregate_opts o = {0};
+    o.level = TW_LEVEL_MUNICIPALITY;
+    /* without the crosswalk the old code is not in the geography */
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, a, NULL, &o, n, &r));
+    CHECK_NEAR(n[0], 1, 0);
+    CHECK_EQ_INT(r.unknown_code, 2);
+    CHECK_EQ_INT(r.recoded, 0);
+    o.crosswalk = cw;
+    o.to_version = "2024Q2";
+    CHECK_OK(ctx, tw_cases_aggregate_ex(ctx, c, a, NULL, &o, n, al, sp, &r));
+    CHECK_NEAR(n[0], 2, 0); /* c1 c2 */
+    CHECK_NEAR(n[1], 0, 0);
+    CHECK_NEAR(n[2], 1, 0); /* c4 */
+    CHECK_EQ_INT(r.by_code, 3);
+    CHECK_EQ_INT(r.unknown_code, 1); /* c3 */
+    CHECK_EQ_INT(r.coarser, 2);      /* c5 region, c6 province */
+    CHECK_EQ_INT(r.coarser_by_level[TW_LEVEL_REGION], 1);
+    CHECK_EQ_INT(r.coarser_by_level[TW_LEVEL_PROVINCE], 1);
+    CHECK_EQ_INT(r.recoded, 3);      /* c1 c5 c6 */
+    CHECK_EQ_INT(r.split, 1);        /* c5 */
+    o.coarse = TW_COARSE_ALLOCATE;
+    CHECK_OK(ctx, tw_cases_aggregate_ex(ctx, c, a, NULL, &o, n, al, sp, &r));
+    /* c5: 0.809900114 to region VII (only Cebu), 0.190099886 to NIR (1:3);
+       c6: Negros Oriental 1804600000 -> 1:3 */
+    CHECK_NEAR(n[0], 2 + 0.25 * 0.190099886 + 0.25, 1e-9);
+    CHECK_NEAR(n[1], 0.75 * 0.190099886 + 0.75, 1e-9);
+    CHECK_NEAR(n[2], 1 + 0.809900114, 1e-9);
+    CHECK_NEAR(al[2], 0.809900114, 1e-9);
+    CHECK_NEAR(sp[0] + sp[1] + sp[2], 0, 0); /* the split parts were spread, not placed */
+    CHECK_EQ_INT(r.allocated, 2);
+    CHECK_NEAR(r.count_allocated, 2, 1e-9);
+    tw_cases_free(c);
+    tw_areas_free(a);
+
+    /* regions: the split parts are placed by code on both regions */
+    tw_areas *reg = NULL;
+    CHECK_OK(ctx, tw_areas_new(ctx, &reg));
+    CHECK_OK(ctx, tw_areas_read_csv(ctx, reg, harness_write("nir_reg.csv",
+                                                            "psgc,name,lon,lat,population\n"
+                                                            "0700000000,VII,123.8,10.3,6545603\n"
+                                                            "1800000000,NIR,123.0,10.0,4760340\n"),
+                                    NULL));
+    CHECK_OK(ctx, tw_areas_finalize(ctx, reg, 1));
+    c = read_records(ctx,
+                     "case_id,report_date,source,psgc,psgc_version\n"
+                     "d1,2023-01-01,NBI,0700000000,2023Q4\n"
+                     "d2,2023-01-01,NBI,0700000000,2023Q4\n"
+                     "d3,2023-01-01,NBI,0706100001,2023Q4\n" /* Siquijor barangay -> NIR */
+                     "d4,2023-01-01,NBI,0702201005,2019Q1\n",
+                     0);
+    o.level = TW_LEVEL_REGION;
+    o.category = NULL;
+    o.from_day = day_of("2023-01-01"); /* d4's version has no steps: fails */
+    o.to_day = day_of("2023-01-01");
+    CHECK(tw_cases_aggregate(ctx, c, reg, NULL, &o, n, &r) == TW_E_ARG);
+    CHECK(strstr(tw_ctx_error(ctx)->message, "psgc version 2019Q1 cannot be brought to 2024Q2"));
+    o.source = "nobody";
+    CHECK_OK(ctx, tw_cases_aggregate(ctx, c, reg, NULL, &o, n, &r)); /* filtered out first */
+    o.source = NULL;
+    tw_cases_free(c);
+    c = read_records(ctx,
+                     "case_id,report_date,source,psgc,psgc_version\n"
+                     "d1,2023-01-01,NBI,0700000000,2023Q4\n"
+                     "d2,2023-01-01,NBI,0700000000,2023Q4\n"
+                     "d3,2023-01-01,NBI,0706100001,2023Q4\n",
+                     0);
+    CHECK_OK(ctx, tw_cases_aggregate_ex(ctx, c, reg, NULL, &o, n, al, sp, &r));
+    CHECK_NEAR(n[0], 2 * 0.809900114, 1e-9);
+    CHECK_NEAR(n[1], 2 * 0.190099886 + 1, 1e-9);
+    CHECK_NEAR(sp[0], 2 * 0.809900114, 1e-9);
+    CHECK_NEAR(sp[1], 2 * 0.190099886, 1e-9);
+    CHECK_NEAR(al[0] + al[1], 0, 0);
+    CHECK_EQ_INT(r.by_code, 3);
+    CHECK_EQ_INT(r.split, 2);
+    CHECK_EQ_INT(r.recoded, 3);
+    CHECK_NEAR(r.count_placed, 3, 1e-12);
+    tw_cases_free(c);
+    tw_areas_free(reg);
+}
+
+static void test_crosswalk_versions(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_crosswalk *cw = NULL;
+    CHECK_OK(ctx, tw_crosswalk_read(ctx, harness_write("nir.csv", nir_csv), &cw));
+    check_nir(ctx, cw);
+    tw_aggregate_opts o = {0};
+    o.crosswalk = cw; /* without to_version */
+    double n[1];
+    tw_areas *a = four_squares(ctx);
+    tw_cases *c = read_records(ctx, records_csv, 0);
+    double n4[4];
+    (void)n;
+    CHECK(tw_cases_aggregate(ctx, c, a, NULL, &o, n4, NULL) == TW_E_ARG);
+    tw_cases_free(c);
+    tw_areas_free(a);
+    tw_crosswalk_free(cw);
+    /* the built-in example, from the real 4Q 2023 datafile when present */
+    const char *psgc = harness_data_path("psgc/PSGC-4Q-2023-Publication-Datafile.csv");
+    FILE *f = psgc ? fopen(psgc, "rb") : NULL;
+    if (!f) {
+        printf("  (no PSGC datafile: built-in crosswalk not tested)\n");
+    } else {
+        fclose(f);
+        tw_gazetteer *g = NULL;
+        CHECK_OK(ctx, tw_gazetteer_read_psgc(ctx, psgc, &g));
+        CHECK_OK(ctx, tw_crosswalk_nir(ctx, g, &cw));
+        if (cw)
+            check_nir(ctx, cw);
+        tw_crosswalk_free(cw);
+        tw_gazetteer_free(g);
+    }
+    tw_ctx_free(ctx);
+}
+
+/* Failing allocator for the aggregation: the n-th allocation returns NULL. */
+static long alloc_fail_at, alloc_count;
+static void *t_malloc(void *ud, size_t n)
+{
+    (void)ud;
+    return alloc_count++ == alloc_fail_at ? NULL : malloc(n);
+}
+static void *t_realloc(void *ud, void *p, size_t n)
+{
+    (void)ud;
+    return alloc_count++ == alloc_fail_at ? NULL : realloc(p, n);
+}
+static void t_free(void *ud, void *p)
+{
+    (void)ud;
+    free(p);
+}
+
+/* Every allocation of an allocating, crosswalking aggregation fails in turn:
+   TW_E_NOMEM and zeroed outputs, or the right counts; no leak (ASan). */
+static void test_allocate_nomem(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_areas *a = four_barangays(ctx);
+    tw_locator *loc = NULL;
+    CHECK_OK(ctx, tw_locator_new(ctx, a, &loc));
+    tw_crosswalk *cw = NULL;
+    CHECK_OK(ctx, tw_crosswalk_read(ctx, harness_write("nir2.csv", nir_csv), &cw));
+    tw_cases *c = read_records(ctx,
+                               "case_id,report_date,source,lon,lat,uncertainty_m,psgc,psgc_version\n"
+                               "e1,2023-01-01,CyberTipline,123.05,10.05,,,\n"
+                               "e2,2023-01-01,NBI,,,,0702201000,2023Q4\n"
+                               "e3,2023-01-01,NBI,,,,0700000000,2023Q4\n"
+                               "e4,2023-01-01,NBI,,,,0702202002,\n",
+                               0);
+    tw_allocator al = {t_malloc, t_realloc, t_free, NULL};
+    int ok_seen = 0, injected = 1;
+    for (alloc_fail_at = 0; injected && alloc_fail_at < 1000; alloc_fail_at++) {
+        tw_ctx *c2 = tw_ctx_new();
+        CHECK_OK(c2, tw_ctx_set_allocator(c2, &al));
+        alloc_count = 0;
+        tw_aggregate_opts o = {0};
+        o.coarse = TW_COARSE_ALLOCATE;
+        o.ip_rule = 1;
+        o.crosswalk = cw;
+        o.to_version = "2024Q2";
+        double n[4], al4[4];
+        tw_aggregate_report r;
+        tw_status s = tw_cases_aggregate_ex(c2, c, a, loc, &o, n, al4, NULL, &r);
+        injected = alloc_count > alloc_fail_at;
+        if (s == TW_OK) {
+            ok_seen = 1;
+            /* e1 (201: .25 .75), e2 (201), e3: 0.809900114 of region 07 over
+               800 people (.125 .375 .25 .25; the NIR part has no area), e4 */
+            const double f = 0.809900114;
+            check4(n, 0.5 + 0.125 * f, 1.5 + 0.375 * f, 0.25 * f, 1 + 0.25 * f, __LINE__);
+            CHECK_EQ_INT(r.allocated, 3);
+        } else if (s != TW_E_NOMEM) {
+            harness_fail(__FILE__, __LINE__, "allocation %ld: got %s", alloc_fail_at,
+                         tw_status_str(s));
+        } else {
+            check4(n, 0, 0, 0, 0, __LINE__);
+        }
+        tw_ctx_free(c2);
+    }
+    CHECK(!injected);
+    CHECK(ok_seen);
+    tw_cases_free(c);
+    tw_crosswalk_free(cw);
+    tw_locator_free(loc);
+    tw_areas_free(a);
+    tw_ctx_free(ctx);
+}
+
 int main(void)
 {
     RUN(test_buckets);
@@ -510,5 +953,9 @@ int main(void)
     RUN(test_hierarchy);
     RUN(test_cebu_metro);
     RUN(test_ph_provinces_hierarchy);
+    RUN(test_allocate);
+    RUN(test_uncertainty);
+    RUN(test_crosswalk_versions);
+    RUN(test_allocate_nomem);
     return harness_finish();
 }

@@ -15,8 +15,8 @@
  * (about 64 bytes each, no case_id kept) plus O(ids) for the duplicate
  * check during the read.
  *
- * Limits: case_id <= 64 characters, source <= 32, children and count
- * <= 1e9; report dates from 1990-01-01 to max_day (default: today in
+ * Limits: case_id <= 64 characters, source <= 32, psgc_version <= 31,
+ * uncertainty_m <= 2e7, children and count <= 1e9; report dates from 1990-01-01 to max_day (default: today in
  * Manila). A file-level failure (I/O, malformed CSV such as a truncated
  * quoted field) leaves the tw_cases as it was before the call.
  */
@@ -32,6 +32,8 @@
 
 #define CASE_ID_MAX 64
 #define SOURCE_MAX 32
+#define VERSION_MAX 31     /* as the crosswalk's version labels */
+#define RADIUS_MAX_M 2.0e7 /* half the Earth's circumference */
 #define COUNT_MAX INT64_C(1000000000)
 #define MIN_DAY 7305 /* 1990-01-01 */
 #define WARN_ROWS 5  /* rejected rows also listed as warnings */
@@ -185,14 +187,14 @@ static int idset_add(idset *s, const char *id, size_t len, long line, long *firs
 
 enum {
     COL_CASE_ID, COL_DATE, COL_SOURCE, COL_LON, COL_LAT, COL_PSGC, COL_AREA_ID,
-    COL_CHILDREN, COL_CATEGORY, COL_COUNT, NCOL
+    COL_CHILDREN, COL_CATEGORY, COL_COUNT, COL_UNCERTAINTY, COL_VERSION, NCOL
 };
 static const char *const col_names[NCOL] = {
     "case_id", "report_date", "source", "lon", "lat", "psgc", "area_id",
-    "children", "category", "count"};
+    "children", "category", "count", "uncertainty_m", "psgc_version"};
 /* Columns each form knows (others are ignored with a warning). */
-static const unsigned char col_in_records[NCOL] = {1, 1, 1, 1, 1, 1, 0, 1, 1, 0};
-static const unsigned char col_in_aggregated[NCOL] = {0, 1, 1, 0, 0, 1, 1, 1, 1, 1};
+static const unsigned char col_in_records[NCOL] = {1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1};
+static const unsigned char col_in_aggregated[NCOL] = {0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 0, 1};
 
 static void trim(const char **s, size_t *len)
 {
@@ -524,6 +526,25 @@ static int validate_row(reader *R, case_rec *rec, const char **field, char *why,
             rec->lon = lon;
             rec->lat = lat;
         }
+        *field = "uncertainty_m";
+        s = fld(R, COL_UNCERTAINTY, &len);
+        if (len) {
+            double r;
+            if (!llon) {
+                snprintf(why, cap, "uncertainty_m is given without coordinates (lon, lat)");
+                return 0;
+            }
+            if (!num_parse_double(s, len, &r)) {
+                reason_value(why, cap, "expected a number of metres", s, len);
+                return 0;
+            }
+            if (r < 0 || r > RADIUS_MAX_M) {
+                reason_value(why, cap, "uncertainty radius outside [0, 20000000] metres", s, len);
+                return 0;
+            }
+            rec->has_radius = 1;
+            rec->radius_m = r;
+        }
     }
     *field = "psgc";
     s = fld(R, COL_PSGC, &len);
@@ -576,6 +597,14 @@ static int validate_row(reader *R, case_rec *rec, const char **field, char *why,
         }
         rec->children = (double)v;
     }
+    *field = "psgc_version";
+    s = fld(R, COL_VERSION, &len);
+    if (len > VERSION_MAX || !charset_ok(s, len, "_.-")) {
+        reason_value(why, cap, "psgc_version must be 1-31 characters of A-Z a-z 0-9 _ . -", s,
+                     len);
+        return 0;
+    }
+    /* interned by the caller once the row is known good */
     *field = "category";
     s = fld(R, COL_CATEGORY, &len);
     if (len) {
@@ -812,6 +841,15 @@ tw_status tw_cases_read_csv(tw_ctx *ctx, const char *path, const tw_cases_read_o
                 s = ctx_nomem(ctx);
                 goto fail;
             }
+        }
+        const char *ver = fld(&R, COL_VERSION, &len);
+        if (len) {
+            int32_t vi = strpool_intern(c->ctx, &c->strs, ver, len);
+            if (vi < 0) {
+                s = ctx_nomem(ctx);
+                goto fail;
+            }
+            rec.version = vi + 1;
         }
         if ((s = push_record(c, &rec)))
             goto fail;

@@ -30,6 +30,10 @@ typedef struct case_rec {
     int8_t category;   /* index in cases_category_names, or -1 */
     uint8_t code_kind; /* CASES_CODE_* */
     char code[TW_PSGC_LEN + 1];
+    /* Zero means "not given" for both, so a zeroed record is valid. */
+    uint8_t has_radius; /* 1: radius_m holds the source's uncertainty radius */
+    double radius_m;    /* uncertainty_m of the coordinates (metres, >= 0) */
+    int32_t version;    /* 1 + index in strs of psgc_version, 0 = none */
 } case_rec;
 
 /* Interned strings (sources and non-PSGC area ids): few and repeated. */
