@@ -1216,11 +1216,15 @@ typedef struct tw_store tw_store;
 
 #define TW_KEY_BYTES 32 /* pseudonymisation key (BLAKE2b key) */
 
+#define TW_STORE_CREATE 1u /* tw_store_open: create the file when absent */
+
 /**
- * Open the store at path (created empty when absent). The schema is not
- * touched: call tw_store_migrate (tanaw db init) once. Errors: TW_E_IO.
+ * Open the store at path; with TW_STORE_CREATE in flags a missing file is
+ * created empty, otherwise it is TW_E_IO (a typo must not make a new
+ * store). The schema is not touched: call tw_store_migrate (tanaw db
+ * init) once. Errors: TW_E_IO; TW_E_UNSUPPORTED for postgresql:// URLs.
  */
-tw_status tw_store_open(tw_ctx *ctx, const char *path, tw_store **out);
+tw_status tw_store_open(tw_ctx *ctx, const char *path, unsigned flags, tw_store **out);
 void tw_store_close(tw_store *st);
 /**
  * Apply the forward migrations the store lacks. *from and *to (may be

@@ -110,6 +110,16 @@ typedef struct cli_analysis {
     tw_aggregate_report agg;
     size_t n_case_files;
     char variable_label[128]; /* e.g. "cases per 100,000" */
+    /* Mixed precision and PSGC versions (--coarse, --exact-ip-points,
+       --crosswalk/--to-version; docs/cases.md): read by cli_load_areas,
+       applied by cli_load_counts. */
+    tw_coarse_mode coarse;
+    bool exact_ip_points;
+    const char *crosswalk_path, *to_version;
+    bool placement_applied;  /* cli_load_counts used the options above */
+    tw_level asked_level;    /* --coarse level: the level asked for, when moved coarser */
+    double *allocated;       /* per area: part of count spread by population, or NULL */
+    double *split;           /* per area: part placed from crosswalk splits, or NULL */
 } cli_analysis;
 
 /* Load areas from --areas (repeatable) and apply --level (dissolving when coarser). */

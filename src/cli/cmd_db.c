@@ -215,7 +215,8 @@ int cmd_db(int argc, char **argv)
         return DB_STORE;
     }
     tw_store *st = NULL;
-    tw_status s = tw_store_open(ctx, db, &st);
+    /* only init creates a store: elsewhere a mistyped path is an error */
+    tw_status s = tw_store_open(ctx, db, strcmp(sub, "init") == 0 ? TW_STORE_CREATE : 0, &st);
     if (s) {
         rc = fail(ctx, s, db, NULL);
         if (s == TW_E_UNSUPPORTED)

@@ -197,7 +197,7 @@ int cli_load_counts(cli_analysis *an, const cli_args *a)
             return EXIT_INPUT;
         }
         fclose(probe);
-        if ((s = tw_store_open(an->ctx, db, &st)) ||
+        if ((s = tw_store_open(an->ctx, db, 0, &st)) ||
             (s = tw_store_read_cases(an->ctx, st, &f, &cases, &got))) {
             tw_store_close(st);
             tw_cases_free(cases);

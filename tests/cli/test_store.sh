@@ -58,6 +58,8 @@ expect_exit 2 "free-text column refuses the file" -- "$TANAW" db ingest --db "$D
 expect_exit 2 "missing input file" -- "$TANAW" db ingest --db "$DB" --agency NBI --file "$TMP/none.csv" --key "$KEY"
 echo "this is not a database, just text long enough to fill a page header....." > "$TMP/junk.db"
 expect_exit 3 "store error on a file that is not a store" -- "$TANAW" db status --db "$TMP/junk.db"
+expect_exit 3 "status of a missing store" -- "$TANAW" db status --db "$TMP/typo.db"
+check "status does not create a store" test ! -e "$TMP/typo.db"
 expect_exit 1 "postgresql URL is refused by this build" -- "$TANAW" db status --db "postgresql://localhost/tanaw"
 
 expect_exit 0 "status" -- "$TANAW" db status --db "$DB"

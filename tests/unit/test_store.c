@@ -45,7 +45,7 @@ static const char *const batch_b =
 static tw_store *fresh(tw_ctx *ctx, const char *name)
 {
     tw_store *st = NULL;
-    CHECK_OK(ctx, tw_store_open(ctx, harness_tmp(name), &st));
+    CHECK_OK(ctx, tw_store_open(ctx, harness_tmp(name), TW_STORE_CREATE, &st));
     int from = -1, to = -1;
     CHECK_OK(ctx, tw_store_migrate(ctx, st, &from, &to));
     CHECK_EQ_INT(from, 0);
@@ -78,11 +78,19 @@ static void test_init_is_idempotent(void)
     CHECK_EQ_INT(info.records, 0);
     tw_store_close(st);
     /* an uninitialised store is refused with a hint, not used */
-    CHECK_OK(ctx, tw_store_open(ctx, harness_tmp("noinit.db"), &st));
+    CHECK_OK(ctx, tw_store_open(ctx, harness_tmp("noinit.db"), TW_STORE_CREATE, &st));
     tw_store_ingest_opts o = opts_for(key1);
     CHECK(tw_store_ingest_csv(ctx, st, harness_write("a0.csv", batch_a), &o, NULL) == TW_E_ARG);
     CHECK(strstr(tw_ctx_error(ctx)->message, "db init") != NULL);
     tw_store_close(st);
+    /* without TW_STORE_CREATE a missing store is an error, and no file */
+    st = NULL;
+    CHECK(tw_store_open(ctx, harness_tmp("typo.db"), 0, &st) == TW_E_IO);
+    CHECK(st == NULL);
+    FILE *f = fopen(harness_tmp("typo.db"), "rb");
+    CHECK(f == NULL);
+    if (f)
+        fclose(f);
     tw_ctx_free(ctx);
 }
 
@@ -290,7 +298,7 @@ static void test_verify_finds_tampering(void)
     CHECK(sqlite3_exec(db, "INSERT INTO identifier VALUES(999,'ip','ab')", NULL, NULL, NULL) ==
           SQLITE_OK);
     sqlite3_close(db);
-    CHECK_OK(ctx, tw_store_open(ctx, harness_tmp("tamper.db"), &st));
+    CHECK_OK(ctx, tw_store_open(ctx, harness_tmp("tamper.db"), 0, &st));
     size_t problems = 0;
     CHECK_OK(ctx, tw_store_verify(ctx, st, &problems));
     /* dangling identifier, count of batch 1, records hash of batch 1 */

@@ -15,7 +15,7 @@ static void test_migrate_from_v1(void)
 {
     tw_ctx *ctx = tw_ctx_new();
     tw_store *st = NULL;
-    CHECK_OK(ctx, tw_store_open(ctx, harness_tmp("v1.db"), &st));
+    CHECK_OK(ctx, tw_store_open(ctx, harness_tmp("v1.db"), TW_STORE_CREATE, &st));
     int from = -1;
     CHECK_OK(ctx, store_migrate_to(st, 1, &from));
     CHECK_EQ_INT(from, 0);

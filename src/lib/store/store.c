@@ -158,7 +158,7 @@ tw_status tw_store_migrate(tw_ctx *ctx, tw_store *st, int *from, int *to)
     return s;
 }
 
-tw_status tw_store_open(tw_ctx *ctx, const char *path, tw_store **out)
+tw_status tw_store_open(tw_ctx *ctx, const char *path, unsigned flags, tw_store **out)
 {
     if (!ctx || !path || !out)
         return ctx ? ctx_error(ctx, TW_E_ARG, "tw_store_open: NULL argument") : TW_E_ARG;
@@ -176,8 +176,8 @@ tw_status tw_store_open(tw_ctx *ctx, const char *path, tw_store **out)
         s = ctx_nomem(ctx);
         goto fail;
     }
-    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK) {
+    int how = SQLITE_OPEN_READWRITE | (flags & TW_STORE_CREATE ? SQLITE_OPEN_CREATE : 0);
+    if (sqlite3_open_v2(path, &st->db, how, NULL) != SQLITE_OK) {
         s = st->db ? store_db_error(st, "cannot open the store")
                    : ctx_error_at(ctx, TW_E_NOMEM, path, 0, 0, NULL, "cannot open the store");
         goto fail;
