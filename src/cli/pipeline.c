@@ -31,6 +31,14 @@ const cli_optspec cli_analysis_opts[] = {
     {"category", 1, 0, "NAME", "only records of this category"},
     {"children", 0, 0, NULL, "count children involved instead of records"},
     {"snap", 1, 0, "KM", "place points outside every polygon on the nearest area within KM"},
+    {"coarse", 1, 0, "MODE", "records known only above the analysis level: drop (default: "
+                             "reported, not counted) | level (analyse at the finest level "
+                             "holding every record) | allocate (spread by population, flagged)"},
+    {"exact-ip-points", 0, 0, NULL, "take CyberTipline coordinates without uncertainty_m as "
+                                    "given (default: municipality level at best)"},
+    {"crosswalk", 1, 0, "FILE", "PSGC crosswalk (docs/geocode.md) bringing records with a "
+                                "psgc_version onto --to-version"},
+    {"to-version", 1, 0, "V", "PSGC version of the analysis geography, e.g. 2024Q2 (with --crosswalk)"},
     {"rate", 1, 0, "KIND", "count | per:N | eb | eb:N (default per:100000)"},
     {"weights", 1, 0, "SPEC", "queen|rook|queen:100m|knn:K|band:KM|idw:KM|gal:FILE|gwt:FILE (default knn:8)"},
     {"threads", 1, 0, "N", "threads (default: all cores; results do not depend on it)"},
@@ -109,6 +117,18 @@ int cli_load_areas(cli_analysis *an, const cli_args *a, bool need_population)
         }
         an->level = want;
     }
+    const char *cm = cli_get(a, "coarse");
+    if (cm && tw_coarse_parse(cm, &an->coarse) != TW_OK) {
+        fprintf(stderr, "tanaw: --coarse: expected drop, level or allocate, got '%s'\n", cm);
+        return EXIT_USAGE;
+    }
+    an->exact_ip_points = cli_flag(a, "exact-ip-points");
+    an->crosswalk_path = cli_get(a, "crosswalk");
+    an->to_version = cli_get(a, "to-version");
+    if (!an->crosswalk_path != !an->to_version) {
+        fprintf(stderr, "tanaw: --crosswalk FILE and --to-version V go together\n");
+        return EXIT_USAGE;
+    }
     const char *h = cli_get(a, "hierarchy");
     if (h) {
         if ((s = tw_areas_new(an->ctx, &an->hierarchy)))
@@ -151,6 +171,97 @@ static void rejects_path(const cli_args *a, size_t k, size_t nfiles, char *buf, 
     }
     if (n < 0 || (size_t)n >= cap)
         buf[0] = '\0'; /* too long: the reader then refuses the empty path */
+}
+
+/*
+ * Aggregate with the mixed-precision and PSGC-version options of an
+ * (docs/cases.md). --coarse level: when records are known only above the
+ * analysis level, the areas are dissolved to the coarsest of those levels
+ * (the finest level that holds every record) and counted again.
+ */
+static int place_counts(cli_analysis *an, const tw_cases *cases, tw_aggregate_opts *ao)
+{
+    tw_crosswalk *cw = NULL;
+    tw_status s;
+    if (an->crosswalk_path && (s = tw_crosswalk_read(an->ctx, an->crosswalk_path, &cw)))
+        return fail(an, s, an->crosswalk_path);
+    ao->coarse = an->coarse;
+    ao->ip_rule = !an->exact_ip_points;
+    ao->crosswalk = cw;
+    ao->to_version = an->to_version;
+    an->placement_applied = true;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t n = tw_areas_count(an->areas);
+        free(an->allocated);
+        free(an->split);
+        an->allocated = an->coarse == TW_COARSE_ALLOCATE ? calloc(n ? n : 1, sizeof *an->allocated) : NULL;
+        an->split = cw ? calloc(n ? n : 1, sizeof *an->split) : NULL;
+        if ((an->coarse == TW_COARSE_ALLOCATE && !an->allocated) || (cw && !an->split)) {
+            tw_crosswalk_free(cw);
+            return EXIT_INTERNAL;
+        }
+        s = tw_cases_aggregate_ex(an->ctx, cases, an->areas, an->locator, ao, an->count,
+                                  an->allocated, an->split, &an->agg);
+        if (s) {
+            tw_crosswalk_free(cw);
+            return fail(an, s, "counting records per area");
+        }
+        int coarsest = TW_LEVEL_UNKNOWN;
+        for (int l = TW_LEVEL_BARANGAY; l >= TW_LEVEL_REGION; l--)
+            if (an->agg.coarser_by_level[l])
+                coarsest = l;
+        if (pass > 0 || an->coarse != TW_COARSE_LEVEL || coarsest == TW_LEVEL_UNKNOWN ||
+            an->level == TW_LEVEL_UNKNOWN || coarsest >= (int)an->level)
+            break;
+        /* --coarse level: move to the coarsest level a record is known at. */
+        tw_areas *d = NULL;
+        s = tw_areas_dissolve(an->ctx, an->areas, (tw_level)coarsest, &d);
+        if (s) {
+            tw_crosswalk_free(cw);
+            cli_progress_done();
+            cli_report(an->ctx, "--coarse level");
+            fprintf(stderr, "tanaw: --coarse level: %zu records are known only at %s level, "
+                            "but the areas cannot be dissolved to it; give %s areas or use "
+                            "--coarse drop|allocate\n",
+                    an->agg.coarser_by_level[coarsest], tw_level_name((tw_level)coarsest),
+                    tw_level_name((tw_level)coarsest));
+            return cli_exit_for(s);
+        }
+        cli_note("--coarse level: %zu records are known only at %s level: analysing %zu %s "
+                 "areas instead of %zu %s areas",
+                 an->agg.coarser_by_level[coarsest], tw_level_name((tw_level)coarsest),
+                 tw_areas_count(d), tw_level_name((tw_level)coarsest), n,
+                 tw_level_name(an->level));
+        tw_ctx_clear_warnings(an->ctx); /* the first count's, superseded */
+        bool had_locator = an->locator != NULL;
+        tw_locator_free(an->locator);
+        an->locator = NULL;
+        tw_areas_free(an->areas);
+        an->areas = d;
+        an->asked_level = an->level;
+        an->level = (tw_level)coarsest;
+        ao->level = an->level;
+        n = tw_areas_count(d);
+        free(an->count);
+        free(an->population);
+        an->count = calloc(n ? n : 1, sizeof *an->count);
+        an->population = calloc(n ? n : 1, sizeof *an->population);
+        if (!an->count || !an->population) {
+            tw_crosswalk_free(cw);
+            return EXIT_INTERNAL;
+        }
+        for (size_t i = 0; i < n; i++) {
+            double p = tw_areas_population(d, i);
+            an->population[i] = isnan(p) ? 0 : p;
+        }
+        if (had_locator && (s = tw_locator_new(an->ctx, an->areas, &an->locator))) {
+            tw_crosswalk_free(cw);
+            return fail(an, s, "spatial index");
+        }
+    }
+    ao->crosswalk = NULL;
+    tw_crosswalk_free(cw);
+    return EXIT_OK;
 }
 
 int cli_load_counts(cli_analysis *an, const cli_args *a)
@@ -274,10 +385,10 @@ int cli_load_counts(cli_analysis *an, const cli_args *a)
             return fail(an, s, "spatial index");
         }
     }
-    s = tw_cases_aggregate(an->ctx, cases, an->areas, an->locator, &ao, an->count, &an->agg);
+    int rc = place_counts(an, cases, &ao);
     tw_cases_free(cases);
-    if (s)
-        return fail(an, s, "counting records per area");
+    if (rc)
+        return rc;
     cli_warnings(an->ctx, cli_quiet());
     return EXIT_OK;
 }
@@ -353,6 +464,8 @@ void cli_analysis_free(cli_analysis *an)
     free(an->count);
     free(an->population);
     free(an->x);
+    free(an->allocated);
+    free(an->split);
     tw_ctx_free(an->ctx);
     memset(an, 0, sizeof *an);
 }
@@ -366,13 +479,37 @@ void cli_analysis_print_inputs(const cli_analysis *an)
     printf("placed: %zu of %zu records (%zu by code, %zu by coordinates, %zu snapped); "
            "%zu filtered out\n",
            g->placed, g->records, g->by_code, g->by_point, g->snapped, g->filtered_out);
+    if (an->asked_level != TW_LEVEL_UNKNOWN)
+        printf("analysed at %s level (--coarse level): %s was asked for, but some records "
+               "are known only at %s level\n",
+               tw_level_name(an->level), tw_level_name(an->asked_level),
+               tw_level_name(an->level));
     if (g->coarser) {
-        printf("known only at a coarser level (not counted):");
+        printf("known only at a coarser level (%s):",
+               g->allocated ? "spread by population, --coarse allocate" : "not counted");
         for (int l = TW_LEVEL_REGION; l <= TW_LEVEL_BARANGAY; l++)
             if (g->coarser_by_level[l])
                 printf(" %zu %s", g->coarser_by_level[l], tw_level_name((tw_level)l));
         printf("\n");
     }
+    if (g->imprecise)
+        printf("coordinates too uncertain for %s level (uncertainty_m, CyberTipline rule): "
+               "%zu records\n", tw_level_name(an->level), g->imprecise);
+    if (g->allocated)
+        printf("ALLOCATED: %zu records (count %.2f of %.2f) are not observed in the areas they "
+               "are counted in: spread by population (per-area column 'allocated')\n",
+               g->allocated, g->count_allocated, g->count_placed + g->count_allocated);
+    else if (an->placement_applied && an->coarse == TW_COARSE_ALLOCATE && g->coarser)
+        printf("allocated: none of the coarser records could be spread (no population or no "
+               "area inside their unit)\n");
+    if (an->to_version && an->placement_applied)
+        printf("PSGC versions: %zu records recoded onto %s by the crosswalk, %zu of them split "
+               "by its weights (per-area column 'crosswalk_split')\n",
+               g->recoded, an->to_version, g->split);
+    if (!an->placement_applied &&
+        (an->coarse != TW_COARSE_DROP || an->exact_ip_points || an->crosswalk_path))
+        printf("note: --coarse, --exact-ip-points and --crosswalk are not applied by this "
+               "command\n");
     if (g->outside)
         printf("outside every area (not counted, see --snap): %zu\n", g->outside);
     if (g->unknown_code)
@@ -449,6 +586,9 @@ static int write_map(cli_analysis *an, const cli_args *a, const tw_local_result 
     return EXIT_OK;
 }
 
+static int write_local_outputs(cli_analysis *an, const cli_args *a, const tw_local_result *r,
+                               const char *title, const char *legend_kind, const tw_area_table *tab);
+
 int cli_write_local(cli_analysis *an, const cli_args *a, const tw_local_result *r,
                     const char *title, const char *legend_kind,
                     const tw_extra_column *extra, size_t n_extra)
@@ -465,6 +605,39 @@ int cli_write_local(cli_analysis *an, const cli_args *a, const tw_local_result *
     t.cls = r->cls;
     t.extra = extra;
     t.n_extra = n_extra;
+    /* Flags of counts not observed whole on the area (--coarse allocate,
+       crosswalk splits): in every per-area output. */
+    size_t n_areas = tw_areas_count(an->areas);
+    tw_extra_column *all = malloc((n_extra + 3) * sizeof *all);
+    double *share = an->allocated ? malloc((n_areas ? n_areas : 1) * sizeof *share) : NULL;
+    if (!all || (an->allocated && !share)) {
+        free(all);
+        free(share);
+        return EXIT_INTERNAL;
+    }
+    if (n_extra)
+        memcpy(all, extra, n_extra * sizeof *all);
+    size_t ne = n_extra;
+    if (an->allocated) {
+        for (size_t i = 0; i < n_areas; i++)
+            share[i] = an->count[i] > 0 ? an->allocated[i] / an->count[i] : 0;
+        all[ne++] = (tw_extra_column){"allocated", share, NULL};
+        all[ne++] = (tw_extra_column){"allocated_count", an->allocated, NULL};
+    }
+    if (an->split)
+        all[ne++] = (tw_extra_column){"crosswalk_split", an->split, NULL};
+    t.extra = all;
+    t.n_extra = ne;
+    int rc = write_local_outputs(an, a, r, title, legend_kind, &t);
+    free(all);
+    free(share);
+    return rc;
+}
+
+static int write_local_outputs(cli_analysis *an, const cli_args *a, const tw_local_result *r,
+                               const char *title, const char *legend_kind, const tw_area_table *tab)
+{
+    tw_area_table t = *tab;
     tw_status s;
     const char *out = cli_get(a, "out");
     if (out && (s = tw_table_write_csv(an->ctx, &t, out))) {
