@@ -120,6 +120,7 @@ typedef struct cli_analysis {
     tw_level asked_level;    /* --coarse level: the level asked for, when moved coarser */
     double *allocated;       /* per area: part of count spread by population, or NULL */
     double *split;           /* per area: part placed from crosswalk splits, or NULL */
+    tw_publication *pub;     /* --public: what may be published (src/cli/public.c), or NULL */
 } cli_analysis;
 
 /* Load areas from --areas (repeatable) and apply --level (dissolving when coarser). */
@@ -140,6 +141,15 @@ void cli_analysis_print_inputs(const cli_analysis *an);
 int cli_write_local(cli_analysis *an, const cli_args *a, const tw_local_result *r,
                     const char *title, const char *legend_kind,
                     const tw_extra_column *extra, size_t n_extra);
+
+/* --public (public.c): options; publish the counts (after cli_load_counts,
+   before the variable); table columns and stdout summary of a public run. */
+extern const cli_optspec cli_public_opts[];
+extern const size_t cli_public_nopts;
+int cli_public_apply(cli_analysis *an, const cli_args *a);
+size_t cli_public_table(cli_analysis *an, const tw_extra_column *extra, size_t n_extra,
+                        tw_extra_column *out, size_t cap);
+void cli_public_print_inputs(const cli_analysis *an);
 
 /* Subcommands. */
 int cmd_gistar(int argc, char **argv);

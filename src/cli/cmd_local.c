@@ -53,6 +53,8 @@ static int run_local(int argc, char **argv, int lisa)
     cli_optspec spec[MAX_OPTS];
     size_t ns = merge(spec, cli_analysis_opts, cli_analysis_nopts, local_opts,
                       sizeof local_opts / sizeof local_opts[0]);
+    memcpy(spec + ns, cli_public_opts, cli_public_nopts * sizeof *spec);
+    ns += cli_public_nopts;
     cli_args a;
     const char *usage = lisa
         ? "tanaw lisa --areas FILE [--areas FILE] --cases FILE [options]"

@@ -28,6 +28,8 @@ int cmd_moran(int argc, char **argv)
     memcpy(spec, cli_analysis_opts, cli_analysis_nopts * sizeof spec[0]);
     memcpy(spec + cli_analysis_nopts, moran_opts, sizeof moran_opts);
     size_t ns = cli_analysis_nopts + sizeof moran_opts / sizeof moran_opts[0];
+    memcpy(spec + ns, cli_public_opts, cli_public_nopts * sizeof spec[0]);
+    ns += cli_public_nopts;
     cli_args a;
     int rc = cli_parse(&a, spec, ns, argc, argv,
                        "tanaw moran --areas FILE --cases FILE [options]",

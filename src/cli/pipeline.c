@@ -326,7 +326,8 @@ int cli_load_counts(cli_analysis *an, const cli_args *a)
         rejects_path(a, k, ncf + naf, rej, sizeof rej);
         tw_cases_read_opts ro;
         memset(&ro, 0, sizeof ro);
-        ro.rejects_path = rej;
+        /* rejected rows are case-level: never next to public outputs by default */
+        ro.rejects_path = cli_flag(a, "public") && !cli_get(a, "rejects") ? NULL : rej;
         ro.aggregated = k >= ncf;
         tw_read_report rep = {0};
         s = tw_cases_read_csv(an->ctx, path, &ro, &cases, &rep);
@@ -449,6 +450,7 @@ int cli_analysis_prepare(cli_analysis *an, const cli_args *a)
     const char *r = cli_get(a, "rate");
     bool need_pop = !(r && strcmp(r, "count") == 0);
     if ((rc = cli_load_areas(an, a, need_pop)) || (rc = cli_load_counts(an, a)) ||
+        (rc = cli_public_apply(an, a)) ||
         (rc = cli_make_variable(an, a)) || (rc = cli_make_weights(an, a)))
         return rc;
     cli_progress_done();
@@ -466,12 +468,17 @@ void cli_analysis_free(cli_analysis *an)
     free(an->x);
     free(an->allocated);
     free(an->split);
+    tw_publication_free(an->ctx, an->pub);
     tw_ctx_free(an->ctx);
     memset(an, 0, sizeof *an);
 }
 
 void cli_analysis_print_inputs(const cli_analysis *an)
 {
+    if (an->pub) { /* only published totals leave a public run */
+        cli_public_print_inputs(an);
+        return;
+    }
     const tw_aggregate_report *g = &an->agg;
     printf("areas: %zu %s areas\n", tw_areas_count(an->areas), tw_level_name(an->level));
     printf("records: %zu read, %zu accepted, %zu rejected\n", an->cases_report.rows_read,
@@ -593,6 +600,11 @@ int cli_write_local(cli_analysis *an, const cli_args *a, const tw_local_result *
                     const char *title, const char *legend_kind,
                     const tw_extra_column *extra, size_t n_extra)
 {
+    tw_extra_column pub_extra[32];
+    if (an->pub) { /* published counts, withheld rates, the suppressed flag */
+        n_extra = cli_public_table(an, extra, n_extra, pub_extra, 32);
+        extra = pub_extra;
+    }
     tw_area_table t;
     memset(&t, 0, sizeof t);
     t.areas = an->areas;
