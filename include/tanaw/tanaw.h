@@ -289,7 +289,7 @@ typedef struct tw_weights_spec {
     double snap_m;      /* QUEEN/ROOK: 0 = exact (spdep default snap);
                            > 0 = fuzzy: boundaries within snap_m metres */
     int k;              /* KNN */
-    double band_km;     /* BAND, IDW (0 for IDW = all pairs within k? no: required) */
+    double band_km;     /* BAND, IDW: required, > 0 (0 <= d <= band_km, as dnearneigh) */
     double idw_power;   /* IDW, default 1 */
     tw_distance distance; /* KNN/BAND/IDW */
     int islands_k;      /* > 0: attach areas without neighbours to their k nearest */
@@ -679,6 +679,166 @@ const char *tw_class_label(int cls);
 const char *tw_quadrant_label(int q);
 
 /* ------------------------------------------------------------------ */
+/* Geocoding                                                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A gazetteer of PSGC names (current and old) with their hierarchy, and a
+ * geocoder that places written Philippine addresses ("Brgy. Pusok,
+ * Lapu-Lapu City") on PSGC codes. Rules, outcomes and measured accuracy:
+ * docs/geocode.md. A gazetteer is read-only once built: several threads may
+ * geocode with one gazetteer, each with its own context.
+ */
+typedef struct tw_gazetteer tw_gazetteer;
+
+/**
+ * Read the PSA PSGC publication datafile as its CSV export (sheet PSGC,
+ * UTF-8, header names may hold line breaks, blank columns ignored; the
+ * xlsx itself is refused with TW_E_UNSUPPORTED). Columns found by header
+ * name: 10-digit PSGC, Name, Correspondence Code, Geographic Level, Old
+ * names, City Class, Status. Errors name file, line and field: TW_E_IO,
+ * TW_E_PARSE (missing column, bad code or level, non-UTF-8 bytes),
+ * TW_E_DUPLICATE (a code twice), TW_E_EMPTY (no rows). @since 0.1
+ */
+tw_status tw_gazetteer_read_psgc(tw_ctx *ctx, const char *path, tw_gazetteer **out);
+void tw_gazetteer_free(tw_gazetteer *g);
+/** Number of units at a level (TW_LEVEL_UNKNOWN: all units). */
+size_t tw_gazetteer_count(const tw_gazetteer *g, tw_level level);
+/**
+ * Name (borrowed, as printed by PSA) and level of a code, or NULL when the
+ * code is not in the gazetteer. level may be NULL. NCR districts, which
+ * PSA lists without a 10-digit code, carry 13 0 DD 00000 built from their
+ * correspondence code (1303900000 = First District), as municipalities.csv.
+ */
+const char *tw_gazetteer_name(const tw_gazetteer *g, const char *code, tw_level *level);
+/** Code of the next coarser unit (HUCs: the province they lie in); 0 if none. */
+int tw_gazetteer_parent(const tw_gazetteer *g, const char *code,
+                        char out[TW_PSGC_LEN + 1]);
+
+/** What the geocoder could say about an address. @since 0.1 */
+typedef enum tw_geocode_outcome {
+    TW_GEOCODE_NOT_FOUND = 0, /* nothing recognised */
+    TW_GEOCODE_EXACT,         /* one barangay, every matched name as written
+                                 (after normalisation; old names included) */
+    TW_GEOCODE_FUZZY,         /* one barangay, some name matched with typos */
+    TW_GEOCODE_AMBIGUOUS,     /* several units fit equally well: candidates */
+    TW_GEOCODE_COARSER        /* only a municipality, province or region */
+} tw_geocode_outcome;
+
+/** "not_found", "exact", "fuzzy", "ambiguous", "coarser". */
+const char *tw_geocode_outcome_name(tw_geocode_outcome o);
+
+#define TW_GEOCODE_MAX_ADDRESS 1024  /* bytes of one address */
+#define TW_GEOCODE_MAX_CANDIDATES 8  /* candidates kept in a result */
+
+typedef struct tw_geocode_result {
+    tw_geocode_outcome outcome;
+    tw_level level;             /* level of psgc; UNKNOWN when psgc is "" */
+    char psgc[TW_PSGC_LEN + 1]; /* EXACT/FUZZY: the barangay; COARSER: the
+                                   unit recognised; AMBIGUOUS: the finest unit
+                                   containing every candidate, or ""; NOT_FOUND: "" */
+    double score;               /* 0..1: 1 = every name exactly as in PSGC;
+                                   lower for old names, aliases, typos */
+    size_t n_candidates;        /* AMBIGUOUS: how many units fit (may exceed
+                                   TW_GEOCODE_MAX_CANDIDATES); else 0 */
+    char candidates[TW_GEOCODE_MAX_CANDIDATES][TW_PSGC_LEN + 1]; /* best first */
+} tw_geocode_result;
+
+/**
+ * Geocode one written address (UTF-8, parts separated by commas in any
+ * order; missing parts allowed). No allocation; safe to call from several
+ * threads on one gazetteer with one context each. Errors (result set to
+ * NOT_FOUND): TW_E_PARSE for bytes that are not UTF-8, TW_E_DOMAIN for an
+ * address longer than TW_GEOCODE_MAX_ADDRESS bytes. @since 0.1
+ */
+tw_status tw_geocode(tw_ctx *ctx, const tw_gazetteer *g, const char *address,
+                     size_t len, tw_geocode_result *out);
+
+/**
+ * The normalised form the geocoder compares (lowercase ASCII words, rules in
+ * docs/geocode.md), written to out (cap bytes with NUL). TW_E_PARSE for
+ * non-UTF-8, TW_E_DOMAIN when it does not fit. @since 0.1
+ */
+tw_status tw_geocode_normalise(tw_ctx *ctx, const char *s, size_t len, char *out,
+                               size_t cap);
+
+/** Options of tw_geocode_csv; NULL or zero fields take the defaults. */
+typedef struct tw_geocode_csv_opts {
+    const char *column; /* address column (header name), default "address" */
+    int keep_going;     /* 1: a bad address (not UTF-8, too long) gets the outcome
+                           "invalid" and a warning; 0: it stops the run */
+} tw_geocode_csv_opts;
+
+/** What tw_geocode_csv did. */
+typedef struct tw_geocode_report {
+    size_t rows;            /* records geocoded (invalid ones included) */
+    size_t by_outcome[5];   /* indexed by tw_geocode_outcome */
+    size_t invalid;         /* bad addresses kept with keep_going */
+} tw_geocode_report;
+
+/**
+ * Geocode the address column of a CSV file ("-" = stdin) into out_path
+ * ("-" = stdout): every input column, then psgc, level, outcome, score,
+ * candidates (codes joined by ';') and n_candidates. Errors name file,
+ * line and field: TW_E_EMPTY (no header or no records), TW_E_PARSE (no
+ * such column, an output column already present, malformed CSV, a bad
+ * address), TW_E_DOMAIN (address too long), TW_E_IO. On failure the
+ * output file is removed. @since 0.1
+ */
+tw_status tw_geocode_csv(tw_ctx *ctx, const tw_gazetteer *g, const char *in_path,
+                         const char *out_path, const tw_geocode_csv_opts *opts,
+                         tw_geocode_report *rep);
+
+/*
+ * PSGC crosswalks: codes of one PSGC version brought onto another
+ * (recode 1:1, split by weight, merge), so that a multi-year series stays on
+ * one geography. File format (CSV): from_version,to_version,old_code,
+ * new_code,kind,weight,scope,note; docs/geocode.md. @since 0.1
+ */
+typedef struct tw_crosswalk tw_crosswalk;
+
+typedef struct tw_crosswalk_target {
+    char code[TW_PSGC_LEN + 1];
+    double weight; /* share of the old unit (1 unless split) */
+} tw_crosswalk_target;
+
+/**
+ * Read a crosswalk CSV. Every row is checked (codes, kind, weight in (0, 1],
+ * scope unit|tree) and the rows together (one target per recode, split
+ * weights summing to 1, no pair twice); errors name file, line and field.
+ */
+tw_status tw_crosswalk_read(tw_ctx *ctx, const char *path, tw_crosswalk **out);
+/**
+ * The built-in example: the Negros Island Region (RA 12000, 2024) from PSGC
+ * 4Q 2023 codes in g (step "2023Q4" -> "2024Q2"): Negros Occidental, the
+ * City of Bacolod, Negros Oriental and Siquijor move with all their units to
+ * region 18; Regions VI and VII split by 2020 population.
+ */
+tw_status tw_crosswalk_nir(tw_ctx *ctx, const tw_gazetteer *g, tw_crosswalk **out);
+tw_status tw_crosswalk_write(tw_ctx *ctx, const tw_crosswalk *cw, const char *path);
+void tw_crosswalk_free(tw_crosswalk *cw);
+/** Number of rows. */
+size_t tw_crosswalk_count(const tw_crosswalk *cw);
+/**
+ * Targets of code from version `from` to `to`, following the steps
+ * forward; codes no step mentions are unchanged. Writes up to cap targets,
+ * *n = their number (may exceed cap). TW_E_ARG when no steps lead from
+ * `from` to `to`.
+ */
+tw_status tw_crosswalk_map(tw_ctx *ctx, const tw_crosswalk *cw, const char *from,
+                           const char *to, const char *code, tw_crosswalk_target *out,
+                           size_t cap, size_t *n);
+/**
+ * Apply a crosswalk to the code column of a CSV: every input column plus
+ * new_psgc and crosswalk_weight, one row per target (splits give several);
+ * count_column (may be NULL) is multiplied by the weight. *rows = input
+ * records. Errors name file, line and field.
+ */
+tw_status tw_crosswalk_csv(tw_ctx *ctx, const tw_crosswalk *cw, const char *from,
+                           const char *to, const char *in_path, const char *column,
+                           const char *count_column, const char *out_path, size_t *rows);
+
+/* ------------------------------------------------------------------ */
 /* Scan statistics                                                     */
 /* ------------------------------------------------------------------ */
 
@@ -1041,166 +1201,6 @@ tw_status tw_grid_write_csv(tw_ctx *ctx, const tw_grid *g, const double *v, int 
 tw_status tw_kde_map_write(tw_ctx *ctx, const tw_grid *g, const double *v, int utm_zone,
                            const tw_areas *a, const char *title, const char *legend_title,
                            const char *path);
-
-/* ------------------------------------------------------------------ */
-/* Geocoding                                                           */
-/* ------------------------------------------------------------------ */
-
-/*
- * A gazetteer of PSGC names (current and old) with their hierarchy, and a
- * geocoder that places written Philippine addresses ("Brgy. Pusok,
- * Lapu-Lapu City") on PSGC codes. Rules, outcomes and measured accuracy:
- * docs/geocode.md. A gazetteer is read-only once built: several threads may
- * geocode with one gazetteer, each with its own context.
- */
-typedef struct tw_gazetteer tw_gazetteer;
-
-/**
- * Read the PSA PSGC publication datafile as its CSV export (sheet PSGC,
- * UTF-8, header names may hold line breaks, blank columns ignored; the
- * xlsx itself is refused with TW_E_UNSUPPORTED). Columns found by header
- * name: 10-digit PSGC, Name, Correspondence Code, Geographic Level, Old
- * names, City Class, Status. Errors name file, line and field: TW_E_IO,
- * TW_E_PARSE (missing column, bad code or level, non-UTF-8 bytes),
- * TW_E_DUPLICATE (a code twice), TW_E_EMPTY (no rows). @since 0.1
- */
-tw_status tw_gazetteer_read_psgc(tw_ctx *ctx, const char *path, tw_gazetteer **out);
-void tw_gazetteer_free(tw_gazetteer *g);
-/** Number of units at a level (TW_LEVEL_UNKNOWN: all units). */
-size_t tw_gazetteer_count(const tw_gazetteer *g, tw_level level);
-/**
- * Name (borrowed, as printed by PSA) and level of a code, or NULL when the
- * code is not in the gazetteer. level may be NULL. NCR districts, which
- * PSA lists without a 10-digit code, carry 13 0 DD 00000 built from their
- * correspondence code (1303900000 = First District), as municipalities.csv.
- */
-const char *tw_gazetteer_name(const tw_gazetteer *g, const char *code, tw_level *level);
-/** Code of the next coarser unit (HUCs: the province they lie in); 0 if none. */
-int tw_gazetteer_parent(const tw_gazetteer *g, const char *code,
-                        char out[TW_PSGC_LEN + 1]);
-
-/** What the geocoder could say about an address. @since 0.1 */
-typedef enum tw_geocode_outcome {
-    TW_GEOCODE_NOT_FOUND = 0, /* nothing recognised */
-    TW_GEOCODE_EXACT,         /* one barangay, every matched name as written
-                                 (after normalisation; old names included) */
-    TW_GEOCODE_FUZZY,         /* one barangay, some name matched with typos */
-    TW_GEOCODE_AMBIGUOUS,     /* several units fit equally well: candidates */
-    TW_GEOCODE_COARSER        /* only a municipality, province or region */
-} tw_geocode_outcome;
-
-/** "not_found", "exact", "fuzzy", "ambiguous", "coarser". */
-const char *tw_geocode_outcome_name(tw_geocode_outcome o);
-
-#define TW_GEOCODE_MAX_ADDRESS 1024  /* bytes of one address */
-#define TW_GEOCODE_MAX_CANDIDATES 8  /* candidates kept in a result */
-
-typedef struct tw_geocode_result {
-    tw_geocode_outcome outcome;
-    tw_level level;             /* level of psgc; UNKNOWN when psgc is "" */
-    char psgc[TW_PSGC_LEN + 1]; /* EXACT/FUZZY: the barangay; COARSER: the
-                                   unit recognised; AMBIGUOUS: the finest unit
-                                   containing every candidate, or ""; NOT_FOUND: "" */
-    double score;               /* 0..1: 1 = every name exactly as in PSGC;
-                                   lower for old names, aliases, typos */
-    size_t n_candidates;        /* AMBIGUOUS: how many units fit (may exceed
-                                   TW_GEOCODE_MAX_CANDIDATES); else 0 */
-    char candidates[TW_GEOCODE_MAX_CANDIDATES][TW_PSGC_LEN + 1]; /* best first */
-} tw_geocode_result;
-
-/**
- * Geocode one written address (UTF-8, parts separated by commas in any
- * order; missing parts allowed). No allocation; safe to call from several
- * threads on one gazetteer with one context each. Errors (result set to
- * NOT_FOUND): TW_E_PARSE for bytes that are not UTF-8, TW_E_DOMAIN for an
- * address longer than TW_GEOCODE_MAX_ADDRESS bytes. @since 0.1
- */
-tw_status tw_geocode(tw_ctx *ctx, const tw_gazetteer *g, const char *address,
-                     size_t len, tw_geocode_result *out);
-
-/**
- * The normalised form the geocoder compares (lowercase ASCII words, rules in
- * docs/geocode.md), written to out (cap bytes with NUL). TW_E_PARSE for
- * non-UTF-8, TW_E_DOMAIN when it does not fit. @since 0.1
- */
-tw_status tw_geocode_normalise(tw_ctx *ctx, const char *s, size_t len, char *out,
-                               size_t cap);
-
-/** Options of tw_geocode_csv; NULL or zero fields take the defaults. */
-typedef struct tw_geocode_csv_opts {
-    const char *column; /* address column (header name), default "address" */
-    int keep_going;     /* 1: a bad address (not UTF-8, too long) gets the outcome
-                           "invalid" and a warning; 0: it stops the run */
-} tw_geocode_csv_opts;
-
-/** What tw_geocode_csv did. */
-typedef struct tw_geocode_report {
-    size_t rows;            /* records geocoded (invalid ones included) */
-    size_t by_outcome[5];   /* indexed by tw_geocode_outcome */
-    size_t invalid;         /* bad addresses kept with keep_going */
-} tw_geocode_report;
-
-/**
- * Geocode the address column of a CSV file ("-" = stdin) into out_path
- * ("-" = stdout): every input column, then psgc, level, outcome, score,
- * candidates (codes joined by ';') and n_candidates. Errors name file,
- * line and field: TW_E_EMPTY (no header or no records), TW_E_PARSE (no
- * such column, an output column already present, malformed CSV, a bad
- * address), TW_E_DOMAIN (address too long), TW_E_IO. On failure the
- * output file is removed. @since 0.1
- */
-tw_status tw_geocode_csv(tw_ctx *ctx, const tw_gazetteer *g, const char *in_path,
-                         const char *out_path, const tw_geocode_csv_opts *opts,
-                         tw_geocode_report *rep);
-
-/*
- * PSGC crosswalks: codes of one PSGC version brought onto another
- * (recode 1:1, split by weight, merge), so that a multi-year series stays on
- * one geography. File format (CSV): from_version,to_version,old_code,
- * new_code,kind,weight,scope,note; docs/geocode.md. @since 0.1
- */
-typedef struct tw_crosswalk tw_crosswalk;
-
-typedef struct tw_crosswalk_target {
-    char code[TW_PSGC_LEN + 1];
-    double weight; /* share of the old unit (1 unless split) */
-} tw_crosswalk_target;
-
-/**
- * Read a crosswalk CSV. Every row is checked (codes, kind, weight in (0, 1],
- * scope unit|tree) and the rows together (one target per recode, split
- * weights summing to 1, no pair twice); errors name file, line and field.
- */
-tw_status tw_crosswalk_read(tw_ctx *ctx, const char *path, tw_crosswalk **out);
-/**
- * The built-in example: the Negros Island Region (RA 12000, 2024) from PSGC
- * 4Q 2023 codes in g (step "2023Q4" -> "2024Q2"): Negros Occidental, the
- * City of Bacolod, Negros Oriental and Siquijor move with all their units to
- * region 18; Regions VI and VII split by 2020 population.
- */
-tw_status tw_crosswalk_nir(tw_ctx *ctx, const tw_gazetteer *g, tw_crosswalk **out);
-tw_status tw_crosswalk_write(tw_ctx *ctx, const tw_crosswalk *cw, const char *path);
-void tw_crosswalk_free(tw_crosswalk *cw);
-/** Number of rows. */
-size_t tw_crosswalk_count(const tw_crosswalk *cw);
-/**
- * Targets of code from version `from` to `to`, following the steps
- * forward; codes no step mentions are unchanged. Writes up to cap targets,
- * *n = their number (may exceed cap). TW_E_ARG when no steps lead from
- * `from` to `to`.
- */
-tw_status tw_crosswalk_map(tw_ctx *ctx, const tw_crosswalk *cw, const char *from,
-                           const char *to, const char *code, tw_crosswalk_target *out,
-                           size_t cap, size_t *n);
-/**
- * Apply a crosswalk to the code column of a CSV: every input column plus
- * new_psgc and crosswalk_weight, one row per target (splits give several);
- * count_column (may be NULL) is multiplied by the weight. *rows = input
- * records. Errors name file, line and field.
- */
-tw_status tw_crosswalk_csv(tw_ctx *ctx, const tw_crosswalk *cw, const char *from,
-                           const char *to, const char *in_path, const char *column,
-                           const char *count_column, const char *out_path, size_t *rows);
 
 /* ------------------------------------------------------------------ */
 /* Case store (docs/store.md)                                          */
