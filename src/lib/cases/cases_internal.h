@@ -56,10 +56,12 @@ int32_t strpool_intern(tw_ctx *ctx, strpool *p, const char *s, size_t len);
 
 /*
  * Append a validated record to *inout (created with ctx when NULL), with
- * its source given as text (interned; NULL or "" = none). rec->source is
- * ignored. On failure *inout keeps its records (records.c).
+ * its source and psgc_version given as text (interned; NULL or "" =
+ * none). rec->source and rec->version are ignored. On failure *inout
+ * keeps its records (records.c).
  */
-tw_status cases_append(tw_ctx *ctx, tw_cases **inout, const case_rec *rec, const char *source);
+tw_status cases_append(tw_ctx *ctx, tw_cases **inout, const case_rec *rec, const char *source,
+                       const char *version);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (no range check). */
 int32_t date_days_from_civil(int64_t y, unsigned m, unsigned d);

@@ -8,7 +8,8 @@
 
 #include <string.h>
 
-tw_status cases_append(tw_ctx *ctx, tw_cases **inout, const case_rec *rec, const char *source)
+tw_status cases_append(tw_ctx *ctx, tw_cases **inout, const case_rec *rec, const char *source,
+                       const char *version)
 {
     tw_cases *c = *inout;
     if (!c) {
@@ -23,6 +24,13 @@ tw_status cases_append(tw_ctx *ctx, tw_cases **inout, const case_rec *rec, const
     if (source && *source &&
         (r.source = strpool_intern(c->ctx, &c->strs, source, strlen(source))) < 0)
         return ctx_nomem(ctx);
+    r.version = 0;
+    if (version && *version) {
+        int32_t v = strpool_intern(c->ctx, &c->strs, version, strlen(version));
+        if (v < 0)
+            return ctx_nomem(ctx);
+        r.version = v + 1;
+    }
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 1024;
         case_rec *nr = ctx_realloc(c->ctx, c->rec, cap * sizeof *nr);

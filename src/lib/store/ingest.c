@@ -50,16 +50,19 @@
 #define MIN_DAY 7305 /* 1990-01-01 */
 #define WARN_ROWS 5
 #define IDS_PER_CELL 64
+#define VERSION_MAX 31     /* as cases.c: the crosswalk's version labels */
+#define RADIUS_MAX_M 2.0e7 /* as cases.c: half the Earth's circumference */
 #define ID_TEXT_MAX 256
 
 enum {
     C_CASE_ID, C_DATE, C_SOURCE, C_LON, C_LAT, C_PSGC, C_CHILDREN, C_CATEGORY,
+    C_UNCERTAINTY, C_VERSION, /* record-form columns of docs/cases.md too */
     C_INCIDENT, C_PRECISION, C_ID0 /* + ID_NKINDS identifier columns */
 };
 #define NCOLS (C_ID0 + ID_NKINDS)
 static const char *const base_names[C_ID0] = {
     "case_id", "report_date", "source", "lon", "lat", "psgc", "children", "category",
-    "incident_date", "location_precision"};
+    "uncertainty_m", "psgc_version", "incident_date", "location_precision"};
 
 static const char *const precisions[] = {"exact", "barangay", "municipality", "province",
                                          "region", "ip_geolocation"};
@@ -135,6 +138,9 @@ typedef struct row {
     size_t source_len;
     int32_t day, incident; /* incident: INT32_MIN when not given */
     double lon, lat;       /* NaN when not given */
+    double radius_m;       /* uncertainty_m, NaN when not given */
+    const char *version;   /* psgc_version (borrowed from the CSV row), "" none */
+    size_t version_len;
     char psgc[TW_PSGC_LEN + 1];
     int precision;         /* index in precisions, -1 */
     int64_t children;
@@ -260,7 +266,9 @@ static int validate(ingest *I, row *r, const char **field, char *why, size_t cap
     size_t len;
     const char *s, *w = NULL;
     I->mask_case_id = 0;
-    r->lon = r->lat = NAN;
+    r->lon = r->lat = r->radius_m = NAN;
+    r->version = "";
+    r->version_len = 0;
     r->incident = INT32_MIN;
     r->psgc[0] = '\0';
     r->precision = -1;
@@ -340,6 +348,24 @@ static int validate(ingest *I, row *r, const char **field, char *why, size_t cap
         r->lon = lon;
         r->lat = lat;
     }
+    *field = "uncertainty_m";
+    s = fld(I, C_UNCERTAINTY, &len);
+    if (len) {
+        double rad;
+        if (!llon) {
+            snprintf(why, cap, "uncertainty_m is given without coordinates (lon, lat)");
+            return 0;
+        }
+        if (!num_parse_double(s, len, &rad)) {
+            reason_value(why, cap, "expected a number of metres", s, len);
+            return 0;
+        }
+        if (rad < 0 || rad > RADIUS_MAX_M) {
+            reason_value(why, cap, "uncertainty radius outside [0, 20000000] metres", s, len);
+            return 0;
+        }
+        r->radius_m = rad;
+    }
     *field = "psgc";
     s = fld(I, C_PSGC, &len);
     if (len && tw_psgc_normalise(s, len, r->psgc) != TW_OK) {
@@ -356,6 +382,14 @@ static int validate(ingest *I, row *r, const char **field, char *why, size_t cap
         reason_value(why, cap, w, s, len);
         return 0;
     }
+    *field = "psgc_version";
+    s = fld(I, C_VERSION, &len);
+    if (len > VERSION_MAX || !charset_ok(s, len, "_.-")) {
+        reason_value(why, cap, "psgc_version must be 1-31 characters of A-Z a-z 0-9 _ . -", s, len);
+        return 0;
+    }
+    r->version = s;
+    r->version_len = len;
     *field = "category";
     s = fld(I, C_CATEGORY, &len);
     if (len && (r->category = cases_category_find(s, len)) < 0) {
@@ -445,6 +479,12 @@ static void canonical(const row *r, dbuf *b)
                 r->category >= 0 ? cases_category_names[r->category] : "");
     for (size_t i = 0; i < r->nids; i++)
         dbuf_printf(b, "%s:%s;", store_id_kinds[r->ids[i].kind], r->ids[i].hex);
+    /* fields added after v1 only when given, so the hashes of records
+       without them stay what they were */
+    if (!isnan(r->radius_m))
+        dbuf_printf(b, "|u:%.17g", r->radius_m);
+    if (r->version_len)
+        dbuf_printf(b, "|v:%.*s", (int)r->version_len, r->version);
 }
 
 static tw_status reject(ingest *I, const char *field, const char *reason, size_t *nrej)
@@ -704,7 +744,8 @@ tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
     if (sqlite3_prepare_v2(st->db,
                            "INSERT OR IGNORE INTO record(batch_id, content_hash, case_ref, source, "
                            "report_day, incident_day, lon, lat, psgc, location_precision, "
-                           "children, category) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+                           "children, category, uncertainty_m, psgc_version) "
+                           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                            -1, &ins_rec, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO identifier VALUES(?,?,?)", -1, &ins_id,
                            NULL) != SQLITE_OK) {
@@ -798,6 +839,14 @@ tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
             sqlite3_bind_text(ins_rec, 12, cases_category_names[rw->category], -1, SQLITE_STATIC);
         else
             sqlite3_bind_null(ins_rec, 12);
+        if (!isnan(rw->radius_m))
+            sqlite3_bind_double(ins_rec, 13, rw->radius_m);
+        else
+            sqlite3_bind_null(ins_rec, 13);
+        if (rw->version_len)
+            sqlite3_bind_text(ins_rec, 14, rw->version, (int)rw->version_len, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(ins_rec, 14);
         if (sqlite3_step(ins_rec) != SQLITE_DONE) {
             s = store_db_error(st, "cannot store a record");
             goto fail;

@@ -83,6 +83,9 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE INDEX identifier_hash ON identifier(hash);",
     /* 3: retention: batches count what purge removed */
     "ALTER TABLE batch ADD COLUMN purged INTEGER NOT NULL DEFAULT 0;",
+    /* 4: the record form's uncertainty radius and PSGC version (issue 6) */
+    "ALTER TABLE record ADD COLUMN uncertainty_m REAL;"
+    "ALTER TABLE record ADD COLUMN psgc_version TEXT;",
 };
 
 tw_status store_version(tw_store *st, int *version)
@@ -516,6 +519,7 @@ tw_status tw_store_export_csv(tw_ctx *ctx, tw_store *st, const char *path, size_
             st->db,
             "SELECT r.case_ref, r.report_day, r.source, r.lon, r.lat, r.psgc, r.children, "
             "r.category, r.incident_day, r.location_precision, b.agency, r.batch_id, "
+            "r.uncertainty_m, r.psgc_version, "
             "(SELECT group_concat(x, ';') FROM (SELECT i.kind || ':' || i.hash AS x FROM "
             "identifier i WHERE i.record_id = r.id ORDER BY i.kind, i.hash)) "
             "FROM record r JOIN batch b ON b.id = r.batch_id ORDER BY r.id",
@@ -524,7 +528,7 @@ tw_status tw_store_export_csv(tw_ctx *ctx, tw_store *st, const char *path, size_
         return store_db_error(st, "cannot export");
     }
     fputs("case_id,report_date,source,lon,lat,psgc,children,category,incident_date,"
-          "location_precision,agency,batch,links\n",
+          "location_precision,agency,batch,uncertainty_m,psgc_version,links\n",
           f);
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -547,8 +551,13 @@ tw_status tw_store_export_csv(tw_ctx *ctx, tw_store *st, const char *path, size_
         }
         fprintf(f, ",%s,", (t = sqlite3_column_text(q, 9)) ? (const char *)t : "");
         csv_write_field(f, (const char *)sqlite3_column_text(q, 10));
-        fprintf(f, ",%" PRId64 ",%s\n", (int64_t)sqlite3_column_int64(q, 11),
-                (t = sqlite3_column_text(q, 12)) ? (const char *)t : "");
+        fprintf(f, ",%" PRId64 ",", (int64_t)sqlite3_column_int64(q, 11));
+        if (sqlite3_column_type(q, 12) != SQLITE_NULL)
+            fprintf(f, "%.17g", sqlite3_column_double(q, 12));
+        t = sqlite3_column_text(q, 13);
+        fprintf(f, ",%s,", t ? (const char *)t : "");
+        t = sqlite3_column_text(q, 14);
+        fprintf(f, "%s\n", t ? (const char *)t : "");
         n++;
     }
     sqlite3_finalize(q);
@@ -581,8 +590,8 @@ tw_status tw_store_read_cases(tw_ctx *ctx, tw_store *st, const tw_store_filter *
     sqlite3_stmt *q = NULL;
     /* the filters mirror tw_cases_aggregate's, which applies them again */
     if (sqlite3_prepare_v2(st->db,
-                           "SELECT source, report_day, lon, lat, psgc, children, category FROM "
-                           "record WHERE (?1 = 0 OR report_day BETWEEN ?2 AND ?3) "
+                           "SELECT source, report_day, lon, lat, psgc, children, category, "
+                           "uncertainty_m, psgc_version FROM record WHERE (?1 = 0 OR report_day BETWEEN ?2 AND ?3) "
                            "AND (?4 IS NULL OR lower(source) = lower(?4)) "
                            "AND (?5 IS NULL OR category = ?5) ORDER BY id",
                            -1, &q, NULL) != SQLITE_OK)
@@ -618,7 +627,12 @@ tw_status tw_store_read_cases(tw_ctx *ctx, tw_store *st, const tw_store_filter *
         r.children = (double)sqlite3_column_int64(q, 5);
         const unsigned char *ct = sqlite3_column_text(q, 6);
         r.category = (int8_t)(ct ? cases_category_find((const char *)ct, strlen((const char *)ct)) : -1);
-        if ((s = cases_append(ctx, &c, &r, (const char *)sqlite3_column_text(q, 0)))) {
+        if (sqlite3_column_type(q, 7) != SQLITE_NULL) {
+            r.has_radius = 1;
+            r.radius_m = sqlite3_column_double(q, 7);
+        }
+        if ((s = cases_append(ctx, &c, &r, (const char *)sqlite3_column_text(q, 0),
+                              (const char *)sqlite3_column_text(q, 8)))) {
             sqlite3_finalize(q);
             if (c && !*inout)
                 tw_cases_free(c);
@@ -636,7 +650,7 @@ tw_status tw_store_read_cases(tw_ctx *ctx, tw_store *st, const tw_store_filter *
             c->n = n0;
         return store_db_error(st, "cannot read records");
     }
-    if (!c && (s = cases_append(ctx, &c, &(case_rec){0}, NULL)) == TW_OK)
+    if (!c && (s = cases_append(ctx, &c, &(case_rec){0}, NULL, NULL)) == TW_OK)
         c->n = 0; /* an empty store still gives a tw_cases */
     if (s)
         return s;

@@ -11,7 +11,7 @@
 #include <sqlite3.h>
 
 /* Latest schema version; migrations 1..STORE_SCHEMA_VERSION in store.c. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Bytes of every keyed hash kept in the store (128 bits: collisions need
    about 2^64 values; stored as 32 lowercase hex characters). */
