@@ -7,7 +7,8 @@
  * verify (clean, then after tampering), purge, the pseudonymised export
  * read back by the plain reader, reading records back with filters giving
  * the same aggregate as the CSV, and the store agreeing with
- * tw_cases_read_csv row by row on which rows are valid.
+ * tw_cases_read_csv row by row on which rows are valid, and failure of
+ * every allocation in turn.
  */
 #include "harness.h"
 #include "tanaw/tanaw.h"
@@ -526,6 +527,87 @@ static void test_keys(void)
     tw_ctx_free(ctx);
 }
 
+/* Failing allocator: the n-th allocation (0-based) through the context
+   returns NULL. SQLite's own allocations do not go through the context. */
+static long alloc_fail_at, alloc_count;
+static void *t_malloc(void *ud, size_t n)
+{
+    (void)ud;
+    return alloc_count++ == alloc_fail_at ? NULL : malloc(n);
+}
+static void *t_realloc(void *ud, void *p, size_t n)
+{
+    (void)ud;
+    return alloc_count++ == alloc_fail_at ? NULL : realloc(p, n);
+}
+static void t_free(void *ud, void *p)
+{
+    (void)ud;
+    free(p);
+}
+
+/* Every allocation of open + ingest + read back fails in turn: each call
+   then returns TW_E_NOMEM, leaks nothing (ASan) and a failed ingest leaves
+   no record behind. */
+static void test_every_allocation_fails(void)
+{
+    const char *csv = harness_write("nomem.csv", batch_a);
+    const char *db = harness_tmp("nomem.db");
+    char wal[1100], shm[1100];
+    snprintf(wal, sizeof wal, "%s-wal", db);
+    snprintf(shm, sizeof shm, "%s-shm", db);
+    tw_allocator al = {t_malloc, t_realloc, t_free, NULL};
+    int ok_seen = 0, injected = 1;
+    for (alloc_fail_at = 0; injected && alloc_fail_at < 10000; alloc_fail_at++) {
+        remove(db);
+        remove(wal);
+        remove(shm);
+        tw_ctx *ctx = tw_ctx_new();
+        CHECK_OK(ctx, tw_ctx_set_allocator(ctx, &al));
+        alloc_count = 0;
+        tw_store *st = NULL;
+        tw_cases *c = NULL;
+        int ingested = 0;
+        tw_status s = tw_store_open(ctx, db, TW_STORE_CREATE, &st);
+        if (!s)
+            s = tw_store_migrate(ctx, st, NULL, NULL);
+        if (!s) {
+            tw_store_ingest_opts o = opts_for(key1);
+            s = tw_store_ingest_csv(ctx, st, csv, &o, NULL);
+            ingested = s == TW_OK;
+        }
+        if (!s)
+            s = tw_store_read_cases(ctx, st, NULL, &c, NULL);
+        injected = alloc_count > alloc_fail_at;
+        if (s == TW_OK) {
+            ok_seen = 1;
+            CHECK_EQ_INT(tw_cases_count(c), 3);
+        } else if (s != TW_E_NOMEM) {
+            harness_fail(__FILE__, __LINE__, "allocation %ld: got %s: %s", alloc_fail_at,
+                         tw_status_str(s), tw_ctx_error(ctx)->message);
+        } else {
+            CHECK(c == NULL);
+        }
+        tw_cases_free(c);
+        tw_store_close(st);
+        tw_ctx_free(ctx);
+        if (st && !ingested) {
+            /* the batch is whole or absent: here, absent */
+            tw_ctx *plain = tw_ctx_new();
+            tw_store *chk = NULL;
+            tw_store_info info = {0};
+            if (tw_store_open(plain, db, 0, &chk) == TW_OK &&
+                tw_store_info_get(plain, chk, &info) == TW_OK)
+                CHECK_EQ_INT(info.records, 0);
+            tw_store_close(chk);
+            tw_ctx_free(plain);
+        }
+    }
+    CHECK(!injected);
+    CHECK(ok_seen);
+    CHECK(alloc_fail_at > 5); /* the loop did inject failures */
+}
+
 int main(void)
 {
     RUN(test_init_is_idempotent);
@@ -539,5 +621,6 @@ int main(void)
     RUN(test_read_cases_same_as_csv);
     RUN(test_same_verdicts_as_plain_reader);
     RUN(test_keys);
+    RUN(test_every_allocation_fails);
     return harness_finish();
 }
