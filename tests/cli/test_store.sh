@@ -3,7 +3,8 @@
 # records in another file adding nothing, exit codes (1 usage, 2 input
 # rejected with nothing stored, 3 store error), identifiers never in clear
 # (store file and export searched), verify, purge, analyses from --db
-# giving the same tables as from --cases (with filters), 4 concurrent
+# (gistar with filters, moran, lisa, scan) giving the same tables as from
+# --cases, 4 concurrent
 # loaders, and crash safety: `db ingest` killed with SIGKILL at 30 moments
 # spread over its run, after which the store must hold each batch whole or
 # not at all and still verify.
@@ -98,6 +99,13 @@ done
 "$TANAW" moran "${M[@]}" --cases "$TMP/a.csv" --cases "$TMP/b.csv" --out "$TMP/m1.csv" --quiet >/dev/null
 "$TANAW" moran "${M[@]}" --db "$TMP/ab.db" --out "$TMP/m2.csv" --quiet >/dev/null
 check "moran from --db equals --cases" cmp -s "$TMP/m1.csv" "$TMP/m2.csv"
+"$TANAW" lisa "${M[@]}" --cases "$TMP/a.csv" --cases "$TMP/b.csv" --permutations 99 --out "$TMP/l1.csv" --quiet >/dev/null
+"$TANAW" lisa "${M[@]}" --db "$TMP/ab.db" --permutations 99 --out "$TMP/l2.csv" --quiet >/dev/null
+check "lisa from --db equals --cases" cmp -s "$TMP/l1.csv" "$TMP/l2.csv"
+"$TANAW" scan "${M[@]}" --cases "$TMP/a.csv" --cases "$TMP/b.csv" --replicas 99 --out "$TMP/s1.csv" --quiet >/dev/null 2>&1
+"$TANAW" scan "${M[@]}" --db "$TMP/ab.db" --replicas 99 --out "$TMP/s2.csv" --quiet >/dev/null 2>&1
+check "scan from --db equals --cases" test -s "$TMP/s1.csv" -a -s "$TMP/s2.csv"
+check "scan tables are the same" cmp -s "$TMP/s1.csv" "$TMP/s2.csv"
 expect_exit 2 "analysis from a missing store" -- "$TANAW" gistar "${M[@]}" --db "$TMP/none.db" --out "$TMP/x.csv"
 check "a missing store is not created by reading" test ! -e "$TMP/none.db"
 

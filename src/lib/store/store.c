@@ -134,7 +134,12 @@ tw_status store_migrate_to(tw_store *st, int target, int *from)
     if (v == 0 && (s = store_exec(st, "CREATE TABLE schema_migrations(version INTEGER PRIMARY "
                                       "KEY, applied_at TEXT NOT NULL)")))
         goto fail;
-    for (int k = v + 1; k <= target && k <= STORE_SCHEMA_VERSION; k++) {
+    if (v < 0) { /* only a hand-edited table holds one */
+        s = ctx_error_at(st->ctx, TW_E_UNSUPPORTED, st->path, 0, 0, NULL,
+                         "store has an invalid schema version %d", v);
+        goto fail;
+    }
+    for (int k = v + 1; k >= 1 && k <= target && k <= STORE_SCHEMA_VERSION; k++) {
         if ((s = store_exec(st, migrations[k - 1])))
             goto fail;
         char sql[160];
