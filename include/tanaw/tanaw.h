@@ -1293,6 +1293,14 @@ void tw_store_batches_free(tw_ctx *ctx, tw_store_batch *b);
 tw_status tw_store_verify(tw_ctx *ctx, tw_store *st, size_t *problems);
 
 /**
+ * The batch that was loaded from a file with the same SHA-256 as path
+ * (*batch_id 0 when none): checks an archived original against the
+ * provenance. sha256 (may be NULL) receives the file's hash.
+ */
+tw_status tw_store_find_file(tw_ctx *ctx, tw_store *st, const char *path, int64_t *batch_id,
+                             char sha256[65]);
+
+/**
  * Delete the records reported before before_day (days since 1970-01-01)
  * and their identifiers, in one transaction; batches keep their provenance
  * and count the purged records.

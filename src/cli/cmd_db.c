@@ -21,6 +21,7 @@ static const cli_optspec opts[] = {
     {"agency", 1, 0, "NAME", "ingest: agency that sent the file"},
     {"file", 1, 0, "FILE.csv", "ingest: the batch (docs/store.md for the columns)"},
     {"key", 1, 0, "FILE", "ingest: pseudonymisation key file (default: $TANAW_KEY)"},
+    {"original", 1, 1, "FILE", "verify: check that FILE is the source of a batch (SHA-256)"},
     {"loaded-by", 1, 0, "NAME", "ingest: who loads it (default: $USER)"},
     {"rejects", 1, 0, "FILE", "ingest: where rejected rows go (default FILE.rejects.csv)"},
     {"max-date", 1, 0, "DATE", "ingest: latest accepted date (default: today in Manila)"},
@@ -251,6 +252,24 @@ int cmd_db(int argc, char **argv)
             for (size_t i = 0; i < tw_ctx_warning_count(ctx); i++)
                 fprintf(stderr, "tanaw: verify: %s\n", tw_ctx_warning(ctx, i));
             tw_ctx_clear_warnings(ctx);
+            const char *orig[64];
+            size_t no = cli_all(&a, "original", orig, 64);
+            for (size_t i = 0; i < no && !s; i++) {
+                int64_t batch = 0;
+                char sha[65];
+                if ((s = tw_store_find_file(ctx, st, orig[i], &batch, sha))) {
+                    rc = fail(ctx, s, orig[i], orig[i]);
+                    break;
+                }
+                if (batch)
+                    printf("%s: sha256 %s is batch %lld\n", orig[i], sha, (long long)batch);
+                else {
+                    printf("%s: sha256 %s matches no batch\n", orig[i], sha);
+                    problems++;
+                }
+            }
+            if (s)
+                goto done;
             printf("%s: %s (%zu problem%s)\n", db, problems ? "NOT OK" : "ok", problems,
                    problems == 1 ? "" : "s");
             rc = problems ? DB_STORE : DB_OK;
@@ -266,6 +285,7 @@ int cmd_db(int argc, char **argv)
     }
     if (rc == DB_STORE && s == TW_E_UNSUPPORTED)
         rc = DB_USAGE;
+done:
     tw_store_close(st);
     tw_ctx_free(ctx);
     return rc;

@@ -68,6 +68,10 @@ expect_grep "status counts" "$TMP/out" "2 batches, 9000 records"
 expect_grep "status provenance" "$TMP/out" "^1,DOJ-OOC,tester,[0-9T:-]+Z,a.csv,[0-9a-f]{64},6000,6000,0,0$"
 expect_exit 0 "verify" -- "$TANAW" db verify --db "$DB"
 expect_grep "verify ok" "$TMP/out" "ok \\(0 problems\\)"
+expect_exit 0 "verify an archived original" -- "$TANAW" db verify --db "$DB" --original "$TMP/a.csv"
+expect_grep "original is batch 1" "$TMP/out" "a.csv: sha256 [0-9a-f]{64} is batch 1"
+expect_exit 3 "verify a file that was never loaded" -- "$TANAW" db verify --db "$DB" --original "$TMP/c.csv"
+expect_grep "never loaded: no batch" "$TMP/out" "matches no batch"
 
 # identifiers: hashed in the store and in the export
 printf 'case_id,report_date,source,psgc,phone_numbers,emails,ip_addrs\nI-1,2023-05-01,hotline,9900112000,0917 555 0101,Tipster.Secret@example.com,198.51.100.23\n' > "$TMP/ids.csv"

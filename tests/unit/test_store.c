@@ -157,6 +157,15 @@ static void test_ingest_dedup_and_provenance(void)
     size_t problems = 99;
     CHECK_OK(ctx, tw_store_verify(ctx, st, &problems));
     CHECK_EQ_INT(problems, 0);
+    /* an archived original is found by its SHA-256, whatever its name */
+    int64_t found = -1;
+    char sha[65];
+    CHECK_OK(ctx, tw_store_find_file(ctx, st, harness_tmp("renamed.csv"), &found, sha));
+    CHECK_EQ_INT(found, first_batch);
+    CHECK_EQ_INT(strlen(sha), 64);
+    CHECK_OK(ctx, tw_store_find_file(ctx, st, harness_tmp("known.csv"), &found, NULL));
+    CHECK_EQ_INT(found, 0);
+    CHECK(tw_store_find_file(ctx, st, harness_tmp("absent.csv"), &found, NULL) == TW_E_IO);
     tw_store_close(st);
     tw_ctx_free(ctx);
 }

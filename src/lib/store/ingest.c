@@ -580,7 +580,7 @@ static tw_status read_header(ingest *I)
     return TW_OK;
 }
 
-static tw_status file_sha256(tw_ctx *ctx, const char *path, char out[65])
+tw_status store_file_sha256(tw_ctx *ctx, const char *path, char out[65])
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -679,7 +679,7 @@ tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
                          STORE_SCHEMA_VERSION);
         goto fail;
     }
-    if ((s = file_sha256(ctx, path, r.sha256)))
+    if ((s = store_file_sha256(ctx, path, r.sha256)))
         goto fail;
     if ((s = csv_open(ctx, path, &I.csv)) || (s = read_header(&I)))
         goto fail;

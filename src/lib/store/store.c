@@ -432,6 +432,33 @@ tw_status tw_store_verify(tw_ctx *ctx, tw_store *st, size_t *problems)
     return TW_OK;
 }
 
+tw_status tw_store_find_file(tw_ctx *ctx, tw_store *st, const char *path, int64_t *batch_id,
+                             char sha256[65])
+{
+    if (!ctx || !st || !path || !batch_id)
+        return ctx ? ctx_error(ctx, TW_E_ARG, "tw_store_find_file: NULL argument") : TW_E_ARG;
+    st->ctx = ctx;
+    *batch_id = 0;
+    tw_status s = require_current(st);
+    char hex[65];
+    if (s || (s = store_file_sha256(ctx, path, hex)))
+        return s;
+    if (sha256)
+        memcpy(sha256, hex, sizeof hex);
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT id FROM batch WHERE file_sha256=?", -1, &q, NULL) !=
+        SQLITE_OK)
+        return store_db_error(st, "cannot look up the file");
+    sqlite3_bind_text(q, 1, hex, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *batch_id = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_db_error(st, "cannot look up the file");
+    return TW_OK;
+}
+
 tw_status tw_store_purge(tw_ctx *ctx, tw_store *st, int32_t before_day, size_t *deleted)
 {
     if (!ctx || !st)

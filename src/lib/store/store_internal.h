@@ -30,6 +30,8 @@ tw_status store_db_error(tw_store *st, const char *what);
 tw_status store_exec(tw_store *st, const char *sql);
 /* Schema version of the open store (0: empty file). */
 tw_status store_version(tw_store *st, int *version);
+/* SHA-256 of a file as 64 lowercase hex digits (ingest.c). */
+tw_status store_file_sha256(tw_ctx *ctx, const char *path, char out[65]);
 /* Apply the migrations above the current version up to `target`. */
 tw_status store_migrate_to(tw_store *st, int target, int *from);
 
