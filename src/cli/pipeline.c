@@ -618,8 +618,13 @@ int cli_write_local(cli_analysis *an, const cli_args *a, const tw_local_result *
     t.extra = extra;
     t.n_extra = n_extra;
     /* Flags of counts not observed whole on the area (--coarse allocate,
-       crosswalk splits): in every per-area output. */
+       crosswalk splits): in every per-area output, except a public one,
+       where they would be counts of their own (public.c leaves such
+       columns out too). NEEDSWORK: a public run's stdout (public.c) does
+       not yet say that counts were allocated. */
     size_t n_areas = tw_areas_count(an->areas);
+    if (an->pub && (an->allocated || an->split))
+        cli_note("--public: columns allocated, allocated_count and crosswalk_split left out");
     tw_extra_column *all = malloc((n_extra + 3) * sizeof *all);
     double *share = an->allocated ? malloc((n_areas ? n_areas : 1) * sizeof *share) : NULL;
     if (!all || (an->allocated && !share)) {
@@ -630,13 +635,13 @@ int cli_write_local(cli_analysis *an, const cli_args *a, const tw_local_result *
     if (n_extra)
         memcpy(all, extra, n_extra * sizeof *all);
     size_t ne = n_extra;
-    if (an->allocated) {
+    if (an->allocated && !an->pub) {
         for (size_t i = 0; i < n_areas; i++)
             share[i] = an->count[i] > 0 ? an->allocated[i] / an->count[i] : 0;
         all[ne++] = (tw_extra_column){"allocated", share, NULL};
         all[ne++] = (tw_extra_column){"allocated_count", an->allocated, NULL};
     }
-    if (an->split)
+    if (an->split && !an->pub)
         all[ne++] = (tw_extra_column){"crosswalk_split", an->split, NULL};
     t.extra = all;
     t.n_extra = ne;
