@@ -4,7 +4,7 @@
 #   scripts/install-deps.sh --peers  also R with spdep and sf (goldens, benchmarks)
 # Runs apt-get through sudo when not root. Safe to run again.
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config libjansson-dev libcairo2-dev libfftw3-dev libsqlite3-dev libsodium-dev)
+pkgs=(build-essential cmake pkg-config libjansson-dev libcairo2-dev libfftw3-dev libsqlite3-dev libsodium-dev python3)
 if [ "${1:-}" = "--peers" ]; then
   pkgs+=(r-base-core r-cran-spdep r-cran-sf r-cran-spatstat.explore time bc)
 fi
