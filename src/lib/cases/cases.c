@@ -30,12 +30,6 @@
 #include <strings.h>
 #include <time.h>
 
-#define CASE_ID_MAX 64
-#define SOURCE_MAX 32
-#define VERSION_MAX 31     /* as the crosswalk's version labels */
-#define RADIUS_MAX_M 2.0e7 /* half the Earth's circumference */
-#define COUNT_MAX INT64_C(1000000000)
-#define MIN_DAY 7305 /* 1990-01-01 */
 #define WARN_ROWS 5  /* rejected rows also listed as warnings */
 
 const char *const cases_category_names[CASES_N_CATEGORIES] = {
@@ -196,16 +190,6 @@ static const char *const col_names[NCOL] = {
 static const unsigned char col_in_records[NCOL] = {1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1};
 static const unsigned char col_in_aggregated[NCOL] = {0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 0, 1};
 
-static void trim(const char **s, size_t *len)
-{
-    while (*len && (**s == ' ' || **s == '\t')) {
-        (*s)++;
-        (*len)--;
-    }
-    while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
-        (*len)--;
-}
-
 /*
  * Why a header looks like personal data, or NULL. Matching is on the name
  * folded to lowercase letters and digits, so "Victim Name", "victim_name"
@@ -289,16 +273,6 @@ typedef struct reader {
     char first_reason[160];
 } reader;
 
-static int charset_ok(const char *s, size_t len, const char *extra)
-{
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!isalnum(c) && !strchr(extra, c))
-            return 0;
-    }
-    return 1;
-}
-
 static const char *fld(const reader *R, int col, size_t *len)
 {
     if (R->col[col] < 0) {
@@ -306,7 +280,7 @@ static const char *fld(const reader *R, int col, size_t *len)
         return "";
     }
     const char *s = csv_field(R->csv, (size_t)R->col[col], len);
-    trim(&s, len);
+    cases_trim(&s, len);
     return s;
 }
 
@@ -377,50 +351,14 @@ static tw_status reject(reader *R, const char *field, const char *reason)
     return TW_OK;
 }
 
-/* 09XXXXXXXXX or 639XXXXXXXXX (with optional separators stripped by the
-   charset already: only digits reach here as such). */
-static int looks_like_mobile(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return (len == 11 && s[0] == '0' && s[1] == '9') ||
-           (len == 12 && s[0] == '6' && s[1] == '3' && s[2] == '9');
-}
-
-/* Quote at most 40 bytes of a bad value into a reason. */
-static void reason_value(char *out, size_t cap, const char *what, const char *s, size_t len)
-{
-    snprintf(out, cap, "%s, got \"%.*s%s\"", what, (int)(len > 40 ? 40 : len), s,
-             len > 40 ? "..." : "");
-}
-
-static int parse_count(const char *s, size_t len, int64_t *v, const char **why)
-{
-    if (!num_parse_int64(s, len, v)) {
-        *why = "expected a whole number";
-        return 0;
-    }
-    if (*v < 0) {
-        *why = "must not be negative";
-        return 0;
-    }
-    if (*v > COUNT_MAX) {
-        *why = "larger than 1000000000";
-        return 0;
-    }
-    return 1;
-}
-
 /*
- * Validate the current row into rec. Returns 1 when valid, 0 with
- * field and why set when not.
+ * Validate the current row into rec with the field checks of fields.c.
+ * Returns 1 when valid, 0 with field and why set when not.
  */
 static int validate_row(reader *R, case_rec *rec, const char **field, char *why, size_t cap)
 {
     size_t len;
     const char *s;
-    const char *w = NULL;
     memset(rec, 0, sizeof *rec);
     R->mask_case_id = 0;
     rec->lon = rec->lat = NAN;
@@ -430,135 +368,45 @@ static int validate_row(reader *R, case_rec *rec, const char **field, char *why,
     rec->weight = 1;
     rec->children = 1;
 
-    if (csv_nfields(R->csv) != R->nfields) {
-        *field = "";
-        snprintf(why, cap, "row has %zu fields, the header has %zu", csv_nfields(R->csv),
-                 R->nfields);
+    if (!cases_check_nfields(csv_nfields(R->csv), R->nfields, field, why, cap))
         return 0;
-    }
     if (!R->aggregated) {
-        *field = "case_id";
         s = fld(R, COL_CASE_ID, &len);
-        if (len == 0) {
-            snprintf(why, cap, "missing case_id");
+        if (!cases_check_case_id(s, len, &R->mask_case_id, field, why, cap))
             return 0;
-        }
-        if (len > CASE_ID_MAX || !charset_ok(s, len, "_.:-")) {
-            reason_value(why, cap, "case_id must be 1-64 characters of A-Z a-z 0-9 _ . : -",
-                         s, len);
-            return 0;
-        }
-        if (looks_like_mobile(s, len)) {
-            R->mask_case_id = 1;
-            /* the value is not repeated: it may be someone's number */
-            snprintf(why, cap, "case_id looks like a philippine mobile number: use a "
-                               "pseudonymous id");
-            return 0;
-        }
     }
-    *field = "report_date";
     s = fld(R, COL_DATE, &len);
-    if (len == 0) {
-        if (!R->aggregated) {
-            snprintf(why, cap, "missing report_date");
-            return 0;
-        }
-    } else {
-        int32_t day;
-        if (tw_date_parse(s, len, &day) != TW_OK) {
-            reason_value(why, cap, "expected a real date YYYY-MM-DD", s, len);
-            return 0;
-        }
-        if (day < MIN_DAY) {
-            snprintf(why, cap, "date %.10s is before 1990-01-01", s);
-            return 0;
-        }
-        if (day > R->max_day) {
-            char lim[11];
-            tw_date_format(R->max_day, lim);
-            snprintf(why, cap, "date %.10s is in the future (after %s)", s, lim);
-            return 0;
-        }
-        rec->day = day;
-    }
-    *field = "source";
-    s = fld(R, COL_SOURCE, &len);
-    if (len == 0) {
-        if (!R->aggregated) {
-            snprintf(why, cap, "missing source");
-            return 0;
-        }
-    } else if (len > SOURCE_MAX || !charset_ok(s, len, "_.-")) {
-        reason_value(why, cap, "source must be 1-32 characters of A-Z a-z 0-9 _ . -", s, len);
+    if (!cases_check_report_date(s, len, !R->aggregated, R->max_day, &rec->day, field, why,
+                                 cap))
         return 0;
-    }
+    s = fld(R, COL_SOURCE, &len);
+    if (!cases_check_source(s, len, !R->aggregated, field, why, cap))
+        return 0;
     /* interned by the caller once the row is known good */
 
     if (!R->aggregated) {
         size_t llon, llat;
         const char *slon = fld(R, COL_LON, &llon), *slat = fld(R, COL_LAT, &llat);
-        if (llon || llat) {
-            if (!llon || !llat) {
-                *field = llon ? "lat" : "lon";
-                snprintf(why, cap, "%s is missing while %s is given (give both or neither)",
-                         llon ? "lat" : "lon", llon ? "lon" : "lat");
-                return 0;
-            }
-            double lon, lat;
-            *field = "lon";
-            if (!num_parse_double(slon, llon, &lon)) {
-                reason_value(why, cap, "expected a number", slon, llon);
-                return 0;
-            }
-            if (lon < -180 || lon > 180) {
-                reason_value(why, cap, "longitude outside [-180, 180]", slon, llon);
-                return 0;
-            }
-            *field = "lat";
-            if (!num_parse_double(slat, llat, &lat)) {
-                reason_value(why, cap, "expected a number", slat, llat);
-                return 0;
-            }
-            if (lat < -90 || lat > 90) {
-                reason_value(why, cap, "latitude outside [-90, 90]", slat, llat);
-                return 0;
-            }
-            rec->lon = lon;
-            rec->lat = lat;
-        }
-        *field = "uncertainty_m";
+        if (!cases_check_coords(slon, llon, slat, llat, &rec->lon, &rec->lat, field, why, cap))
+            return 0;
+        double r;
         s = fld(R, COL_UNCERTAINTY, &len);
-        if (len) {
-            double r;
-            if (!llon) {
-                snprintf(why, cap, "uncertainty_m is given without coordinates (lon, lat)");
-                return 0;
-            }
-            if (!num_parse_double(s, len, &r)) {
-                reason_value(why, cap, "expected a number of metres", s, len);
-                return 0;
-            }
-            if (r < 0 || r > RADIUS_MAX_M) {
-                reason_value(why, cap, "uncertainty radius outside [0, 20000000] metres", s, len);
-                return 0;
-            }
+        if (!cases_check_uncertainty(s, len, llon != 0, &r, field, why, cap))
+            return 0;
+        if (!isnan(r)) {
             rec->has_radius = 1;
             rec->radius_m = r;
         }
     }
-    *field = "psgc";
     s = fld(R, COL_PSGC, &len);
-    if (len) {
-        if (tw_psgc_normalise(s, len, rec->code) != TW_OK) {
-            reason_value(why, cap, "expected a 10-digit psgc code", s, len);
-            return 0;
-        }
+    if (!cases_check_psgc(s, len, rec->code, field, why, cap))
+        return 0;
+    if (len)
         rec->code_kind = CASES_CODE_PSGC;
-    }
     if (R->aggregated && R->col[COL_AREA_ID] >= 0) {
         *field = "area_id";
         s = fld(R, COL_AREA_ID, &len);
-        if (len == 0 || len > CASE_ID_MAX) {
+        if (len == 0 || len > CASES_CASE_ID_MAX) {
             snprintf(why, cap, len ? "area_id longer than 64 characters" : "missing area_id");
             return 0;
         }
@@ -568,11 +416,9 @@ static int validate_row(reader *R, case_rec *rec, const char **field, char *why,
             rec->code[0] = '\0';
         rec->code_kind = CASES_CODE_ID;
     }
-    if (!R->aggregated && rec->code_kind == CASES_CODE_NONE && isnan(rec->lon)) {
-        *field = "psgc";
-        snprintf(why, cap, "record has neither coordinates (lon, lat) nor a psgc code");
+    if (!R->aggregated &&
+        !cases_check_place(!isnan(rec->lon), rec->code_kind != CASES_CODE_NONE, field, why, cap))
         return 0;
-    }
     if (R->aggregated && rec->code_kind == CASES_CODE_NONE) {
         *field = R->col[COL_PSGC] >= 0 ? "psgc" : "area_id";
         snprintf(why, cap, "missing %s", *field);
@@ -580,44 +426,26 @@ static int validate_row(reader *R, case_rec *rec, const char **field, char *why,
     }
     int64_t v;
     if (R->aggregated) {
-        *field = "count";
         s = fld(R, COL_COUNT, &len);
-        if (!parse_count(s, len, &v, &w)) {
-            reason_value(why, cap, w, s, len);
+        if (!cases_check_count("count", s, len, &v, field, why, cap))
             return 0;
-        }
         rec->weight = rec->children = (double)v;
     }
-    *field = "children";
     s = fld(R, COL_CHILDREN, &len);
     if (len) {
-        if (!parse_count(s, len, &v, &w)) {
-            reason_value(why, cap, w, s, len);
+        if (!cases_check_count("children", s, len, &v, field, why, cap))
             return 0;
-        }
         rec->children = (double)v;
     }
-    *field = "psgc_version";
     s = fld(R, COL_VERSION, &len);
-    if (len > VERSION_MAX || !charset_ok(s, len, "_.-")) {
-        reason_value(why, cap, "psgc_version must be 1-31 characters of A-Z a-z 0-9 _ . -", s,
-                     len);
+    if (!cases_check_version(s, len, field, why, cap))
         return 0;
-    }
     /* interned by the caller once the row is known good */
-    *field = "category";
+    int c;
     s = fld(R, COL_CATEGORY, &len);
-    if (len) {
-        int c = cases_category_find(s, len);
-        if (c < 0) {
-            reason_value(why, cap,
-                         "category must be one of livestreaming, csam_production, "
-                         "csam_distribution, grooming, sextortion, trafficking, other",
-                         s, len);
-            return 0;
-        }
-        rec->category = (int8_t)c;
-    }
+    if (!cases_check_category(s, len, &c, field, why, cap))
+        return 0;
+    rec->category = (int8_t)c;
     return 1;
 }
 
@@ -663,7 +491,7 @@ static tw_status read_header(reader *R)
     for (size_t i = 0; i < R->nfields; i++) {
         size_t len;
         const char *h = csv_field(csv, i, &len);
-        trim(&h, &len);
+        cases_trim(&h, &len);
         const char *why = personal_reason(h, len);
         if (why) {
             char name[64];

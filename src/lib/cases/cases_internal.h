@@ -1,6 +1,7 @@
 /*
  * cases_internal.h: the layout of tw_cases, shared by the files of the
- * cases module (reading in cases.c, aggregation in aggregate.c). Records
+ * cases module (reading in cases.c, aggregation in aggregate.c), and the
+ * field checks of fields.c, shared with the store's ingest. Records
  * are kept compact and without the case_id: aggregation never needs it and
  * a pseudonymous id is still an identifier we would rather not hold.
  */
@@ -65,5 +66,59 @@ tw_status cases_append(tw_ctx *ctx, tw_cases **inout, const case_rec *rec, const
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (no range check). */
 int32_t date_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+/* ---- field checks (fields.c), shared with store/ingest.c ------------ */
+
+#define CASES_CASE_ID_MAX 64 /* case_id (and area_id) characters */
+#define CASES_SOURCE_MAX 32  /* source characters */
+
+/* Strip leading and trailing blanks and tabs. */
+void cases_trim(const char **s, size_t *len);
+/* 1 when every byte is a letter, a digit or in extra. */
+int cases_charset_ok(const char *s, size_t len, const char *extra);
+/* "<what>, got \"<at most 40 bytes of s>\"" into out. */
+void cases_reason_value(char *out, size_t cap, const char *what, const char *s, size_t len);
+
+/*
+ * The checks of the record fields, in the order the readers apply them.
+ * Each takes the trimmed text of a field (s, len), sets *field to the name
+ * to report and returns 1 with the parsed value, or 0 with the reason in
+ * why (cap bytes). Messages are part of the rejects format: keep them.
+ */
+/* The row's field count against the header's (field ""). */
+int cases_check_nfields(size_t got, size_t want, const char **field, char *why, size_t cap);
+/* case_id: present, 1-64 of A-Z a-z 0-9 _ . : -, not a mobile number
+   (then *mask = 1: the rejected row must not repeat the value). */
+int cases_check_case_id(const char *s, size_t len, int *mask, const char **field, char *why,
+                        size_t cap);
+/* A non-empty date YYYY-MM-DD from 1990-01-01 to max_day into *day (no
+   field name: the caller's). */
+int cases_check_day(const char *s, size_t len, int32_t max_day, int32_t *day, char *why,
+                    size_t cap);
+/* report_date; when empty and not required, *day = CASES_NO_DAY. */
+int cases_check_report_date(const char *s, size_t len, int required, int32_t max_day,
+                            int32_t *day, const char **field, char *why, size_t cap);
+/* source: 1-32 of A-Z a-z 0-9 _ . - (may be empty when not required). */
+int cases_check_source(const char *s, size_t len, int required, const char **field, char *why,
+                       size_t cap);
+/* lon and lat: both or neither (then NaN), in degrees within range. */
+int cases_check_coords(const char *slon, size_t llon, const char *slat, size_t llat,
+                       double *lon, double *lat, const char **field, char *why, size_t cap);
+/* uncertainty_m in metres, only with coordinates; NaN when not given. */
+int cases_check_uncertainty(const char *s, size_t len, int have_coords, double *radius_m,
+                            const char **field, char *why, size_t cap);
+/* psgc normalised to 10 digits into code; "" when not given. */
+int cases_check_psgc(const char *s, size_t len, char code[TW_PSGC_LEN + 1], const char **field,
+                     char *why, size_t cap);
+/* A record needs coordinates or a psgc code (field "psgc"). */
+int cases_check_place(int has_coords, int has_psgc, const char **field, char *why, size_t cap);
+/* A count (children, count) in [0, 1e9], reported under name. */
+int cases_check_count(const char *name, const char *s, size_t len, int64_t *v,
+                      const char **field, char *why, size_t cap);
+/* psgc_version: at most 31 of A-Z a-z 0-9 _ . - (may be empty). */
+int cases_check_version(const char *s, size_t len, const char **field, char *why, size_t cap);
+/* category: one of cases_category_names (any case); -1 when empty. */
+int cases_check_category(const char *s, size_t len, int *category, const char **field,
+                         char *why, size_t cap);
 
 #endif

@@ -34,7 +34,6 @@
 #include "cases/cases_internal.h"
 #include "io/csv.h"
 
-#include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
 #include <sodium.h>
@@ -43,15 +42,9 @@
 #include <strings.h>
 #include <time.h>
 
-#define CASE_ID_MAX 64
-#define SOURCE_MAX 32
 #define AGENT_MAX 64
-#define COUNT_MAX INT64_C(1000000000)
-#define MIN_DAY 7305 /* 1990-01-01 */
 #define WARN_ROWS 5
 #define IDS_PER_CELL 64
-#define VERSION_MAX 31     /* as cases.c: the crosswalk's version labels */
-#define RADIUS_MAX_M 2.0e7 /* as cases.c: half the Earth's circumference */
 #define ID_TEXT_MAX 256
 
 enum {
@@ -170,14 +163,6 @@ typedef struct ingest {
     dupset dups;
 } ingest;
 
-static void trim(const char **s, size_t *len)
-{
-    while (*len && (**s == ' ' || **s == '\t'))
-        (*s)++, (*len)--;
-    while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
-        (*len)--;
-}
-
 static const char *fld(const ingest *I, int col, size_t *len)
 {
     if (I->col[col] < 0) {
@@ -185,70 +170,8 @@ static const char *fld(const ingest *I, int col, size_t *len)
         return "";
     }
     const char *s = csv_field(I->csv, (size_t)I->col[col], len);
-    trim(&s, len);
+    cases_trim(&s, len);
     return s;
-}
-
-static int charset_ok(const char *s, size_t len, const char *extra)
-{
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!isalnum(c) && !strchr(extra, c))
-            return 0;
-    }
-    return 1;
-}
-
-static int looks_like_mobile(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return (len == 11 && s[0] == '0' && s[1] == '9') ||
-           (len == 12 && s[0] == '6' && s[1] == '3' && s[2] == '9');
-}
-
-static void reason_value(char *out, size_t cap, const char *what, const char *s, size_t len)
-{
-    snprintf(out, cap, "%s, got \"%.*s%s\"", what, (int)(len > 40 ? 40 : len), s,
-             len > 40 ? "..." : "");
-}
-
-static int parse_count(const char *s, size_t len, int64_t *v, const char **why)
-{
-    if (!num_parse_int64(s, len, v)) {
-        *why = "expected a whole number";
-        return 0;
-    }
-    if (*v < 0) {
-        *why = "must not be negative";
-        return 0;
-    }
-    if (*v > COUNT_MAX) {
-        *why = "larger than 1000000000";
-        return 0;
-    }
-    return 1;
-}
-
-static int parse_day(const ingest *I, const char *s, size_t len, int32_t *day, char *why,
-                     size_t cap)
-{
-    if (tw_date_parse(s, len, day) != TW_OK) {
-        reason_value(why, cap, "expected a real date YYYY-MM-DD", s, len);
-        return 0;
-    }
-    if (*day < MIN_DAY) {
-        snprintf(why, cap, "date %.10s is before 1990-01-01", s);
-        return 0;
-    }
-    if (*day > I->max_day) {
-        char lim[11];
-        tw_date_format(I->max_day, lim);
-        snprintf(why, cap, "date %.10s is in the future (after %s)", s, lim);
-        return 0;
-    }
-    return 1;
 }
 
 static int idh_cmp(const void *a, const void *b)
@@ -259,12 +182,13 @@ static int idh_cmp(const void *a, const void *b)
     return strcmp(x->hex, y->hex);
 }
 
-/* Validate the current row (order and wording as cases.c's validate_row,
-   then the store's columns). 1 valid, 0 with *field and why set. */
+/* Validate the current row (the field checks of cases/fields.c, in the
+   order of cases.c's validate_row, then the store's columns). 1 valid, 0
+   with *field and why set. */
 static int validate(ingest *I, row *r, const char **field, char *why, size_t cap)
 {
     size_t len;
-    const char *s, *w = NULL;
+    const char *s;
     I->mask_case_id = 0;
     r->lon = r->lat = r->radius_m = NAN;
     r->version = "";
@@ -275,134 +199,47 @@ static int validate(ingest *I, row *r, const char **field, char *why, size_t cap
     r->children = 1;
     r->category = -1;
     r->nids = 0;
-    if (csv_nfields(I->csv) != I->nfields) {
-        *field = "";
-        snprintf(why, cap, "row has %zu fields, the header has %zu", csv_nfields(I->csv),
-                 I->nfields);
+    if (!cases_check_nfields(csv_nfields(I->csv), I->nfields, field, why, cap))
         return 0;
-    }
-    *field = "case_id";
     const char *id = fld(I, C_CASE_ID, &len);
     size_t id_len = len;
-    if (len == 0) {
-        snprintf(why, cap, "missing case_id");
+    if (!cases_check_case_id(id, len, &I->mask_case_id, field, why, cap))
         return 0;
-    }
-    if (len > CASE_ID_MAX || !charset_ok(id, len, "_.:-")) {
-        reason_value(why, cap, "case_id must be 1-64 characters of A-Z a-z 0-9 _ . : -", id, len);
-        return 0;
-    }
-    if (looks_like_mobile(id, len)) {
-        I->mask_case_id = 1;
-        snprintf(why, cap, "case_id looks like a philippine mobile number: use a pseudonymous id");
-        return 0;
-    }
-    *field = "report_date";
     s = fld(I, C_DATE, &len);
-    if (len == 0) {
-        snprintf(why, cap, "missing report_date");
+    if (!cases_check_report_date(s, len, 1, I->max_day, &r->day, field, why, cap))
         return 0;
-    }
-    if (!parse_day(I, s, len, &r->day, why, cap))
-        return 0;
-    *field = "source";
     s = fld(I, C_SOURCE, &len);
-    if (len == 0) {
-        snprintf(why, cap, "missing source");
+    if (!cases_check_source(s, len, 1, field, why, cap))
         return 0;
-    }
-    if (len > SOURCE_MAX || !charset_ok(s, len, "_.-")) {
-        reason_value(why, cap, "source must be 1-32 characters of A-Z a-z 0-9 _ . -", s, len);
-        return 0;
-    }
     r->source = s;
     r->source_len = len;
     size_t llon, llat;
     const char *slon = fld(I, C_LON, &llon), *slat = fld(I, C_LAT, &llat);
-    if (llon || llat) {
-        if (!llon || !llat) {
-            *field = llon ? "lat" : "lon";
-            snprintf(why, cap, "%s is missing while %s is given (give both or neither)",
-                     llon ? "lat" : "lon", llon ? "lon" : "lat");
-            return 0;
-        }
-        double lon, lat;
-        *field = "lon";
-        if (!num_parse_double(slon, llon, &lon)) {
-            reason_value(why, cap, "expected a number", slon, llon);
-            return 0;
-        }
-        if (lon < -180 || lon > 180) {
-            reason_value(why, cap, "longitude outside [-180, 180]", slon, llon);
-            return 0;
-        }
-        *field = "lat";
-        if (!num_parse_double(slat, llat, &lat)) {
-            reason_value(why, cap, "expected a number", slat, llat);
-            return 0;
-        }
-        if (lat < -90 || lat > 90) {
-            reason_value(why, cap, "latitude outside [-90, 90]", slat, llat);
-            return 0;
-        }
-        r->lon = lon;
-        r->lat = lat;
-    }
-    *field = "uncertainty_m";
+    if (!cases_check_coords(slon, llon, slat, llat, &r->lon, &r->lat, field, why, cap))
+        return 0;
     s = fld(I, C_UNCERTAINTY, &len);
-    if (len) {
-        double rad;
-        if (!llon) {
-            snprintf(why, cap, "uncertainty_m is given without coordinates (lon, lat)");
-            return 0;
-        }
-        if (!num_parse_double(s, len, &rad)) {
-            reason_value(why, cap, "expected a number of metres", s, len);
-            return 0;
-        }
-        if (rad < 0 || rad > RADIUS_MAX_M) {
-            reason_value(why, cap, "uncertainty radius outside [0, 20000000] metres", s, len);
-            return 0;
-        }
-        r->radius_m = rad;
-    }
-    *field = "psgc";
+    if (!cases_check_uncertainty(s, len, llon != 0, &r->radius_m, field, why, cap))
+        return 0;
     s = fld(I, C_PSGC, &len);
-    if (len && tw_psgc_normalise(s, len, r->psgc) != TW_OK) {
-        reason_value(why, cap, "expected a 10-digit psgc code", s, len);
+    if (!cases_check_psgc(s, len, r->psgc, field, why, cap))
         return 0;
-    }
-    if (!r->psgc[0] && isnan(r->lon)) {
-        snprintf(why, cap, "record has neither coordinates (lon, lat) nor a psgc code");
+    if (!cases_check_place(!isnan(r->lon), r->psgc[0] != '\0', field, why, cap))
         return 0;
-    }
-    *field = "children";
     s = fld(I, C_CHILDREN, &len);
-    if (len && !parse_count(s, len, &r->children, &w)) {
-        reason_value(why, cap, w, s, len);
+    if (len && !cases_check_count("children", s, len, &r->children, field, why, cap))
         return 0;
-    }
-    *field = "psgc_version";
     s = fld(I, C_VERSION, &len);
-    if (len > VERSION_MAX || !charset_ok(s, len, "_.-")) {
-        reason_value(why, cap, "psgc_version must be 1-31 characters of A-Z a-z 0-9 _ . -", s, len);
+    if (!cases_check_version(s, len, field, why, cap))
         return 0;
-    }
     r->version = s;
     r->version_len = len;
-    *field = "category";
     s = fld(I, C_CATEGORY, &len);
-    if (len && (r->category = cases_category_find(s, len)) < 0) {
-        reason_value(why, cap,
-                     "category must be one of livestreaming, csam_production, "
-                     "csam_distribution, grooming, sextortion, trafficking, other",
-                     s, len);
+    if (!cases_check_category(s, len, &r->category, field, why, cap))
         return 0;
-    }
     /* the store's columns */
     *field = "incident_date";
     s = fld(I, C_INCIDENT, &len);
-    if (len && !parse_day(I, s, len, &r->incident, why, cap))
+    if (len && !cases_check_day(s, len, I->max_day, &r->incident, why, cap))
         return 0;
     *field = "location_precision";
     s = fld(I, C_PRECISION, &len);
@@ -411,7 +248,7 @@ static int validate(ingest *I, row *r, const char **field, char *why, size_t cap
             if (strlen(precisions[k]) == len && strncasecmp(precisions[k], s, len) == 0)
                 r->precision = (int)k;
         if (r->precision < 0) {
-            reason_value(why, cap,
+            cases_reason_value(why, cap,
                          "location_precision must be one of exact, barangay, municipality, "
                          "province, region, ip_geolocation",
                          s, len);
@@ -427,7 +264,7 @@ static int validate(ingest *I, row *r, const char **field, char *why, size_t cap
             size_t part = semi ? (size_t)(semi - s) : len;
             const char *p = s;
             size_t plen = part;
-            trim(&p, &plen);
+            cases_trim(&p, &plen);
             if (plen) {
                 char norm[ID_TEXT_MAX];
                 const char *bad = NULL;
@@ -454,7 +291,7 @@ static int validate(ingest *I, row *r, const char **field, char *why, size_t cap
     qsort(r->ids, r->nids, sizeof *r->ids, idh_cmp);
     /* the same case of two channels is two cases: the source is part of
        the reference */
-    char ref[SOURCE_MAX + 1 + CASE_ID_MAX + 1];
+    char ref[CASES_SOURCE_MAX + 1 + CASES_CASE_ID_MAX + 1];
     int n = snprintf(ref, sizeof ref, "%.*s", (int)r->source_len, r->source);
     ref[n++] = '\0';
     memcpy(ref + n, id, id_len);
@@ -552,7 +389,7 @@ static tw_status read_header(ingest *I)
     for (size_t i = 0; i < I->nfields; i++) {
         size_t len;
         const char *h = csv_field(I->csv, i, &len);
-        trim(&h, &len);
+        cases_trim(&h, &len);
         int found = -1;
         for (int c = 0; c < NCOLS; c++)
             if (strlen(col_name(c)) == len && strncasecmp(col_name(c), h, len) == 0)
@@ -604,7 +441,7 @@ tw_status store_file_sha256(tw_ctx *ctx, const char *path, char out[65])
 static int agent_ok(const char *s)
 {
     size_t n = s ? strlen(s) : 0;
-    return n >= 1 && n <= AGENT_MAX && charset_ok(s, n, "_.-@ ");
+    return n >= 1 && n <= AGENT_MAX && cases_charset_ok(s, n, "_.-@ ");
 }
 
 /* Check the key against the store's, recording it on first use. */
