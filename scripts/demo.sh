@@ -19,14 +19,16 @@ if [ -f "$data/municipalities.geojson" ] && [ -f "$data/municipalities.csv" ]; t
   # Planted clusters (synthetic!): Lapu-Lapu City and its neighbours in Metro Cebu,
   # and Taguig in Metro Manila, each with relative risk 3.
   clusters=(--cluster 0731100000:6:3 --cluster 1381500000:5:3)
+  n=20000
 else
   echo "geography: $data not found; using the built-in synthetic geography"
   data="$out/geo"
   "$tanaw" geography --synthetic --out "$data" --quiet
   clusters=(--cluster 9900112000:5:3)
+  n=2000
 fi
 areas=(--areas "$data/municipalities.geojson" --areas "$data/municipalities.csv")
-"$tanaw" simulate "${areas[@]}" --n 20000 --seed 2024 "${clusters[@]}" \
+"$tanaw" simulate "${areas[@]}" --n "$n" --seed 2024 "${clusters[@]}" \
   --from 2021-01-01 --to 2024-12-31 --out "$out/cases.csv"
 "$tanaw" gistar "${areas[@]}" --cases "$out/cases.csv" --level municipality \
   --weights knn:8 --permutations 999 --seed 1 --rate per:100000 --correction fdr \
