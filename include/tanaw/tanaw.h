@@ -490,6 +490,8 @@ tw_status tw_cases_aggregate_ex(tw_ctx *ctx, const tw_cases *c, const tw_areas *
                                 double *counts, double *allocated, double *split,
                                 tw_aggregate_report *rep);
 
+typedef struct tw_gazetteer tw_gazetteer; /* Geocoding section */
+
 /** Simulation of synthetic records (tanaw simulate). */
 typedef struct tw_sim_cluster {
     char center_id[64]; /* area id of the centre */
@@ -504,12 +506,29 @@ typedef struct tw_sim_opts {
     const tw_sim_cluster *clusters;
     size_t n_clusters;
     int location_mix;         /* 0: codes only; 1: mix of points and codes (default) */
+    /* Multi-agency simulation (docs/cases.md, "Simulation"); all zero = the
+       single-channel records above, byte for byte. @since 0.1 */
+    int agencies;             /* 1..6: n incidents, each referred by 1-3 of the first
+                                 `agencies` channels; 0: off */
+    double duplicates;        /* share of incidents referred more than once, [0, 1] */
+    const int32_t *cluster_onset_days; /* n_clusters entries (day number, 0 = from
+                                          the start) or NULL: all from the start */
+    int identifiers;          /* 1: write account_ids, payment_ids, device_ids,
+                                 ip_addrs (made-up tokens; for tanaw db ingest) */
+    const char *addresses_path; /* CSV case_id,address of messy written addresses
+                                   (for tanaw geocode); NULL: none */
+    const tw_gazetteer *gazetteer; /* names (and old names) for addresses; NULL:
+                                      the areas' names (borrowed) */
+    const char *truth_path;   /* CSV: every record's incident, true area, true date
+                                 and clusters; NULL: none */
 } tw_sim_opts;
 
 /**
  * Write n synthetic records over the areas (background in proportion to
  * population, clusters with relative risk) to a CSV in the documented
- * schema. Same seed, same file.
+ * schema. Same seed, same file. With opts->agencies >= 1: incidents and
+ * their referrals by several channels, plus the optional truth and address
+ * files (docs/cases.md, "Simulation").
  */
 tw_status tw_simulate_write(tw_ctx *ctx, const tw_areas *a,
                             const tw_sim_opts *opts, const char *path);

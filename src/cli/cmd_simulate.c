@@ -19,7 +19,17 @@ static const cli_optspec opts[] = {
     {"seed", 1, 0, "S", "random seed (default 1)"},
     {"from", 1, 0, "DATE", "first report date (default 2021-01-01)"},
     {"to", 1, 0, "DATE", "last report date (default 2024-12-31)"},
-    {"cluster", 1, 1, "ID:N:RR", "plant a cluster: centre area ID, N areas, relative risk RR"},
+    {"cluster", 1, 1, "ID:N:RR[:ONSET]",
+     "plant a cluster: centre area ID, N areas, relative risk RR, from date ONSET (YYYY-MM-DD; "
+     "needs the multi-agency simulation)"},
+    {"agencies", 1, 0, "N", "multi-agency simulation: --n incidents, each referred by 1-3 of the "
+                            "first N of 6 channels (default 6 when another option below is given)"},
+    {"duplicates", 1, 0, "RATE", "share of incidents referred more than once (default 0.3)"},
+    {"messy-addresses", 1, 0, "FILE.csv", "write case_id,address as people write them (input of "
+                                          "tanaw geocode)"},
+    {"psgc", 1, 0, "FILE", "PSGC datafile (CSV export): real and old names for the addresses"},
+    {"identifiers", 0, 0, NULL, "add made-up linked identifier columns (input of tanaw db ingest)"},
+    {"truth", 1, 0, "FILE.csv", "write every record's incident, true area, true date and clusters"},
     {"codes-only", 0, 0, NULL, "locate every record by PSGC code (no coordinates)"},
     {"out", 1, 0, "FILE.csv", "where the records go (required)"},
     {"threads", 1, 0, "N", "threads"},
@@ -65,10 +75,24 @@ int cmd_simulate(int argc, char **argv)
     const char *cl[64];
     size_t ncl = cli_all(&a, "cluster", cl, 64);
     tw_sim_cluster clusters[64];
+    int32_t onsets[64];
+    int any_onset = 0;
     for (size_t k = 0; k < ncl; k++) {
         memset(&clusters[k], 0, sizeof clusters[k]);
+        onsets[k] = 0;
         const char *c1 = strchr(cl[k], ':');
         const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        const char *c3 = c2 ? strchr(c2 + 1, ':') : NULL;
+        char rbuf[64];
+        if (c3) {
+            if (tw_date_parse(c3 + 1, strlen(c3 + 1), &onsets[k]) ||
+                (size_t)(c3 - c2 - 1) >= sizeof rbuf) {
+                fprintf(stderr, "tanaw: --cluster: expected ID:N:RR:YYYY-MM-DD, got '%s'\n",
+                        cl[k]);
+                return EXIT_USAGE;
+            }
+            any_onset = 1;
+        }
         long nareas;
         double rr;
         char nbuf[32];
@@ -80,13 +104,42 @@ int cmd_simulate(int argc, char **argv)
         memcpy(clusters[k].center_id, cl[k], (size_t)(c1 - cl[k]));
         memcpy(nbuf, c1 + 1, (size_t)(c2 - c1 - 1));
         nbuf[c2 - c1 - 1] = '\0';
-        if (!cli_int("cluster", nbuf, 1, 100000, &nareas) || !cli_double("cluster", c2 + 1, 0, 1e6, &rr))
+        const char *rr_text = c2 + 1;
+        if (c3) {
+            memcpy(rbuf, c2 + 1, (size_t)(c3 - c2 - 1));
+            rbuf[c3 - c2 - 1] = '\0';
+            rr_text = rbuf;
+        }
+        if (!cli_int("cluster", nbuf, 1, 100000, &nareas) || !cli_double("cluster", rr_text, 0, 1e6, &rr))
             return EXIT_USAGE;
         clusters[k].n_areas = (int)nareas;
         clusters[k].rr = rr;
     }
     so.clusters = clusters;
     so.n_clusters = ncl;
+    /* Multi-agency options: without any of them, the file is as before. */
+    const char *psgc = cli_get(&a, "psgc");
+    so.addresses_path = cli_get(&a, "messy-addresses");
+    so.truth_path = cli_get(&a, "truth");
+    so.identifiers = cli_flag(&a, "identifiers");
+    if (any_onset)
+        so.cluster_onset_days = onsets;
+    int multi = cli_get(&a, "agencies") || cli_get(&a, "duplicates") || so.addresses_path ||
+                so.truth_path || so.identifiers || any_onset || psgc;
+    if (multi) {
+        long nag = 6;
+        double dup = 0.3;
+        if ((v = cli_get(&a, "agencies")) && !cli_int("agencies", v, 1, 6, &nag))
+            return EXIT_USAGE;
+        if ((v = cli_get(&a, "duplicates")) && !cli_double("duplicates", v, 0, 1, &dup))
+            return EXIT_USAGE;
+        so.agencies = (int)nag;
+        so.duplicates = dup;
+    }
+    if (psgc && !so.addresses_path) {
+        fprintf(stderr, "tanaw: simulate: --psgc names the addresses: give --messy-addresses FILE.csv\n");
+        return EXIT_USAGE;
+    }
     cli_analysis an;
     memset(&an, 0, sizeof an);
     if (!(an.ctx = cli_ctx_new(&a)))
@@ -95,15 +148,30 @@ int cmd_simulate(int argc, char **argv)
         cli_analysis_free(&an);
         return rc;
     }
+    tw_gazetteer *gz = NULL;
+    if (psgc && tw_gazetteer_read_psgc(an.ctx, psgc, &gz)) {
+        cli_report(an.ctx, "simulate");
+        rc = cli_exit_for(tw_ctx_error(an.ctx)->code);
+        cli_analysis_free(&an);
+        return rc;
+    }
+    so.gazetteer = gz;
     tw_status s = tw_simulate_write(an.ctx, an.areas, &so, out);
+    tw_gazetteer_free(gz);
     cli_progress_done();
     if (s) {
         cli_report(an.ctx, "simulate");
         rc = s == TW_E_IO ? EXIT_OUTPUT : cli_exit_for(s);
     } else {
         cli_warnings(an.ctx, cli_quiet());
-        cli_note("wrote %zu synthetic records over %zu areas to %s (seed %llu)", so.n,
-                 tw_areas_count(an.areas), out, (unsigned long long)so.seed);
+        if (so.agencies)
+            cli_note("wrote the referrals of %zu synthetic incidents (%d channels, duplicates "
+                     "%.2f) over %zu areas to %s (seed %llu)",
+                     so.n, so.agencies, so.duplicates, tw_areas_count(an.areas), out,
+                     (unsigned long long)so.seed);
+        else
+            cli_note("wrote %zu synthetic records over %zu areas to %s (seed %llu)", so.n,
+                     tw_areas_count(an.areas), out, (unsigned long long)so.seed);
     }
     cli_analysis_free(&an);
     return rc;

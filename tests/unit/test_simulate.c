@@ -4,7 +4,8 @@
  * bytes), total n, read-back with every row accepted and every record
  * placed, shares of a planted cluster, of sources, of weekend days and the
  * mean number of children against their exact expectations within 5
- * binomial standard deviations, and the refusals. Also measures simulate +
+ * binomial standard deviations, and the refusals; the multi-agency mode
+ * (truth file, duplicates, cluster onset). Also measures simulate +
  * read + aggregate speed.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -374,6 +375,131 @@ static void test_allocation_failures(void)
     tw_ctx_free(actx);
 }
 
+/* Multi-agency simulation: determinism, every record read back, the truth
+   file (one line per record, duplicates share within 5 sd, cluster
+   membership only from the onset and more incidents there after it),
+   refusals and allocation failures. */
+static void test_multi_agency(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_areas *a = grid(ctx, 1);
+    tw_sim_cluster cl;
+    memset(&cl, 0, sizeof cl);
+    grid_id(cl.center_id, 14);
+    cl.n_areas = 5;
+    cl.rr = 10;
+    int32_t onset = day_of("2023-07-01");
+    const size_t n = 8000;
+    tw_sim_opts o = base_opts(n, 21);
+    o.clusters = &cl;
+    o.n_clusters = 1;
+    o.cluster_onset_days = &onset;
+    o.agencies = 6;
+    o.duplicates = 0.25;
+    o.identifiers = 0;
+    o.truth_path = harness_tmp("multi_truth.csv");
+    o.addresses_path = harness_tmp("multi_addr.csv");
+    const char *p1 = harness_tmp("multi1.csv"), *p2 = harness_tmp("multi2.csv");
+    CHECK_OK(ctx, tw_simulate_write(ctx, a, &o, p1));
+    size_t nt1, nt2, n1, n2;
+    char *t1 = slurp(o.truth_path, &nt1);
+    o.truth_path = harness_tmp("multi_truth2.csv");
+    CHECK_OK(ctx, tw_simulate_write(ctx, a, &o, p2));
+    char *t2 = slurp(o.truth_path, &nt2), *r1 = slurp(p1, &n1), *r2 = slurp(p2, &n2);
+    CHECK(n1 == n2 && memcmp(r1, r2, n1) == 0);
+    CHECK(nt1 == nt2 && memcmp(t1, t2, nt1) == 0);
+    const char *hdr = "case_id,report_date,source,lon,lat,psgc,children,category,uncertainty_m\n";
+    CHECK(strncmp(r1, hdr, strlen(hdr)) == 0);
+
+    /* every record read back by the plain reader */
+    tw_cases *c = NULL;
+    tw_read_report rep;
+    tw_cases_read_opts ro = {NULL, 0, day_of("2025-12-31")};
+    CHECK_OK(ctx, tw_cases_read_csv(ctx, p1, &ro, &c, &rep));
+    CHECK_EQ_INT(rep.rows_rejected, 0);
+
+    /* truth: case_id,incident_id,source,true_area,true_date,clusters */
+    size_t lines = 0, incidents = 0, multi = 0, in_before = 0, in_after = 0, bad = 0;
+    char last_inc[16] = "";
+    int cur_size = 0;
+    char cl_ids[5][11];
+    for (int k = 0; k < 5; k++)
+        grid_id(cl_ids[k], k == 0 ? 14 : k == 1 ? 13 : k == 2 ? 15 : k == 3 ? 8 : 20);
+    char *line = strchr(t1, '\n') + 1;
+    while (*line) {
+        char *end = strchr(line, '\n');
+        *end = '\0';
+        char *f[6];
+        f[0] = line;
+        for (int k = 1; k < 6; k++) {
+            f[k] = strchr(f[k - 1], ',');
+            if (!f[k])
+                break;
+            *f[k]++ = '\0';
+        }
+        lines++;
+        int32_t d = day_of(f[4]);
+        int in_cl = 0;
+        for (int k = 0; k < 5; k++)
+            in_cl |= strcmp(f[3], cl_ids[k]) == 0;
+        if (strcmp(f[1], last_inc) != 0) {
+            incidents++;
+            memcpy(last_inc, f[1], strlen(f[1]) + 1);
+            cur_size = 1;
+            if (in_cl)
+                *(d < onset ? &in_before : &in_after) += 1;
+        } else if (++cur_size == 2) {
+            multi++;
+        }
+        bad += (f[5][0] != '\0') != (in_cl && d >= onset);
+        line = end + 1;
+    }
+    CHECK_EQ_INT(lines, rep.rows_read);
+    CHECK_EQ_INT(incidents, n);
+    CHECK_EQ_INT(bad, 0);
+    check_within((double)multi, (double)n, 0.25, 5, __LINE__);
+    /* half a year each side: rr 10 shows as far more incidents after */
+    CHECK(in_after > 4 * in_before);
+    tw_cases_free(c);
+    free(t1);
+    free(t2);
+    free(r1);
+    free(r2);
+
+    /* refusals */
+    tw_sim_opts q = base_opts(10, 1);
+    q.agencies = 7;
+    CHECK(tw_simulate_write(ctx, a, &q, p2) == TW_E_ARG);
+    q.agencies = 2;
+    q.duplicates = 1.5;
+    CHECK(tw_simulate_write(ctx, a, &q, p2) == TW_E_ARG);
+    q.agencies = 0;
+    q.duplicates = 0;
+    q.truth_path = o.truth_path;
+    CHECK(tw_simulate_write(ctx, a, &q, p2) == TW_E_ARG);
+    q.agencies = 1;
+    q.truth_path = "/nonexistent-dir/t.csv";
+    CHECK(tw_simulate_write(ctx, a, &q, p2) == TW_E_IO);
+
+    /* allocation failures */
+    o.n = 50;
+    o.identifiers = 1;
+    tw_allocator al = {t_malloc, t_realloc, t_free, NULL};
+    int injected = 1;
+    for (alloc_fail_at = 0; injected && alloc_fail_at < 100; alloc_fail_at++) {
+        tw_ctx *fctx = tw_ctx_new();
+        CHECK_OK(fctx, tw_ctx_set_allocator(fctx, &al));
+        alloc_count = 0;
+        tw_status st = tw_simulate_write(fctx, a, &o, p2);
+        injected = alloc_count > alloc_fail_at;
+        CHECK(injected ? st == TW_E_NOMEM : st == TW_OK);
+        tw_ctx_free(fctx);
+    }
+    CHECK(!injected);
+    tw_areas_free(a);
+    tw_ctx_free(ctx);
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -443,6 +569,7 @@ int main(void)
     RUN(test_read_back_and_shares);
     RUN(test_refusals);
     RUN(test_allocation_failures);
+    RUN(test_multi_agency);
     RUN(test_cebu_barangays);
     return harness_finish();
 }

@@ -28,9 +28,17 @@
  *
  * Limits: areas need a population (>= 0, not all 0); location_mix 0 needs
  * PSGC ids; with location_mix 1 an area without a PSGC id needs a polygon.
+ *
+ * With opts->agencies >= 1 (sim_multi below) n counts incidents instead,
+ * each referred by one to three channels with their own delays and
+ * location habits, with seasonality, cluster onsets, linked made-up
+ * identifiers, messy written addresses and a truth file (docs/cases.md,
+ * "Simulation"). Without it the output is the single-channel file above,
+ * byte for byte. Memory there: (clusters + 1) x areas doubles.
  */
 #include "cases/cases_internal.h"
 #include "core/rng.h"
+#include "geocode/geocode_internal.h"
 #include "geo/areas_internal.h"
 
 #include <errno.h>
@@ -39,6 +47,8 @@
 #include <string.h>
 
 #define MAX_TRIES 1000
+#define SIM_N_SOURCES 6
+#define SIM_PI 3.14159265358979323846
 
 static const char *const sim_sources[] = {"CyberTipline", "PNP-WCPC", "NBI",
                                           "DSWD",         "hotline",  "IJM"};
@@ -147,6 +157,529 @@ static int near_cmp(const void *pa, const void *pb)
     return a->i < b->i ? -1 : a->i > b->i;
 }
 
+/* ---- multi-agency simulation (opts->agencies >= 1) ----------------------
+ *
+ * n incidents, each with a true area, a true day and clusters; referred by
+ * one channel, or (with probability duplicates) by two or three, each with
+ * its own delay, date and location habits (docs/cases.md, "Simulation").
+ * One xoshiro256** stream (seed, stream 1) drives everything, in incident
+ * order; identifier tokens are hashes of (seed, incident), so they never
+ * collide by accident and never look like a person's.
+ */
+
+/* Monthly seasonality of incident days (a made-up, documented pattern, not
+   an estimate): more in the April-May school break and in December. */
+static const double sim_month_w[12] = {1.0, 0.9, 1.0, 1.2, 1.2, 1.0,
+                                       0.9, 0.9, 0.9, 1.0, 1.0, 1.2};
+/* Channel shares when several are possible, mean reporting delay (days). */
+static const double sim_share[SIM_N_SOURCES] = {0.70, 0.10, 0.07, 0.05, 0.05, 0.03};
+static const double sim_delay_mean[SIM_N_SOURCES] = {5, 30, 45, 20, 3, 60};
+
+static uint64_t sim_hash(uint64_t seed, uint64_t inc, uint64_t kind)
+{
+    uint64_t x = seed ^ (inc * 0x9E3779B97F4A7C15ull) ^ (kind << 56);
+    rng_splitmix64(&x);
+    return rng_splitmix64(&x);
+}
+
+static int sim_is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+static void sim_copy(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    while (n && src[n - 1] == ' ')
+        n--;
+    while (n && *src == ' ')
+        src++, n--;
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* One letter edit past the first character (as the geocoder's evaluation
+   set, src/lib/geocode/evalset.c); 0 when the name is too short.
+   NEEDSWORK: share one perturbation helper with evalset.c. */
+static int sim_typo(rng *r, char *s, size_t cap)
+{
+    size_t n = strlen(s), pos[256], np = 0;
+    for (size_t i = 1; i < n && np < 256; i++)
+        if (sim_is_letter(s[i]))
+            pos[np++] = i;
+    if (np < 4)
+        return 0;
+    size_t at = pos[rng_below(r, np)];
+    int op = (int)rng_below(r, 4);
+    char c = (char)('a' + rng_below(r, 26));
+    switch (op) {
+    case 0:
+        if ((s[at] | 0x20) == c)
+            c = c == 'z' ? 'a' : (char)(c + 1);
+        s[at] = c;
+        break;
+    case 1:
+        memmove(s + at, s + at + 1, n - at);
+        break;
+    case 2:
+        if (n + 2 > cap)
+            return 0;
+        memmove(s + at + 1, s + at, n - at + 1);
+        s[at] = c;
+        break;
+    default:
+        if (at + 1 < n && sim_is_letter(s[at + 1])) {
+            char t = s[at];
+            s[at] = s[at + 1];
+            s[at + 1] = t;
+        } else {
+            s[at] = c;
+        }
+        break;
+    }
+    return 1;
+}
+
+static void sim_replace_word(char *s, size_t cap, const char *from, const char *to)
+{
+    size_t fl = strlen(from), tl = strlen(to);
+    for (char *p = strstr(s, from); p; p = strstr(p, from)) {
+        if ((p != s && sim_is_letter(p[-1])) || sim_is_letter(p[fl])) {
+            p += fl;
+            continue;
+        }
+        size_t n = strlen(s);
+        if (n - fl + tl + 1 > cap)
+            return;
+        memmove(p + tl, p + fl, n - (size_t)(p - s) - fl + 1);
+        memcpy(p, to, tl);
+        p += tl;
+    }
+}
+
+/* Names of the area's barangay, municipality, province (any may be ""). */
+typedef struct sim_names {
+    char bgy[256], mun[256], prov[256];
+    const char *old_bgy, *old_mun; /* PSA's old names ("" when none) */
+} sim_names;
+
+static void sim_area_names(const tw_areas *a, size_t ai, const tw_gazetteer *g,
+                           sim_names *nm)
+{
+    nm->bgy[0] = nm->mun[0] = nm->prov[0] = '\0';
+    nm->old_bgy = nm->old_mun = "";
+    long node = g ? gz_find(g, tw_areas_id(a, ai)) : -1;
+    if (node < 0) {
+        const char *name = tw_areas_name(a, ai);
+        sim_copy(nm->bgy, sizeof nm->bgy, name ? name : "");
+        return;
+    }
+    for (int32_t k = (int32_t)node; k >= 0; k = g->nodes[k].parent) {
+        const gz_node *nd = &g->nodes[k];
+        const char *name = g->strs + nd->name;
+        if (nd->level == TW_LEVEL_BARANGAY && !nm->bgy[0]) {
+            sim_copy(nm->bgy, sizeof nm->bgy, name);
+            nm->old_bgy = g->strs + nd->old;
+        } else if (nd->level == TW_LEVEL_MUNICIPALITY && !nm->mun[0]) {
+            sim_copy(nm->mun, sizeof nm->mun, name);
+            nm->old_mun = g->strs + nd->old;
+        } else if ((nd->kind == GZ_PROV || nd->kind == GZ_DIST) && !nm->prov[0]) {
+            sim_copy(nm->prov, sizeof nm->prov,
+                     nd->kind == GZ_DIST ? "Metro Manila" : name);
+        }
+    }
+}
+
+static void sim_first_alt(char *dst, size_t cap, const char *old)
+{
+    char tmp[256];
+    sim_copy(tmp, sizeof tmp, old);
+    char *slash = strchr(tmp, '/');
+    if (slash)
+        *slash = '\0';
+    sim_copy(dst, cap, tmp);
+}
+
+/* A written address for the names: 30 % as PSA writes them, else one to
+   three of: Brgy./Bgy. prefix and Sto./Sta./Pob./"X City" abbreviations, a
+   typo, the province left out, the parts in reverse order, an old name. */
+static void sim_messy(rng *r, const sim_names *nm0, char *out, size_t cap)
+{
+    sim_names nm = *nm0;
+    int swap = 0;
+    if (rng_uniform(r) >= 0.3) {
+        int want = 1 + (int)rng_below(r, 3);
+        for (int t = 0; t < 10 && want > 0; t++) {
+            int ok = 1;
+            switch (rng_below(r, 5)) {
+            case 0: {
+                static const char *const pairs[][2] = {
+                    {"Santo", "Sto."}, {"Santa", "Sta."}, {"Poblacion", "Pob."},
+                    {"\xc3\xb1", "n"}};
+                for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+                    sim_replace_word(nm.bgy, sizeof nm.bgy, pairs[i][0], pairs[i][1]);
+                    sim_replace_word(nm.mun, sizeof nm.mun, pairs[i][0], pairs[i][1]);
+                }
+                if (strncmp(nm.mun, "City of ", 8) == 0) {
+                    char tmp[300];
+                    snprintf(tmp, sizeof tmp, "%.200s City", nm.mun + 8);
+                    sim_copy(nm.mun, sizeof nm.mun, tmp);
+                }
+                if (nm.bgy[0]) {
+                    char tmp[300];
+                    snprintf(tmp, sizeof tmp, "%s %.200s", rng_below(r, 2) ? "Brgy." : "Bgy.",
+                             nm.bgy);
+                    sim_copy(nm.bgy, sizeof nm.bgy, tmp);
+                }
+                break;
+            }
+            case 1: ok = nm.bgy[0] && sim_typo(r, nm.bgy, sizeof nm.bgy); break;
+            case 2: ok = nm.prov[0] != '\0'; nm.prov[0] = '\0'; break;
+            case 3: ok = !swap; swap = 1; break;
+            default:
+                if (*nm.old_bgy)
+                    sim_first_alt(nm.bgy, sizeof nm.bgy, nm.old_bgy);
+                else if (*nm.old_mun)
+                    sim_first_alt(nm.mun, sizeof nm.mun, nm.old_mun);
+                else
+                    ok = 0;
+                break;
+            }
+            want -= ok;
+        }
+    }
+    const char *parts[3] = {nm.bgy, nm.mun, nm.prov};
+    if (swap) {
+        parts[0] = nm.prov;
+        parts[2] = nm.bgy;
+    }
+    size_t n = 0;
+    out[0] = '\0';
+    for (int k = 0; k < 3; k++) {
+        if (!parts[k][0])
+            continue;
+        int w = snprintf(out + n, cap - n, "%s%s", n ? ", " : "", parts[k]);
+        if (w < 0 || (size_t)w >= cap - n)
+            break;
+        n += (size_t)w;
+    }
+}
+
+/* CSV cell: quoted when it holds a comma, quote or line break. */
+static void sim_put_cell(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static int32_t sim_seasonal_day(rng *r, int32_t from_day, uint32_t span)
+{
+    for (;;) {
+        int32_t day = from_day + (int32_t)rng_below(r, span);
+        char d[11];
+        tw_date_format(day, d);
+        int month = (d[5] - '0') * 10 + (d[6] - '0');
+        if (rng_uniform(r) * 1.2 < sim_month_w[month - 1])
+            return day;
+    }
+}
+
+static tw_status sim_multi(tw_ctx *ctx, const tw_areas *a, const tw_sim_opts *opts,
+                           const char *path, const unsigned char *psgc_ok)
+{
+    size_t na = tw_areas_count(a), nc = opts->n_clusters;
+    tw_status s = TW_OK;
+    double *cum = NULL;          /* (nc + 1) x na: prefix sums per epoch */
+    unsigned char *member = NULL; /* nc x na */
+    size_t *order = NULL;        /* clusters by onset */
+    near_item *near = NULL;
+    FILE *f = NULL, *ft = NULL, *fa = NULL;
+    cum = ctx_mallocarray(ctx, (nc + 1) * na, sizeof *cum);
+    member = ctx_calloc(ctx, nc * na + 1, 1);
+    order = ctx_mallocarray(ctx, nc + 1, sizeof *order);
+    near = ctx_mallocarray(ctx, na, sizeof *near);
+    if (!cum || !member || !order || !near) {
+        s = ctx_nomem(ctx);
+        goto fail;
+    }
+    for (size_t k = 0; k < nc; k++) {
+        const tw_sim_cluster *cl = &opts->clusters[k];
+        size_t ci = (size_t)tw_areas_find(a, cl->center_id); /* checked by the caller */
+        double clon, clat;
+        tw_areas_lonlat(a, ci, &clon, &clat);
+        for (size_t i = 0; i < na; i++) {
+            double lon, lat;
+            near[i].i = i;
+            near[i].d = tw_areas_lonlat(a, i, &lon, &lat)
+                            ? tw_distance_km(TW_DIST_HAVERSINE, clon, clat, lon, lat)
+                            : INFINITY;
+        }
+        near[ci].d = -1;
+        qsort(near, na, sizeof *near, near_cmp);
+        for (int j = 0; j < cl->n_areas; j++)
+            member[k * na + near[j].i] = 1;
+        /* insertion sort by onset, stable */
+        int32_t on = opts->cluster_onset_days ? opts->cluster_onset_days[k] : 0;
+        size_t p = k;
+        while (p > 0 && (opts->cluster_onset_days ? opts->cluster_onset_days[order[p - 1]] : 0) > on) {
+            order[p] = order[p - 1];
+            p--;
+        }
+        order[p] = k;
+    }
+    /* Epoch e: the e clusters with the earliest onsets are active. */
+    for (size_t e = 0; e <= nc; e++) {
+        double total = 0;
+        for (size_t i = 0; i < na; i++) {
+            double rr = 1;
+            for (size_t j = 0; j < e; j++)
+                if (member[order[j] * na + i])
+                    rr *= opts->clusters[order[j]].rr;
+            total += tw_areas_population(a, i) * rr;
+            cum[e * na + i] = total;
+        }
+    }
+    f = fopen(path, "wb");
+    if (!f) {
+        s = ctx_error_at(ctx, TW_E_IO, path, 0, 0, NULL, "cannot open for writing: %s",
+                         strerror(errno));
+        goto fail;
+    }
+    if (opts->truth_path && !(ft = fopen(opts->truth_path, "wb"))) {
+        s = ctx_error_at(ctx, TW_E_IO, opts->truth_path, 0, 0, NULL,
+                         "cannot open for writing: %s", strerror(errno));
+        goto fail;
+    }
+    if (opts->addresses_path && !(fa = fopen(opts->addresses_path, "wb"))) {
+        s = ctx_error_at(ctx, TW_E_IO, opts->addresses_path, 0, 0, NULL,
+                         "cannot open for writing: %s", strerror(errno));
+        goto fail;
+    }
+    fputs("case_id,report_date,source,lon,lat,psgc,children,category,uncertainty_m", f);
+    fputs(opts->identifiers ? ",account_ids,payment_ids,device_ids,ip_addrs\n" : "\n", f);
+    if (ft)
+        fputs("case_id,incident_id,source,true_area,true_date,clusters\n", ft);
+    if (fa)
+        fputs("case_id,address\n", fa);
+    rng r;
+    rng_init(&r, opts->seed, 1);
+    uint32_t span = (uint32_t)(opts->to_day - opts->from_day) + 1;
+    int nag = opts->agencies;
+    uint64_t rec = 0;
+    for (size_t inc = 0; inc < opts->n; inc++) {
+        if ((inc & 0xFFFF) == 0xFFFF &&
+            (s = ctx_progress(ctx, "simulate", (double)inc, (double)opts->n)))
+            goto fail;
+        int32_t day = sim_seasonal_day(&r, opts->from_day, span);
+        size_t e = 0;
+        while (e < nc && (opts->cluster_onset_days ? opts->cluster_onset_days[order[e]] : 0) <= day)
+            e++;
+        const double *c = cum + e * na;
+        double u = rng_uniform(&r) * c[na - 1];
+        size_t lo = 0, hi = na - 1;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (c[mid] > u)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        size_t ai = lo;
+        int nref = rng_uniform(&r) < opts->duplicates ? 2 + (int)rng_below(&r, 2) : 1;
+        int srcs[3], used = 0;
+        for (int k = 0; k < nref; k++) {
+            double tot = 0;
+            for (int j = 0; j < nag; j++)
+                tot += (used >> j & 1) && used != (1 << nag) - 1 ? 0 : sim_share[j];
+            double v = rng_uniform(&r) * tot;
+            int pick_j = nag - 1;
+            for (int j = 0; j < nag; j++) {
+                double w = (used >> j & 1) && used != (1 << nag) - 1 ? 0 : sim_share[j];
+                if (w > 0 && v < w) {
+                    pick_j = j;
+                    break;
+                }
+                v -= w;
+            }
+            srcs[k] = pick_j;
+            used |= 1 << pick_j;
+        }
+        int cat = pick(&r, srcs[0] == 0 ? cat_cum_cybertip : cat_cum_other, CASES_N_CATEGORIES);
+        int children = pick(&r, children_cum, 3) + 1;
+        uint64_t h_acct = sim_hash(opts->seed, inc, 1), h_pay = sim_hash(opts->seed, inc, 2),
+                 h_dev = sim_hash(opts->seed, inc, 3), h_ip = sim_hash(opts->seed, inc, 4);
+        for (int k = 0; k < nref; k++) {
+            int src = srcs[k];
+            double dl = -sim_delay_mean[src] * log(1 - rng_uniform(&r));
+            int32_t rday = day + (int32_t)(dl < 365 ? dl : 365);
+            /* location habit */
+            int use_point = 0, city_only = 0;
+            int64_t lon_u = 0, lat_u = 0;
+            long unc_m = -1;
+            double v = rng_uniform(&r);
+            const area_geom *g = a->geom[ai];
+            if (src == 0 && !opts->location_mix) { /* codes only: IP known to the city */
+                city_only = 1;
+            } else if (src == 0) { /* IP geolocation around a point of the area */
+                double lon, lat;
+                int64_t px = 0, py = 0;
+                if (g && sample_point(&r, g, &px, &py)) {
+                    lon = (double)px / 1e6;
+                    lat = (double)py / 1e6;
+                } else if (!tw_areas_lonlat(a, ai, &lon, &lat)) {
+                    lon = NAN;
+                    lat = NAN;
+                }
+                if (isfinite(lon)) {
+                    int mobile = v < 0.3;
+                    double radius = mobile ? 100000 + 200000 * rng_uniform(&r)
+                                           : 3000 + 13000 * rng_uniform(&r);
+                    double d = radius * sqrt(rng_uniform(&r)), th = 2 * SIM_PI * rng_uniform(&r);
+                    double nlat = lat + d * cos(th) / 111320.0;
+                    double nlon = lon + d * sin(th) / (111320.0 * cos(lat * SIM_PI / 180));
+                    if (nlat > 89.999999) nlat = 89.999999;
+                    if (nlat < -89.999999) nlat = -89.999999;
+                    if (nlon > 180) nlon -= 360;
+                    if (nlon < -180) nlon += 360;
+                    lon_u = (int64_t)llround(nlon * 1e6);
+                    lat_u = (int64_t)llround(nlat * 1e6);
+                    unc_m = (long)llround(radius);
+                    use_point = 1;
+                }
+            } else {
+                double p_point = src == 5 ? 0.6 : src == 4 ? 0.0 : 0.15;
+                double p_city = src == 4 ? 0.5 : src == 5 ? 0.0 : 0.10;
+                if (opts->location_mix && (!psgc_ok[ai] || (v < p_point && g)))
+                    use_point = g && sample_point(&r, g, &lon_u, &lat_u);
+                else if (v >= 1 - p_city)
+                    city_only = 1;
+            }
+            if (!use_point && !psgc_ok[ai]) {
+                s = ctx_error(ctx, TW_E_GEOMETRY, "no location found for a record in %.64s",
+                              tw_areas_id(a, ai));
+                goto fail;
+            }
+            char code[TW_PSGC_LEN + 1] = "";
+            if (!use_point) {
+                memcpy(code, tw_areas_id(a, ai), TW_PSGC_LEN + 1);
+                tw_level lv = tw_psgc_level(code);
+                if (city_only && lv > TW_LEVEL_MUNICIPALITY) {
+                    char up[TW_PSGC_LEN + 1];
+                    if (tw_psgc_ancestor(code, TW_LEVEL_MUNICIPALITY, up) == TW_OK)
+                        memcpy(code, up, sizeof code);
+                }
+            }
+            rec++;
+            char id[32], ds[11], num[32];
+            memcpy(id, "SIM-", 4);
+            id[4 + fmt_uint(id + 4, rec, 8)] = '\0';
+            tw_date_format(rday, ds);
+            fprintf(f, "%s,%.10s,%s,", id, ds, sim_sources[src]);
+            if (use_point) {
+                num[fmt_micro(num, lon_u)] = '\0';
+                fprintf(f, "%s,", num);
+                num[fmt_micro(num, lat_u)] = '\0';
+                fprintf(f, "%s,,", num);
+            } else {
+                fprintf(f, ",,%s,", code);
+            }
+            fprintf(f, "%d,%s,", children, cases_category_names[cat]);
+            if (unc_m >= 0)
+                fprintf(f, "%ld", unc_m);
+            if (opts->identifiers) {
+                /* every referral carries the incident's account; channels add
+                   what they see: IPs (CyberTipline), devices (police, NBI),
+                   payment channels (DSWD, IJM) */
+                fprintf(f, ",sim-acct-%012llx", (unsigned long long)(h_acct >> 16));
+                fputc(',', f);
+                if (src == 3 || src == 5)
+                    fprintf(f, "SIMPAY-%012llx", (unsigned long long)(h_pay >> 16));
+                fputc(',', f);
+                if (src == 1 || src == 2)
+                    fprintf(f, "SIMDEV-%012llx", (unsigned long long)(h_dev >> 16));
+                fputc(',', f);
+                if (src == 0)
+                    fprintf(f, "2001:db8:%x:%x::%x", (unsigned)(h_ip >> 48),
+                            (unsigned)(h_ip >> 32 & 0xFFFF), (unsigned)(h_ip & 0xFFFF) | 1u);
+            }
+            fputc('\n', f);
+            if (ft) {
+                tw_date_format(day, ds);
+                fprintf(ft, "%s,INC-", id);
+                num[fmt_uint(num, (uint64_t)inc + 1, 8)] = '\0';
+                fprintf(ft, "%s,%s,", num, sim_sources[src]);
+                sim_put_cell(ft, tw_areas_id(a, ai));
+                fprintf(ft, ",%.10s,", ds);
+                int first = 1;
+                for (size_t k2 = 0; k2 < nc; k2++) {
+                    int32_t on = opts->cluster_onset_days ? opts->cluster_onset_days[k2] : 0;
+                    if (member[k2 * na + ai] && on <= day) {
+                        fprintf(ft, "%s%zu", first ? "" : ";", k2 + 1);
+                        first = 0;
+                    }
+                }
+                fputc('\n', ft);
+            }
+            if (fa && src != 0) { /* CyberTipline referrals carry no written address */
+                sim_names nm;
+                char addr[800];
+                sim_area_names(a, ai, opts->gazetteer, &nm);
+                sim_messy(&r, &nm, addr, sizeof addr);
+                fprintf(fa, "%s,", id);
+                sim_put_cell(fa, addr);
+                fputc('\n', fa);
+            }
+        }
+    }
+    {
+        int bad = ferror(f) | (fclose(f) != 0);
+        f = NULL;
+        if (bad) {
+            s = ctx_error_at(ctx, TW_E_IO, path, 0, 0, NULL, "error while writing");
+            goto fail;
+        }
+        if (ft) {
+            bad = ferror(ft) | (fclose(ft) != 0);
+            ft = NULL;
+            if (bad) {
+                s = ctx_error_at(ctx, TW_E_IO, opts->truth_path, 0, 0, NULL,
+                                 "error while writing");
+                goto fail;
+            }
+        }
+        if (fa) {
+            bad = ferror(fa) | (fclose(fa) != 0);
+            fa = NULL;
+            if (bad) {
+                s = ctx_error_at(ctx, TW_E_IO, opts->addresses_path, 0, 0, NULL,
+                                 "error while writing");
+                goto fail;
+            }
+        }
+    }
+fail:
+    if (f)
+        fclose(f);
+    if (ft)
+        fclose(ft);
+    if (fa)
+        fclose(fa);
+    ctx_free(ctx, cum);
+    ctx_free(ctx, member);
+    ctx_free(ctx, order);
+    ctx_free(ctx, near);
+    return s;
+}
+
+
 tw_status tw_simulate_write(tw_ctx *ctx, const tw_areas *a, const tw_sim_opts *opts,
                             const char *path)
 {
@@ -165,6 +698,16 @@ tw_status tw_simulate_write(tw_ctx *ctx, const tw_areas *a, const tw_sim_opts *o
                          "it starts");
     if (opts->n_clusters && !opts->clusters)
         return ctx_error(ctx, TW_E_ARG, "n_clusters > 0 but clusters is NULL");
+    if (opts->agencies < 0 || opts->agencies > SIM_N_SOURCES)
+        return ctx_error(ctx, TW_E_ARG, "agencies must be in 0..%d", SIM_N_SOURCES);
+    if (!(opts->duplicates >= 0 && opts->duplicates <= 1))
+        return ctx_error(ctx, TW_E_ARG, "duplicates must be a share in [0, 1]");
+    if (!opts->agencies && (opts->duplicates > 0 || opts->cluster_onset_days ||
+                            opts->identifiers || opts->addresses_path || opts->truth_path ||
+                            opts->gazetteer))
+        return ctx_error(ctx, TW_E_ARG,
+                         "duplicates, onsets, identifiers, addresses and the truth file "
+                         "need the multi-agency simulation (agencies >= 1)");
 
     tw_status s = TW_OK;
     double *cum = NULL;
@@ -251,6 +794,15 @@ tw_status tw_simulate_write(tw_ctx *ctx, const tw_areas *a, const tw_sim_opts *o
         }
     }
 
+    if (opts->agencies) {
+        s = sim_multi(ctx, a, opts, path, psgc_ok);
+        if (s)
+            goto fail;
+        ctx_free(ctx, cum);
+        ctx_free(ctx, psgc_ok);
+        ctx_free(ctx, near);
+        return TW_OK;
+    }
     f = fopen(path, "wb");
     if (!f) {
         s = ctx_error_at(ctx, TW_E_IO, path, 0, 0, NULL, "cannot open for writing: %s",
