@@ -125,7 +125,17 @@ typedef struct cli_analysis {
 
 /* Load areas from --areas (repeatable) and apply --level (dissolving when coarser). */
 int cli_load_areas(cli_analysis *an, const cli_args *a, bool need_population);
-/* Load --cases/--counts, aggregate to areas; fills count and population. */
+/* Read --cases, --counts and --db (filters pushed down) into one tw_cases
+   (*out, caller frees); rejects next to --out; adds to *report and *n_sources. */
+int cli_read_records(tw_ctx *ctx, const cli_args *a, tw_read_report *report,
+                     size_t *n_sources, tw_cases **out);
+/* tw_aggregate_opts of --level (an->level), --hierarchy, --snap, --children,
+   --from/--to, --source, --category; placement fields zero. */
+int cli_aggregate_opts(cli_analysis *an, const cli_args *a, tw_aggregate_opts *ao);
+/* Placement fields of ao from an (--coarse, IP rule, crosswalk read into *cw,
+   which the caller frees after counting); sets an->placement_applied. */
+int cli_placement_opts(cli_analysis *an, tw_aggregate_opts *ao, tw_crosswalk **cw);
+/* Load --cases/--counts/--db, aggregate to areas; fills count and population. */
 int cli_load_counts(cli_analysis *an, const cli_args *a);
 /* Compute the variable from --rate. */
 int cli_make_variable(cli_analysis *an, const cli_args *a);

@@ -74,56 +74,6 @@ static FILE *open_out(const char *path)
     return f;
 }
 
-/* Read --cases / --counts into one tw_cases (rejects next to --out). */
-static int read_cases(cli_analysis *an, const cli_args *a, tw_cases **out)
-{
-    const char *cf[64], *af[64];
-    size_t ncf = cli_all(a, "cases", cf, 64), naf = cli_all(a, "counts", af, 64);
-    if (ncf + naf == 0) {
-        fprintf(stderr, "tanaw: give case records with --cases FILE\n");
-        return EXIT_USAGE;
-    }
-    tw_cases *cases = NULL;
-    for (size_t k = 0; k < ncf + naf; k++) {
-        const char *path = k < ncf ? cf[k] : af[k - ncf];
-        char rej[4096];
-        const char *r = cli_get(a, "rejects"), *o = cli_get(a, "out");
-        char stem[4000];
-        snprintf(stem, sizeof stem, "%s", r ? r : o ? o : "tanaw");
-        size_t sl = strlen(stem);
-        if (sl > 4 && strcasecmp(stem + sl - 4, ".csv") == 0)
-            stem[sl - 4] = 0;
-        if (r && ncf + naf == 1)
-            snprintf(rej, sizeof rej, "%s", r);
-        else if (ncf + naf > 1)
-            snprintf(rej, sizeof rej, "%s.rejects.%zu.csv", stem, k + 1);
-        else
-            snprintf(rej, sizeof rej, "%s.rejects.csv", stem);
-        tw_cases_read_opts ro;
-        memset(&ro, 0, sizeof ro);
-        ro.rejects_path = rej;
-        ro.aggregated = k >= ncf;
-        tw_read_report rep = {0};
-        tw_status s = tw_cases_read_csv(an->ctx, path, &ro, &cases, &rep);
-        if (s) {
-            cli_report(an->ctx, path);
-            tw_cases_free(cases);
-            /* the rejects file is an output: failing to write it is exit 3, as in gistar */
-            return s == TW_E_IO && strcmp(tw_ctx_error(an->ctx)->file, rej) == 0 ? EXIT_OUTPUT
-                                                                                : cli_exit_for(s);
-        }
-        an->cases_report.rows_read += rep.rows_read;
-        an->cases_report.rows_accepted += rep.rows_accepted;
-        an->cases_report.rows_rejected += rep.rows_rejected;
-        cli_note("%s: %zu rows read, %zu accepted, %zu rejected%s%s%s", path, rep.rows_read,
-                 rep.rows_accepted, rep.rows_rejected, rep.rows_rejected ? " (see " : "",
-                 rep.rows_rejected ? rej : "", rep.rows_rejected ? ")" : "");
-    }
-    cli_warnings(an->ctx, cli_quiet());
-    *out = cases;
-    return EXIT_OK;
-}
-
 typedef struct rank_item {
     size_t i;
     double v;
@@ -234,14 +184,13 @@ int cmd_emerging(int argc, char **argv)
     cli_optspec spec[MAX_OPTS];
     size_t ns = 0;
     for (size_t k = 0; k < cli_analysis_nopts; k++)
-        if (strcmp(cli_analysis_opts[k].name, "rate") != 0 &&
-            strcmp(cli_analysis_opts[k].name, "pop-field") != 0)
+        if (strcmp(cli_analysis_opts[k].name, "rate") != 0)
             spec[ns++] = cli_analysis_opts[k];
     memcpy(spec + ns, emerging_opts, sizeof emerging_opts);
     ns += sizeof emerging_opts / sizeof emerging_opts[0];
     cli_args a;
     int rc = cli_parse(&a, spec, ns, argc, argv,
-                       "tanaw emerging --areas FILE --cases FILE --from DATE --to DATE [options]",
+                       "tanaw emerging --areas FILE --cases FILE|--db PATH --from DATE --to DATE [options]",
                        "Emerging hot spot analysis (as ArcGIS Pro): the records are binned into a\n"
                        "space-time cube of areas x time steps, Gi* is computed for every bin with\n"
                        "space-time neighbours, and each area gets a Mann-Kendall trend and one of\n"
@@ -312,7 +261,20 @@ int cmd_emerging(int argc, char **argv)
     tw_emerging_result *r = NULL;
     char (*labels)[16] = NULL;
     rank_item *items = NULL;
-    if ((rc = cli_load_areas(&an, &a, false)) || (rc = read_cases(&an, &a, &cases)))
+    tw_crosswalk *cw = NULL;
+    /* population only spreads --coarse allocate records */
+    v = cli_get(&a, "coarse");
+    if ((rc = cli_load_areas(&an, &a, v && strcmp(v, "allocate") == 0)))
+        goto done;
+    if (an.coarse == TW_COARSE_LEVEL) {
+        /* the cube's areas are fixed before counting; a --coarse level move
+           would need the weights and every step recounted on other areas */
+        fprintf(stderr, "tanaw: emerging: --coarse level is not supported: give areas at the "
+                        "level of the coarsest records (--level) or use --coarse drop|allocate\n");
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if ((rc = cli_read_records(an.ctx, &a, &an.cases_report, &an.n_case_files, &cases)))
         goto done;
     if (tw_step_start(step, d0, 0) != d0 || tw_step_start(step, d0, steps) - 1 != d1)
         cli_note("the period %s..%s does not start and end on %s boundaries: the first or last "
@@ -337,23 +299,11 @@ int cmd_emerging(int argc, char **argv)
         goto done;
     }
     tw_aggregate_opts ao;
-    memset(&ao, 0, sizeof ao);
-    ao.level = an.level;
-    ao.hierarchy = an.hierarchy;
-    ao.weight_children = cli_flag(&a, "children");
-    ao.source = cli_get(&a, "source");
-    ao.category = cli_get(&a, "category");
-    if ((v = cli_get(&a, "snap"))) {
-        double km;
-        if (!cli_double("snap", v, 0, 20000, &km)) {
-            rc = EXIT_USAGE;
-            goto done;
-        }
-        ao.snap_outside = 1;
-        ao.snap_max_km = km;
-    }
+    if ((rc = cli_aggregate_opts(&an, &a, &ao)) || (rc = cli_placement_opts(&an, &ao, &cw)))
+        goto done;
     cli_progress_attach(an.ctx, cli_quiet());
     s = tw_cube_count(an.ctx, cases, an.areas, an.locator, &ao, step, d0, d1, cube, &an.agg);
+    tw_crosswalk_free(cw);
     tw_cases_free(cases);
     cases = NULL;
     if (s) {

@@ -21,6 +21,7 @@
 
 static const cli_optspec kde_opts[] = {
     {"cases", 1, 1, "FILE", "case records CSV (schema: docs/cases.md); records need lon/lat"},
+    {"db", 1, 0, "PATH", "read records from a case store (tanaw db; filters apply)"},
     {"from", 1, 0, "DATE", "only records reported on or after DATE"},
     {"to", 1, 0, "DATE", "only records reported on or before DATE"},
     {"source", 1, 0, "NAME", "only records of this source"},
@@ -55,49 +56,6 @@ static double now_s(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static int read_cases(tw_ctx *ctx, const cli_args *a, tw_cases **out)
-{
-    const char *cf[64];
-    size_t ncf = cli_all(a, "cases", cf, 64);
-    if (ncf == 0) {
-        fprintf(stderr, "tanaw: give case records with --cases FILE\n");
-        return EXIT_USAGE;
-    }
-    tw_cases *cases = NULL;
-    for (size_t k = 0; k < ncf; k++) {
-        char rej[4096], stem[4000];
-        const char *r = cli_get(a, "rejects"), *o = cli_get(a, "out");
-        snprintf(stem, sizeof stem, "%s", r ? r : o ? o : "tanaw");
-        size_t sl = strlen(stem);
-        if (sl > 4 && (strcasecmp(stem + sl - 4, ".csv") == 0 || strcasecmp(stem + sl - 4, ".asc") == 0))
-            stem[sl - 4] = 0;
-        if (r && ncf == 1)
-            snprintf(rej, sizeof rej, "%s", r);
-        else if (ncf > 1)
-            snprintf(rej, sizeof rej, "%s.rejects.%zu.csv", stem, k + 1);
-        else
-            snprintf(rej, sizeof rej, "%s.rejects.csv", stem);
-        tw_cases_read_opts ro;
-        memset(&ro, 0, sizeof ro);
-        ro.rejects_path = rej;
-        tw_read_report rep = {0};
-        tw_status s = tw_cases_read_csv(ctx, cf[k], &ro, &cases, &rep);
-        if (s) {
-            cli_report(ctx, cf[k]);
-            tw_cases_free(cases);
-            /* the rejects file is an output: failing to write it is exit 3, as in gistar */
-            return s == TW_E_IO && strcmp(tw_ctx_error(ctx)->file, rej) == 0 ? EXIT_OUTPUT
-                                                                             : cli_exit_for(s);
-        }
-        cli_note("%s: %zu rows read, %zu accepted, %zu rejected%s%s%s", cf[k], rep.rows_read,
-                 rep.rows_accepted, rep.rows_rejected, rep.rows_rejected ? " (see " : "",
-                 rep.rows_rejected ? rej : "", rep.rows_rejected ? ")" : "");
-    }
-    cli_warnings(ctx, cli_quiet());
-    *out = cases;
-    return EXIT_OK;
-}
-
 static void grow(double box[4], double x, double y)
 {
     box[0] = fmin(box[0], x);
@@ -110,7 +68,7 @@ int cmd_kde(int argc, char **argv)
 {
     cli_args a;
     int rc = cli_parse(&a, kde_opts, sizeof kde_opts / sizeof kde_opts[0], argc, argv,
-                       "tanaw kde --cases FILE [--bandwidth KM|scott|silverman|cv] [--cell KM] "
+                       "tanaw kde --cases FILE|--db PATH [--bandwidth KM|scott|silverman|cv] [--cell KM] "
                        "[--out grid.asc] [--map FILE.png] [options]",
                        "Kernel density (intensity, cases per km^2) of the records' points on a UTM\n"
                        "grid, as spatstat's density.ppp (points at pixel centres, FFT convolution),\n"
@@ -220,7 +178,9 @@ int cmd_kde(int argc, char **argv)
     double *px = NULL, *py = NULL, *pw = NULL, *pdens = NULL;
     size_t n = 0, without = 0, np = 0;
     tw_status s;
-    if ((rc = read_cases(ctx, &a, &cases)))
+    tw_read_report rrep = {0};
+    size_t nsrc = 0;
+    if ((rc = cli_read_records(ctx, &a, &rrep, &nsrc, &cases)))
         goto done;
     if ((s = tw_cases_points(ctx, cases, &po, NULL, NULL, NULL, 0, &n, &without))) {
         cli_report(ctx, "records");

@@ -152,51 +152,47 @@ static long make_units(int unit, int32_t from, int32_t to, int32_t *start, int32
     return k;
 }
 
-/* Cases per area and unit (area-major) from the --cases/--counts files. */
+/*
+ * Cases per area and unit (area-major) from the records of --cases,
+ * --counts and --db, placed as cli_load_counts placed the totals (same
+ * areas, after any --coarse level move; --coarse allocate, IP rule,
+ * crosswalk).
+ */
 static int load_cube(cli_analysis *an, const cli_args *a, const int32_t *start,
                      const int32_t *end, long T, double *cube)
 {
-    const char *cf[64], *af[64];
-    size_t ncf = cli_all(a, "cases", cf, 64), naf = cli_all(a, "counts", af, 64);
     tw_cases *c = NULL;
-    tw_status s;
-    for (size_t k = 0; k < ncf + naf; k++) {
-        tw_cases_read_opts ro;
-        memset(&ro, 0, sizeof ro);
-        ro.aggregated = k >= ncf;
-        tw_read_report rep = {0};
-        const char *path = k < ncf ? cf[k] : af[k - ncf];
-        if ((s = tw_cases_read_csv(an->ctx, path, &ro, &c, &rep))) {
-            cli_report(an->ctx, path);
-            tw_cases_free(c);
-            return cli_exit_for(s);
-        }
+    tw_read_report rrep = {0};
+    size_t nsrc = 0;
+    tw_aggregate_opts base;
+    tw_crosswalk *cw = NULL;
+    int rc;
+    bool quiet = cli_quiet();
+    cli_set_quiet(true); /* the totals' reading already said it */
+    rc = cli_read_records(an->ctx, a, &rrep, &nsrc, &c);
+    cli_set_quiet(quiet);
+    if (rc || (rc = cli_aggregate_opts(an, a, &base)) ||
+        (rc = cli_placement_opts(an, &base, &cw))) {
+        tw_cases_free(c);
+        return rc;
     }
     size_t n = tw_areas_count(an->areas);
     double *col = calloc(n ? n : 1, sizeof *col);
     if (!col) {
+        tw_crosswalk_free(cw);
         tw_cases_free(c);
         return EXIT_INTERNAL;
     }
+    tw_status s;
     for (long t = 0; t < T; t++) {
-        tw_aggregate_opts ao;
-        memset(&ao, 0, sizeof ao);
-        ao.level = an->level;
-        ao.hierarchy = an->hierarchy;
-        ao.weight_children = cli_flag(a, "children");
-        ao.source = cli_get(a, "source");
-        ao.category = cli_get(a, "category");
+        tw_aggregate_opts ao = base;
         ao.from_day = start[t];
         ao.to_day = end[t];
-        const char *snap = cli_get(a, "snap");
-        if (snap) {
-            ao.snap_outside = 1;
-            ao.snap_max_km = strtod(snap, NULL); /* checked by cli_load_counts */
-        }
         tw_aggregate_report ar;
         if ((s = tw_cases_aggregate(an->ctx, c, an->areas, an->locator, &ao, col, &ar))) {
             cli_report(an->ctx, "counting records per time unit");
             free(col);
+            tw_crosswalk_free(cw);
             tw_cases_free(c);
             return cli_exit_for(s);
         }
@@ -204,6 +200,7 @@ static int load_cube(cli_analysis *an, const cli_args *a, const int32_t *start,
             cube[i * (size_t)T + (size_t)t] = col[i];
     }
     free(col);
+    tw_crosswalk_free(cw);
     tw_cases_free(c);
     return EXIT_OK;
 }
@@ -442,6 +439,11 @@ int cmd_scan(int argc, char **argv)
     }
     if (cli_flag(&a, "expected") && o.model != TW_SCAN_POISSON) {
         fprintf(stderr, "tanaw: scan: --expected goes with --model poisson\n");
+        return EXIT_USAGE;
+    }
+    if ((v = cli_get(&a, "coarse")) && strcmp(v, "allocate") == 0) {
+        fprintf(stderr, "tanaw: scan: --coarse allocate gives fractional counts, but the scan "
+                        "needs whole numbers of cases (as SaTScan): use --coarse drop or level\n");
         return EXIT_USAGE;
     }
     cli_analysis an;

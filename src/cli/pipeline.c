@@ -53,6 +53,15 @@ static bool has_suffix(const char *s, const char *suf)
     return n >= m && strcasecmp(s + n - m, suf) == 0;
 }
 
+/* Whether the command has option NAME. */
+static bool has_option(const cli_args *a, const char *name)
+{
+    for (size_t k = 0; k < a->nspec; k++)
+        if (strcmp(a->spec[k].name, name) == 0)
+            return true;
+    return false;
+}
+
 static int fail(cli_analysis *an, tw_status s, const char *what)
 {
     cli_progress_done();
@@ -160,7 +169,8 @@ static void rejects_path(const cli_args *a, size_t k, size_t nfiles, char *buf, 
     } else {
         const char *stem = r ? r : out ? out : "tanaw";
         size_t len = strlen(stem);
-        if (len > 4 && strcasecmp(stem + len - 4, ".csv") == 0)
+        if (len > 4 && (strcasecmp(stem + len - 4, ".csv") == 0 ||
+                        strcasecmp(stem + len - 4, ".asc") == 0))
             len -= 4;
         if (r)
             n = snprintf(buf, cap, "%.*s.%zu.csv", (int)len, stem, k + 1);
@@ -174,6 +184,134 @@ static void rejects_path(const cli_args *a, size_t k, size_t nfiles, char *buf, 
 }
 
 /*
+ * Records of --cases, --counts (aggregated) and --db (a case store, with
+ * --from/--to/--source/--category pushed down; aggregation applies them
+ * again, so the numbers are those of the same records read from CSV) in
+ * one tw_cases. Every command that reads records goes through here.
+ */
+int cli_read_records(tw_ctx *ctx, const cli_args *a, tw_read_report *report,
+                     size_t *n_sources, tw_cases **out)
+{
+    const char *cf[64], *af[64];
+    size_t ncf = cli_all(a, "cases", cf, 64), naf = cli_all(a, "counts", af, 64);
+    const char *db = cli_get(a, "db");
+    *out = NULL;
+    if (ncf + naf == 0 && !db) {
+        fprintf(stderr, "tanaw: give case records with --cases FILE or --db STORE%s\n",
+                has_option(a, "counts") ? " (or counts with --counts FILE)" : "");
+        return EXIT_USAGE;
+    }
+    tw_cases *cases = NULL;
+    tw_status s;
+    if (db) {
+        tw_store_filter f;
+        memset(&f, 0, sizeof f);
+        const char *from = cli_get(a, "from"), *to = cli_get(a, "to");
+        if (from || to) {
+            f.from_day = INT32_MIN + 1;
+            f.to_day = INT32_MAX;
+            if ((from && parse_day("from", from, &f.from_day)) ||
+                (to && parse_day("to", to, &f.to_day)))
+                return EXIT_USAGE;
+        }
+        f.source = cli_get(a, "source");
+        f.category = cli_get(a, "category");
+        tw_store *st = NULL;
+        size_t got = 0;
+        FILE *probe = fopen(db, "rb"); /* reading must not create a store */
+        if (!probe) {
+            fprintf(stderr, "tanaw: --db %s: no such store (create it with tanaw db init)\n", db);
+            return EXIT_INPUT;
+        }
+        fclose(probe);
+        if ((s = tw_store_open(ctx, db, 0, &st)) ||
+            (s = tw_store_read_cases(ctx, st, &f, &cases, &got))) {
+            tw_store_close(st);
+            tw_cases_free(cases);
+            cli_progress_done();
+            cli_report(ctx, db);
+            return cli_exit_for(s);
+        }
+        tw_store_close(st);
+        report->rows_read += got;
+        report->rows_accepted += got;
+        cli_note("%s: %zu records from the store", db, got);
+        (*n_sources)++;
+    }
+    char rej[4096];
+    for (size_t k = 0; k < ncf + naf; k++) {
+        const char *path = k < ncf ? cf[k] : af[k - ncf];
+        rejects_path(a, k, ncf + naf, rej, sizeof rej);
+        tw_cases_read_opts ro;
+        memset(&ro, 0, sizeof ro);
+        /* rejected rows are case-level: never next to public outputs by default */
+        ro.rejects_path = cli_flag(a, "public") && !cli_get(a, "rejects") ? NULL : rej;
+        ro.aggregated = k >= ncf;
+        tw_read_report rep = {0};
+        s = tw_cases_read_csv(ctx, path, &ro, &cases, &rep);
+        if (s) {
+            tw_cases_free(cases);
+            cli_progress_done();
+            cli_report(ctx, path);
+            /* The rejects file is an output: failing to write it is exit 3. */
+            return s == TW_E_IO && strcmp(tw_ctx_error(ctx)->file, rej) == 0 ? EXIT_OUTPUT
+                                                                            : cli_exit_for(s);
+        }
+        report->rows_read += rep.rows_read;
+        report->rows_accepted += rep.rows_accepted;
+        report->rows_rejected += rep.rows_rejected;
+        cli_note("%s: %zu rows read, %zu accepted, %zu rejected%s%s%s", path, rep.rows_read,
+                 rep.rows_accepted, rep.rows_rejected, rep.rows_rejected ? " (see " : "",
+                 rep.rows_rejected ? rej : "", rep.rows_rejected ? ")" : "");
+        (*n_sources)++;
+    }
+    cli_warnings(ctx, cli_quiet());
+    *out = cases;
+    return EXIT_OK;
+}
+
+int cli_aggregate_opts(cli_analysis *an, const cli_args *a, tw_aggregate_opts *ao)
+{
+    memset(ao, 0, sizeof *ao);
+    ao->level = an->level;
+    ao->hierarchy = an->hierarchy;
+    const char *snap = cli_get(a, "snap");
+    if (snap) {
+        double km;
+        if (!cli_double("snap", snap, 0, 20000, &km))
+            return EXIT_USAGE;
+        ao->snap_outside = 1;
+        ao->snap_max_km = km;
+    }
+    ao->weight_children = cli_flag(a, "children");
+    const char *from = cli_get(a, "from"), *to = cli_get(a, "to");
+    if (from || to) {
+        ao->from_day = INT32_MIN + 1;
+        ao->to_day = INT32_MAX;
+        if ((from && parse_day("from", from, &ao->from_day)) ||
+            (to && parse_day("to", to, &ao->to_day)))
+            return EXIT_USAGE;
+    }
+    ao->source = cli_get(a, "source");
+    ao->category = cli_get(a, "category");
+    return EXIT_OK;
+}
+
+int cli_placement_opts(cli_analysis *an, tw_aggregate_opts *ao, tw_crosswalk **cw)
+{
+    tw_status s;
+    *cw = NULL;
+    if (an->crosswalk_path && (s = tw_crosswalk_read(an->ctx, an->crosswalk_path, cw)))
+        return fail(an, s, an->crosswalk_path);
+    ao->coarse = an->coarse;
+    ao->ip_rule = !an->exact_ip_points;
+    ao->crosswalk = *cw;
+    ao->to_version = an->to_version;
+    an->placement_applied = true;
+    return EXIT_OK;
+}
+
+/*
  * Aggregate with the mixed-precision and PSGC-version options of an
  * (docs/cases.md). --coarse level: when records are known only above the
  * analysis level, the areas are dissolved to the coarsest of those levels
@@ -183,13 +321,9 @@ static int place_counts(cli_analysis *an, const tw_cases *cases, tw_aggregate_op
 {
     tw_crosswalk *cw = NULL;
     tw_status s;
-    if (an->crosswalk_path && (s = tw_crosswalk_read(an->ctx, an->crosswalk_path, &cw)))
-        return fail(an, s, an->crosswalk_path);
-    ao->coarse = an->coarse;
-    ao->ip_rule = !an->exact_ip_points;
-    ao->crosswalk = cw;
-    ao->to_version = an->to_version;
-    an->placement_applied = true;
+    int rc = cli_placement_opts(an, ao, &cw);
+    if (rc)
+        return rc;
     for (int pass = 0; pass < 2; pass++) {
         size_t n = tw_areas_count(an->areas);
         free(an->allocated);
@@ -275,106 +409,16 @@ int cli_load_counts(cli_analysis *an, const cli_args *a)
         double p = tw_areas_population(an->areas, i);
         an->population[i] = isnan(p) ? 0 : p;
     }
-    const char *cf[64], *af[64];
-    size_t ncf = cli_all(a, "cases", cf, 64), naf = cli_all(a, "counts", af, 64);
-    const char *db = cli_get(a, "db");
-    if (ncf + naf == 0 && !db) {
-        fprintf(stderr, "tanaw: give case records with --cases FILE, --db STORE (or counts with --counts FILE)\n");
-        return EXIT_USAGE;
-    }
     tw_cases *cases = NULL;
-    tw_status s;
-    if (db) {
-        /* records from the case store, with the same filters pushed down;
-           tw_cases_aggregate applies them again below, so the numbers are
-           those of the same records read from CSV */
-        tw_store_filter f;
-        memset(&f, 0, sizeof f);
-        const char *from = cli_get(a, "from"), *to = cli_get(a, "to");
-        if (from || to) {
-            f.from_day = INT32_MIN + 1;
-            f.to_day = INT32_MAX;
-            if ((from && parse_day("from", from, &f.from_day)) ||
-                (to && parse_day("to", to, &f.to_day)))
-                return EXIT_USAGE;
-        }
-        f.source = cli_get(a, "source");
-        f.category = cli_get(a, "category");
-        tw_store *st = NULL;
-        size_t got = 0;
-        FILE *probe = fopen(db, "rb"); /* reading must not create a store */
-        if (!probe) {
-            fprintf(stderr, "tanaw: --db %s: no such store (create it with tanaw db init)\n", db);
-            return EXIT_INPUT;
-        }
-        fclose(probe);
-        if ((s = tw_store_open(an->ctx, db, 0, &st)) ||
-            (s = tw_store_read_cases(an->ctx, st, &f, &cases, &got))) {
-            tw_store_close(st);
-            tw_cases_free(cases);
-            return fail(an, s, db);
-        }
-        tw_store_close(st);
-        an->cases_report.rows_read += got;
-        an->cases_report.rows_accepted += got;
-        cli_note("%s: %zu records from the store", db, got);
-        an->n_case_files++;
-    }
-    char rej[4096];
-    for (size_t k = 0; k < ncf + naf; k++) {
-        const char *path = k < ncf ? cf[k] : af[k - ncf];
-        rejects_path(a, k, ncf + naf, rej, sizeof rej);
-        tw_cases_read_opts ro;
-        memset(&ro, 0, sizeof ro);
-        /* rejected rows are case-level: never next to public outputs by default */
-        ro.rejects_path = cli_flag(a, "public") && !cli_get(a, "rejects") ? NULL : rej;
-        ro.aggregated = k >= ncf;
-        tw_read_report rep = {0};
-        s = tw_cases_read_csv(an->ctx, path, &ro, &cases, &rep);
-        if (s) {
-            tw_cases_free(cases);
-            int rc = fail(an, s, path);
-            /* The rejects file is an output: failing to write it is exit 3. */
-            return s == TW_E_IO && strcmp(tw_ctx_error(an->ctx)->file, rej) == 0 ? EXIT_OUTPUT : rc;
-        }
-        an->cases_report.rows_read += rep.rows_read;
-        an->cases_report.rows_accepted += rep.rows_accepted;
-        an->cases_report.rows_rejected += rep.rows_rejected;
-        cli_note("%s: %zu rows read, %zu accepted, %zu rejected%s%s", path, rep.rows_read,
-                 rep.rows_accepted, rep.rows_rejected, rep.rows_rejected ? " (see " : "",
-                 rep.rows_rejected ? rej : "");
-        if (rep.rows_rejected && !cli_quiet())
-            fprintf(stderr, ")\n");
-        an->n_case_files++;
-    }
-    cli_warnings(an->ctx, cli_quiet());
+    int rc = cli_read_records(an->ctx, a, &an->cases_report, &an->n_case_files, &cases);
+    if (rc)
+        return rc;
     tw_aggregate_opts ao;
-    memset(&ao, 0, sizeof ao);
-    ao.level = an->level;
-    ao.hierarchy = an->hierarchy;
-    const char *snap = cli_get(a, "snap");
-    if (snap) {
-        double km;
-        if (!cli_double("snap", snap, 0, 20000, &km)) {
-            tw_cases_free(cases);
-            return EXIT_USAGE;
-        }
-        ao.snap_outside = 1;
-        ao.snap_max_km = km;
+    if ((rc = cli_aggregate_opts(an, a, &ao))) {
+        tw_cases_free(cases);
+        return rc;
     }
-    ao.weight_children = cli_flag(a, "children");
-    const char *from = cli_get(a, "from"), *to = cli_get(a, "to");
-    if (from || to) {
-        ao.from_day = INT32_MIN + 1;
-        ao.to_day = INT32_MAX;
-        if ((from && parse_day("from", from, &ao.from_day)) ||
-            (to && parse_day("to", to, &ao.to_day))) {
-            tw_cases_free(cases);
-            return EXIT_USAGE;
-        }
-    }
-    ao.source = cli_get(a, "source");
-    ao.category = cli_get(a, "category");
+    tw_status s;
     bool any_polygon = false;
     for (size_t i = 0; i < tw_areas_count(an->areas) && !any_polygon; i++)
         any_polygon = tw_areas_has_polygon(an->areas, i);
@@ -386,7 +430,7 @@ int cli_load_counts(cli_analysis *an, const cli_args *a)
             return fail(an, s, "spatial index");
         }
     }
-    int rc = place_counts(an, cases, &ao);
+    rc = place_counts(an, cases, &ao);
     tw_cases_free(cases);
     if (rc)
         return rc;
@@ -513,10 +557,6 @@ void cli_analysis_print_inputs(const cli_analysis *an)
         printf("PSGC versions: %zu records recoded onto %s by the crosswalk, %zu of them split "
                "by its weights (per-area column 'crosswalk_split')\n",
                g->recoded, an->to_version, g->split);
-    if (!an->placement_applied &&
-        (an->coarse != TW_COARSE_DROP || an->exact_ip_points || an->crosswalk_path))
-        printf("note: --coarse, --exact-ip-points and --crosswalk are not applied by this "
-               "command\n");
     if (g->outside)
         printf("outside every area (not counted, see --snap): %zu\n", g->outside);
     if (g->unknown_code)

@@ -108,6 +108,17 @@ expect_exit 1 "--crosswalk without --to-version" -- "$TANAW" gistar "${N[@]}" --
 expect_exit 1 "no steps to the version" -- "$TANAW" gistar "${N[@]}" --crosswalk "$TMP/nir.csv" --to-version 2025Q1
 expect_grep "no steps: message" "$TMP/err" "psgc version 2023Q4 cannot be brought to 2025Q1"
 expect_exit 2 "crosswalk file missing" -- "$TANAW" gistar "${N[@]}" --crosswalk "$TMP/none.csv" --to-version 2024Q2
-expect_exit 0 "emerging says the options are not applied" -- "$TANAW" emerging --areas "$TMP/mun.geojson" --cases "$TMP/nrec.csv" --weights knn:1 --from 2023-01-01 --to 2024-12-31 --step year --coarse allocate --rejects "$TMP/rej.csv"
-expect_grep "emerging: note" "$TMP/out" "^note: --coarse, --exact-ip-points and --crosswalk are not applied by this command"
+# emerging applies them as gistar does: the same per-area totals as n2
+# (c2 in 2024, the rest in 2023: Dumaguete 1.2975249715 + 1)
+expect_exit 0 "emerging: crosswalk and allocate" -- "$TANAW" emerging --areas "$TMP/mun.geojson" --pop-field pop --cases "$TMP/nrec.csv" --weights knn:1 --from 2023-01-01 --to 2024-12-31 --step year --crosswalk "$TMP/nir.csv" --to-version 2024Q2 --coarse allocate --rejects "$TMP/rej.csv" --out "$TMP/ne.csv" --cube "$TMP/nc.csv"
+near() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; exit !(d < 1e-6 && d > -1e-6) }'; }
+check "emerging: Dumaguete 2.2975249715" near "$(col "$TMP/ne.csv" 1804610000 count)" 2.2975249715
+check "emerging: NegOr 0.8925749145" near "$(col "$TMP/ne.csv" 1804611000 count)" 0.8925749145
+check "emerging: Cebu 1.809900114" near "$(col "$TMP/ne.csv" 0702201000 count)" 1.809900114
+check "emerging: Dumaguete 2023 in the cube 1.2975249715" near "$(awk -F, '$1 == "1804610000" && $2 == "2023" { print $4 }' "$TMP/nc.csv")" 1.2975249715
+expect_grep "emerging: allocated on stdout" "$TMP/out" "^ALLOCATED: 2 records"
+expect_grep "emerging: recoded on stdout" "$TMP/out" "^PSGC versions: 3 records recoded onto 2024Q2 by the crosswalk, 1 of them split"
+check "emerging: no note that options are ignored" test -z "$(grep "not applied" "$TMP/out")"
+expect_exit 1 "emerging refuses --coarse level" -- "$TANAW" emerging --areas "$TMP/mun.geojson" --cases "$TMP/nrec.csv" --weights knn:1 --from 2023-01-01 --to 2024-12-31 --step year --coarse level --rejects "$TMP/rej.csv"
+expect_grep "emerging: --coarse level message" "$TMP/err" "emerging: --coarse level is not supported"
 finish

@@ -50,6 +50,35 @@ check "counts in their quarters" test "$(awk -F, 'NR > 1 && $4 > 0 { printf "%s 
   "9900101000 2023-Q1 2;9900112000 2024-Q1 5;9900112000 2024-Q2 7;"
 check "one warning for the undated row" test "$(grep -c "without report_date" "$TMP/err")" -eq 1
 
+# the same records from a case store (tanaw db): the same tables, with and
+# without the filters; --db next to --cases adds to them
+KEY="$TMP/k.key"; DB="$TMP/s.db"
+expect_exit 0 "key new" -- "$TANAW" key new --out "$KEY"
+expect_exit 0 "db init" -- "$TANAW" db init --db "$DB"
+expect_exit 0 "ingest background" -- "$TANAW" db ingest --db "$DB" --agency NBI --file "$TMP/bg.csv" --key "$KEY"
+expect_exit 0 "ingest late cluster" -- "$TANAW" db ingest --db "$DB" --agency NBI --file "$TMP/late.csv" --key "$KEY"
+E=(--step quarter --weights knn:6 --quiet)
+k=0
+for f in "" "--source NBI" "--category grooming"; do
+  k=$((k + 1)); tag=f$k
+  # shellcheck disable=SC2086
+  expect_exit 0 "emerging from --cases $f" -- "$TANAW" emerging "${M[@]}" "${C[@]}" $f "${E[@]}" \
+    --out "$TMP/c$tag.csv" --cube "$TMP/cc$tag.csv"
+  # shellcheck disable=SC2086
+  expect_exit 0 "emerging from --db $f" -- "$TANAW" emerging "${M[@]}" --db "$DB" --from 2021-01-01 \
+    --to 2024-12-31 $f "${E[@]}" --out "$TMP/d$tag.csv" --cube "$TMP/dc$tag.csv"
+  check "--db table identical to --cases ($f)" cmp -s "$TMP/c$tag.csv" "$TMP/d$tag.csv"
+  check "--db cube identical to --cases ($f)" cmp -s "$TMP/cc$tag.csv" "$TMP/dc$tag.csv"
+done
+check "a filter changes the counts" test "$(awk -F, 'NR > 1 { s += $5 } END { print s }' "$TMP/df2.csv")" -lt 7500
+expect_exit 0 "emerging from --db and --cases" -- "$TANAW" emerging "${M[@]}" --db "$DB" --cases "$TMP/bg.csv" \
+  --from 2021-01-01 --to 2024-12-31 --step quarter --weights knn:6 --out "$TMP/dboth.csv" --rejects "$TMP/rej.csv"
+expect_grep "both sources read" "$TMP/out" "^records: 13500 read, 13500 accepted"
+check "both sources counted" test "$(awk -F, 'NR > 1 { s += $5 } END { print s }' "$TMP/dboth.csv")" -eq 13500
+expect_exit 2 "missing store" -- "$TANAW" emerging "${M[@]}" --db "$TMP/none.db" --from 2021-01-01 --to 2024-12-31
+expect_exit 1 "no records at all" -- "$TANAW" emerging "${M[@]}" --from 2021-01-01 --to 2024-12-31
+expect_grep "says --db" "$TMP/err" "give case records with --cases FILE or --db STORE"
+
 expect_exit 1 "dates are required" -- "$TANAW" emerging "${M[@]}" --cases "$TMP/bg.csv"
 expect_grep "says why" "$TMP/err" "--from DATE and --to DATE are required"
 expect_exit 1 "unknown step" -- "$TANAW" emerging "${M[@]}" "${C[@]}" --step fortnight

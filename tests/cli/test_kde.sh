@@ -67,6 +67,28 @@ expect_exit 1 "extent not in whole cells" -- "$TANAW" kde --cases "$GK/cli_cases
   --extent 560000,1110000,620500,1170000 --rejects "$TMP/rej.csv"
 expect_exit 1 "extent malformed" -- "$TANAW" kde --cases "$GK/cli_cases.csv" --extent 1,2,3
 
+# the same records from a case store (tanaw db): the same grid, with the filters
+KEY="$TMP/k.key"; DB="$TMP/s.db"
+expect_exit 0 "key new" -- "$TANAW" key new --out "$KEY"
+expect_exit 0 "db init" -- "$TANAW" db init --db "$DB"
+expect_exit 0 "ingest" -- "$TANAW" db ingest --db "$DB" --agency NBI --file "$TMP/cases.csv" --key "$KEY"
+k=0
+for f in "" "--source NBI --from 2022-01-01" "--category grooming --to 2023-06-30"; do
+  k=$((k + 1)); tag=f$k
+  # shellcheck disable=SC2086
+  expect_exit 0 "kde from --cases $f" -- "$TANAW" kde --cases "$TMP/cases.csv" $f --bandwidth 4 --cell 2 \
+    --out "$TMP/c$tag.asc" --cells "$TMP/c$tag.csv" --quiet
+  # shellcheck disable=SC2086
+  expect_exit 0 "kde from --db $f" -- "$TANAW" kde --db "$DB" $f --bandwidth 4 --cell 2 \
+    --out "$TMP/d$tag.asc" --cells "$TMP/d$tag.csv" --quiet
+  check "--db grid identical to --cases ($f)" cmp -s "$TMP/c$tag.asc" "$TMP/d$tag.asc"
+  check "--db cells identical to --cases ($f)" cmp -s "$TMP/c$tag.csv" "$TMP/d$tag.csv"
+done
+check "a filter changes the grid" test -n "$(cmp "$TMP/cf1.asc" "$TMP/cf2.asc")"
+expect_exit 2 "missing store" -- "$TANAW" kde --db "$TMP/none.db" --bandwidth 4
+expect_exit 1 "no records" -- "$TANAW" kde --bandwidth 4
+expect_grep "says --db" "$TMP/err" "give case records with --cases FILE or --db STORE$"
+
 expect_exit 1 "unknown kernel" -- "$TANAW" kde --cases "$TMP/cases.csv" --kernel epanechnikov
 expect_exit 1 "bad bandwidth" -- "$TANAW" kde --cases "$TMP/cases.csv" --bandwidth -2
 expect_exit 1 "cell and grid together" -- "$TANAW" kde --cases "$TMP/cases.csv" --cell 2 --grid 100

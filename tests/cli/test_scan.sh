@@ -82,6 +82,37 @@ expect_exit 0 "retrospective space-time Poisson scan" -- "$TANAW" scan "${M[@]}"
 check "Poisson by quarter: last quarter" test "$(awk -F, 'NR==2 {print $17 "/" $18}' "$TMP/st_p.csv")" = "2024-10-01/2024-12-31"
 expect_exit 1 "no cases" -- "$TANAW" scan "${M[@]}" --quiet
 
+# Space-time placement as cli_load_counts: by hand, 2 records in 9900112000
+# and one under a 2023Q4 code the crosswalk recodes to it (January), one in
+# 9900101000 (March), one known only at province 9900100000 (February).
+printf 'case_id,report_date,source,psgc,psgc_version\na1,2024-01-05,NBI,9900112000,\na2,2024-01-06,NBI,9900112000,\na3,2024-01-07,NBI,9900199000,2023Q4\nb1,2024-03-06,NBI,9900101000,\np1,2024-02-01,NBI,9900100000,\n' > "$TMP/pl.csv"
+printf 'from_version,to_version,old_code,new_code,kind,weight,scope,note\n2023Q4,2024Q2,9900199000,9900112000,recode,1,unit,\n' > "$TMP/cw.csv"
+PL=(--cases "$TMP/pl.csv" --time month --from 2024-01-01 --to 2024-03-31 --replicas 9 --rejects "$TMP/rej.csv")
+expect_exit 0 "space-time without crosswalk" -- "$TANAW" scan "${M[@]}" "${PL[@]}" --out "$TMP/pl0.csv"
+expect_grep "without crosswalk: 3 cases in the cube" "$TMP/out" "^total cases 3,"
+expect_grep "without crosswalk: 2 in the cluster" "$TMP/out" "observed cases \.*: 2$"
+expect_exit 0 "space-time with crosswalk" -- "$TANAW" scan "${M[@]}" "${PL[@]}" --crosswalk "$TMP/cw.csv" \
+  --to-version 2024Q2 --out "$TMP/pl1.csv"
+expect_grep "crosswalk: 4 cases in the cube" "$TMP/out" "^total cases 4,"
+expect_grep "crosswalk: 3 in the January cluster" "$TMP/out" "observed cases \.*: 3$"
+expect_grep "crosswalk: recoded on stdout" "$TMP/out" "^PSGC versions: 1 records recoded onto 2024Q2"
+expect_exit 0 "space-time --coarse level" -- "$TANAW" scan "${M[@]}" "${PL[@]}" --coarse level --out "$TMP/pl2.csv"
+expect_grep "level: province areas" "$TMP/out" "^areas: 4 province areas"
+# at province level a3 is placed by its digits (9900100000) without the crosswalk
+expect_grep "level: all 5 records in the cube" "$TMP/out" "^total cases 5,"
+expect_exit 1 "--coarse allocate is refused" -- "$TANAW" scan "${M[@]}" "${PL[@]}" --coarse allocate
+expect_grep "allocate: says why" "$TMP/err" "scan needs whole numbers of cases"
+check "no note that options are ignored" test -z "$(grep "not applied" "$TMP/out")"
+# the space-time cube from a case store: the same clusters
+KEY="$TMP/k.key"; DB="$TMP/s.db"
+expect_exit 0 "key new" -- "$TANAW" key new --out "$KEY"
+expect_exit 0 "db init" -- "$TANAW" db init --db "$DB"
+expect_exit 0 "ingest" -- "$TANAW" db ingest --db "$DB" --agency NBI --file "$TMP/pl.csv" --key "$KEY"
+expect_exit 0 "space-time from --db" -- "$TANAW" scan "${M[@]}" --db "$DB" --time month --from 2024-01-01 \
+  --to 2024-03-31 --replicas 9 --crosswalk "$TMP/cw.csv" --to-version 2024Q2 --out "$TMP/pl1db.csv"
+expect_grep "--db: 4 cases in the cube" "$TMP/out" "^total cases 4,"
+check "--db clusters identical to --cases" cmp -s "$TMP/pl1.csv" "$TMP/pl1db.csv"
+
 if [ -n "$DATA" ]; then
   C="$DATA/cebu_metro"
   expect_exit 0 "simulate on Cebu metro" -- "$TANAW" simulate --areas "$C/municipalities.csv" --n 3000 \

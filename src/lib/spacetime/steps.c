@@ -12,7 +12,8 @@
  * tw_cube_count calls tw_cases_aggregate once per step with the step's
  * day range, so every record is placed by the same rules (codes,
  * hierarchy, point in polygon, snapping) as the totals of `tanaw gistar`
- * and the cube sums to them. O(steps * records) filter checks, but each
+ * and the cube sums to them (with --coarse allocate, the IP rule and the
+ * crosswalk of opts too). O(steps * records) filter checks, but each
  * record is located once (in its own step); O(areas * steps) memory
  * owned by the caller.
  */
@@ -193,6 +194,11 @@ tw_status tw_cube_count(tw_ctx *ctx, const tw_cases *c, const tw_areas *a,
             sum.coarser_by_level[l] += r.coarser_by_level[l];
         sum.unknown_code += r.unknown_code;
         sum.count_placed += r.count_placed;
+        sum.imprecise += r.imprecise;
+        sum.allocated += r.allocated;
+        sum.count_allocated += r.count_allocated;
+        sum.recoded += r.recoded;
+        sum.split += r.split;
         if ((s = ctx_progress(ctx, "cube", (double)(k + 1), (double)steps)))
             return s;
     }
