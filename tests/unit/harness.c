@@ -108,3 +108,35 @@ const char *harness_write(const char *name, const char *text)
     fclose(f);
     return p;
 }
+
+static void *falloc_malloc(void *ud, size_t n)
+{
+    harness_falloc *f = ud;
+    if (f->left-- == 0)
+        return NULL;
+    void *p = malloc(n);
+    f->live += p != NULL;
+    return p;
+}
+
+static void *falloc_realloc(void *ud, void *p, size_t n)
+{
+    harness_falloc *f = ud;
+    if (f->left-- == 0)
+        return NULL;
+    f->live += p == NULL;
+    return realloc(p, n);
+}
+
+static void falloc_free(void *ud, void *p)
+{
+    harness_falloc *f = ud;
+    f->live -= p != NULL;
+    free(p);
+}
+
+tw_allocator harness_falloc_allocator(harness_falloc *f)
+{
+    tw_allocator a = {falloc_malloc, falloc_realloc, falloc_free, f};
+    return a;
+}

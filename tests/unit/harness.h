@@ -7,6 +7,8 @@
 #ifndef TW_HARNESS_H
 #define TW_HARNESS_H
 
+#include "tanaw/tanaw.h"
+
 #include <math.h>
 #include <stdio.h>
 
@@ -26,6 +28,17 @@ const char *harness_tmpdir(void);
 const char *harness_tmp(const char *name);
 /* Write text to a file (whole); returns its path (harness_tmp). */
 const char *harness_write(const char *name, const char *text);
+
+/*
+ * Allocator for out-of-memory tests: after `left` successful allocations
+ * the next one fails (left < 0: none fails); `live` counts the blocks not
+ * yet freed, so a test can check that a failed call leaked nothing.
+ */
+typedef struct harness_falloc {
+    long left;
+    long live;
+} harness_falloc;
+tw_allocator harness_falloc_allocator(harness_falloc *f);
 
 #define RUN(fn) harness_run(#fn, fn)
 

@@ -465,33 +465,6 @@ static void test_maps(void)
     tw_ctx_free(ctx);
 }
 
-typedef struct fail_alloc {
-    long left;
-    long live;
-} fail_alloc;
-static void *fa_malloc(void *ud, size_t n)
-{
-    fail_alloc *f = ud;
-    if (f->left-- == 0)
-        return NULL;
-    void *p = malloc(n);
-    f->live += p != NULL;
-    return p;
-}
-static void *fa_realloc(void *ud, void *p, size_t n)
-{
-    fail_alloc *f = ud;
-    if (f->left-- == 0)
-        return NULL;
-    f->live += p == NULL;
-    return realloc(p, n);
-}
-static void fa_free(void *ud, void *p)
-{
-    fail_alloc *f = ud;
-    f->live -= p != NULL;
-    free(p);
-}
 
 static void test_nomem(void)
 {
@@ -500,8 +473,8 @@ static void test_nomem(void)
     int done = 0;
     for (long fail_at = 0; fail_at < 400 && !done; fail_at++) {
         tw_ctx *ctx = tw_ctx_new();
-        fail_alloc f = {fail_at, 0};
-        tw_allocator a = {fa_malloc, fa_realloc, fa_free, &f};
+        harness_falloc f = {fail_at, 0};
+        tw_allocator a = harness_falloc_allocator(&f);
         CHECK_OK(ctx, tw_ctx_set_allocator(ctx, &a));
         long base = f.live;
         tw_kde_opts o = {.kernel = TW_KERNEL_GAUSSIAN, .sigma = 1, .mode = TW_KDE_SPATSTAT, .edge = 1};

@@ -560,33 +560,6 @@ static void test_cancel(void)
 
 /* Allocator failing at the Nth call: every failure must be TW_E_NOMEM and
  * leak nothing (checked by the live-block count and by ASan). */
-typedef struct fail_alloc {
-    long left;
-    long live;
-} fail_alloc;
-static void *fa_malloc(void *ud, size_t n)
-{
-    fail_alloc *f = ud;
-    if (f->left-- == 0)
-        return NULL;
-    void *p = malloc(n);
-    f->live += p != NULL;
-    return p;
-}
-static void *fa_realloc(void *ud, void *p, size_t n)
-{
-    fail_alloc *f = ud;
-    if (f->left-- == 0)
-        return NULL;
-    f->live += p == NULL;
-    return realloc(p, n);
-}
-static void fa_free(void *ud, void *p)
-{
-    fail_alloc *f = ud;
-    f->live -= p != NULL;
-    free(p);
-}
 
 static void test_nomem(void)
 {
@@ -596,8 +569,8 @@ static void test_nomem(void)
     int done = 0;
     for (long fail_at = 0; fail_at < 200 && !done; fail_at++) {
         tw_ctx *ctx = tw_ctx_new();
-        fail_alloc f = {1000000, 0};
-        tw_allocator a = {fa_malloc, fa_realloc, fa_free, &f};
+        harness_falloc f = {1000000, 0};
+        tw_allocator a = harness_falloc_allocator(&f);
         CHECK_OK(ctx, tw_ctx_set_allocator(ctx, &a));
         tw_weights *b = NULL, *w = NULL, *ws = NULL;
         CHECK_OK(ctx, tw_weights_from_lists(ctx, 6, rowptr, col, NULL, &b));
