@@ -395,6 +395,12 @@ tw_status tw_cases_read_csv(tw_ctx *ctx, const char *path,
                             tw_read_report *rep);
 void tw_cases_free(tw_cases *c);
 size_t tw_cases_count(const tw_cases *c);
+/**
+ * Distinct non-empty sources of the records, in order of first appearance:
+ * fills names[0..cap) (borrowed, valid while c lives) and returns how many
+ * there are (at most 64). @since 0.1
+ */
+size_t tw_cases_sources(const tw_cases *c, const char **names, size_t cap);
 
 /**
  * What to do with records known only at a level coarser than the analysis

@@ -121,6 +121,12 @@ typedef struct cli_analysis {
     double *allocated;       /* per area: part of count spread by population, or NULL */
     double *split;           /* per area: part placed from crosswalk splits, or NULL */
     tw_publication *pub;     /* --public: what may be published (src/cli/public.c), or NULL */
+    /* --by-source (gistar, lisa; set before cli_analysis_prepare): the count
+       per area of each source present in the records, placed as count. */
+    bool by_source;
+    size_t n_by_source;
+    char source_name[64][40];
+    double *source_count[64];
 } cli_analysis;
 
 /* Load areas from --areas (repeatable) and apply --level (dissolving when coarser). */

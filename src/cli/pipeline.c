@@ -398,6 +398,44 @@ static int place_counts(cli_analysis *an, const tw_cases *cases, tw_aggregate_op
     return EXIT_OK;
 }
 
+/* --by-source: count each source's records on the areas as place_counts did. */
+static int count_by_source(cli_analysis *an, const tw_cases *cases, const cli_args *a)
+{
+    const char *names[64];
+    size_t ns = tw_cases_sources(cases, names, 64);
+    tw_aggregate_opts ao;
+    tw_crosswalk *cw = NULL;
+    int rc = cli_aggregate_opts(an, a, &ao);
+    if (!rc)
+        rc = cli_placement_opts(an, &ao, &cw);
+    if (rc)
+        return rc;
+    size_t n = tw_areas_count(an->areas);
+    for (size_t j = 0; j < ns && j < 64; j++) {
+        if (ao.source && strcasecmp(ao.source, names[j]) != 0)
+            continue; /* --source: only that one */
+        size_t k = an->n_by_source;
+        snprintf(an->source_name[k], sizeof an->source_name[k], "%s", names[j]);
+        if (!(an->source_count[k] = calloc(n ? n : 1, sizeof(double)))) {
+            tw_crosswalk_free(cw);
+            return EXIT_INTERNAL;
+        }
+        an->n_by_source = k + 1;
+        tw_aggregate_opts one = ao;
+        one.source = names[j];
+        tw_aggregate_report rep;
+        tw_status s = tw_cases_aggregate(an->ctx, cases, an->areas, an->locator, &one,
+                                         an->source_count[k], &rep);
+        if (s) {
+            tw_crosswalk_free(cw);
+            return fail(an, s, "counting records per source");
+        }
+    }
+    tw_crosswalk_free(cw);
+    tw_ctx_clear_warnings(an->ctx); /* the same records' warnings, already given */
+    return EXIT_OK;
+}
+
 int cli_load_counts(cli_analysis *an, const cli_args *a)
 {
     size_t n = tw_areas_count(an->areas);
@@ -431,6 +469,10 @@ int cli_load_counts(cli_analysis *an, const cli_args *a)
         }
     }
     rc = place_counts(an, cases, &ao);
+    if (!rc && an->by_source) {
+        cli_warnings(an->ctx, cli_quiet());
+        rc = count_by_source(an, cases, a);
+    }
     tw_cases_free(cases);
     if (rc)
         return rc;
@@ -512,6 +554,8 @@ void cli_analysis_free(cli_analysis *an)
     free(an->x);
     free(an->allocated);
     free(an->split);
+    for (size_t k = 0; k < an->n_by_source; k++)
+        free(an->source_count[k]);
     tw_publication_free(an->ctx, an->pub);
     tw_ctx_free(an->ctx);
     memset(an, 0, sizeof *an);

@@ -1,0 +1,80 @@
+# test_by_source.sh: source effects (gistar/lisa --by-source, --source on
+# every analysis). On the synthetic geography (a grid of towns 0.12 degrees
+# apart; band:14 km links each town to the 2-4 towns beside it) every town
+# has 1 PNP and 1 DSWD record; Town 10 gets 90 CyberTipline records (a
+# cluster of one channel) and Town 38 60 PNP and 60 DSWD (a cluster of two).
+# By hand, national total 66*2 + 90 + 120 = 342: PNP 126/342 = 0.368421,
+# CyberTipline 90/342 = 0.263158. Town 10 and its 4 neighbours hold 100
+# records, 90 CyberTipline (share 0.9), 5 PNP, 5 DSWD; Town 38 and its 4
+# neighbours 130, 65 PNP (0.5), 65 DSWD, no CyberTipline.
+source "$(dirname "$0")/lib.sh"
+cd "$TMP" || exit 1
+"$TANAW" geography --synthetic --out geo --quiet || { echo "no synthetic geography"; exit 1; }
+{
+  echo "psgc,count,source"
+  awk -F, 'NR > 1 { print $1 ",1,PNP"; print $1 ",1,DSWD" }' geo/municipalities.csv
+  echo "9900110000,90,CyberTipline"
+  echo "9900238000,60,PNP"
+  echo "9900238000,60,DSWD"
+} > counts.csv
+# the same as records with dates and coordinates (scan, emerging, kde)
+awk -F, 'NR == FNR { if (FNR > 1) { lon[$1] = $8; lat[$1] = $9 } next }
+  FNR == 1 { print "case_id,report_date,source,psgc,lon,lat"; next }
+  { for (k = 0; k < $2; k++) printf "r%d,2024-0%d-15,%s,%s,%s,%s\n", ++n, 1 + n % 6, $3, $1, lon[$1], lat[$1] }' \
+  geo/municipalities.csv counts.csv > records.csv
+COMMON=(--areas geo/municipalities.csv --counts counts.csv --rate count --weights band:14
+        --permutations 0 --correction none --quiet)
+
+expect_exit 0 "gistar --by-source runs" -- "$TANAW" gistar "${COMMON[@]}" --by-source \
+  --out areas.csv --by-source-out src.csv
+cp "$TMP/out" gistar.txt
+expect_grep "per-source count columns" areas.csv '^id,.*,count_PNP,count_DSWD,count_CyberTipline$'
+expect_grep "Town 38 per-source counts" areas.csv '^9900238000,Synthetic Town 38,122,.*,61,61,0$'
+expect_grep "Town 10 per-source counts" areas.csv '^9900110000,Synthetic Town 10,92,.*,1,1,90$'
+expect_grep "by-source table header" src.csv \
+  '^id,name,z,class,source,count,neighbourhood_count,share,national_share,z_without,class_without$'
+# one channel: CyberTipline is 90% of Town 10's neighbourhood (26.3% nationally) and the hotspot goes without it
+expect_grep "one-source cluster: share and class without" src.csv \
+  '^9900110000,Synthetic Town 10,[0-9.]+,hot 9[059]%,CyberTipline,90,100,0\.900000,0\.263158,[-0-9.e]+,not significant$'
+expect_grep "one-source cluster: still hot without PNP" src.csv \
+  '^9900110000,Synthetic Town 10,[0-9.]+,hot 9[059]%,PNP,5,100,0\.050000,0\.368421,[0-9.]+,hot 9[059]%$'
+# two channels: each is half of Town 38's neighbourhood; without either it stays hot
+for s in PNP DSWD; do
+  expect_grep "two-source cluster: still hot without $s" src.csv \
+    "^9900238000,Synthetic Town 38,[0-9.]+,hot 9[059]%,$s,65,130,0\\.500000,0\\.368421,[0-9.]+,hot 9[059]%\$"
+done
+expect_grep "two-source cluster: no CyberTipline" src.csv \
+  '^9900238000,Synthetic Town 38,[0-9.]+,hot 9[059]%,CyberTipline,0,130,0\.000000,0\.263158,[0-9.]+,hot 9[059]%$'
+expect_grep "stdout names the source a hotspot depends on" gistar.txt 'CyberTipline +90 +90\.0% \(national +26\.3%\).*not significant +<- not hot without it'
+
+# the usual analysis is unchanged by --by-source
+expect_exit 0 "gistar without --by-source" -- "$TANAW" gistar "${COMMON[@]}" --out plain.csv
+check "same statistics with and without --by-source" \
+  cmp <(cut -d, -f1-13 areas.csv) <(cut -d, -f1-13 plain.csv)
+
+expect_exit 0 "lisa --by-source runs" -- "$TANAW" lisa "${COMMON[@]}" --p-source analytic --by-source --out lareas.csv
+expect_grep "lisa per-source count columns" lareas.csv ',count_PNP,count_DSWD,count_CyberTipline$'
+expect_grep "lisa reports the sources" "$TMP/out" '^sources of the hotspots'
+
+# --public: per-source counts would bypass suppression
+expect_exit 1 "--by-source with --public refused" -- "$TANAW" gistar "${COMMON[@]}" --by-source --public
+expect_grep "--public refusal says why" "$TMP/err" 'by-source cannot be used with --public'
+expect_exit 1 "--by-source-out needs --by-source" -- "$TANAW" gistar "${COMMON[@]}" --by-source-out x.csv
+
+# --source restricts every analysis to one source
+expect_exit 0 "gistar --source" -- "$TANAW" gistar "${COMMON[@]}" --source cybertipline --out one.csv
+check "gistar --source counts only that source" \
+  test "$(awk -F, 'NR > 1 { s += $3 } END { print s }' one.csv)" = 90
+expect_exit 0 "gistar --source --by-source" -- "$TANAW" gistar "${COMMON[@]}" --source PNP --by-source --out onep.csv
+expect_grep "--source with --by-source: only that source's column" onep.csv '^id,.*,p_perm,count_PNP$'
+expect_grep "without the only source nothing is hot" "$TMP/out" 'PNP .*without: z +nan +not significant'
+expect_exit 0 "lisa --source" -- "$TANAW" lisa "${COMMON[@]}" --p-source analytic --source PNP
+expect_exit 0 "moran --source" -- "$TANAW" moran --areas geo/municipalities.csv --counts counts.csv \
+  --rate count --weights band:14 --source PNP --quiet
+expect_exit 0 "scan --source" -- "$TANAW" scan --areas geo/municipalities.csv --cases records.csv \
+  --source CyberTipline --quiet
+expect_grep "scan --source finds the CyberTipline cluster" "$TMP/out" '9900110000'
+expect_exit 0 "emerging --source" -- "$TANAW" emerging --areas geo/municipalities.csv --cases records.csv \
+  --from 2024-01-01 --to 2024-06-30 --source DSWD --quiet
+expect_exit 0 "kde --source" -- "$TANAW" kde --cases records.csv --source CyberTipline --out k.asc --quiet
+finish
