@@ -39,6 +39,7 @@
 #include "cases/cases_internal.h"
 #include "core/rng.h"
 #include "geocode/geocode_internal.h"
+#include "geocode/perturb.h"
 #include "geo/areas_internal.h"
 
 #include <errno.h>
@@ -182,80 +183,6 @@ static uint64_t sim_hash(uint64_t seed, uint64_t inc, uint64_t kind)
     return rng_splitmix64(&x);
 }
 
-static int sim_is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-
-static void sim_copy(char *dst, size_t cap, const char *src)
-{
-    size_t n = strlen(src);
-    while (n && src[n - 1] == ' ')
-        n--;
-    while (n && *src == ' ')
-        src++, n--;
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
-/* One letter edit past the first character (as the geocoder's evaluation
-   set, src/lib/geocode/evalset.c); 0 when the name is too short.
-   NEEDSWORK: share one perturbation helper with evalset.c. */
-static int sim_typo(rng *r, char *s, size_t cap)
-{
-    size_t n = strlen(s), pos[256], np = 0;
-    for (size_t i = 1; i < n && np < 256; i++)
-        if (sim_is_letter(s[i]))
-            pos[np++] = i;
-    if (np < 4)
-        return 0;
-    size_t at = pos[rng_below(r, np)];
-    int op = (int)rng_below(r, 4);
-    char c = (char)('a' + rng_below(r, 26));
-    switch (op) {
-    case 0:
-        if ((s[at] | 0x20) == c)
-            c = c == 'z' ? 'a' : (char)(c + 1);
-        s[at] = c;
-        break;
-    case 1:
-        memmove(s + at, s + at + 1, n - at);
-        break;
-    case 2:
-        if (n + 2 > cap)
-            return 0;
-        memmove(s + at + 1, s + at, n - at + 1);
-        s[at] = c;
-        break;
-    default:
-        if (at + 1 < n && sim_is_letter(s[at + 1])) {
-            char t = s[at];
-            s[at] = s[at + 1];
-            s[at + 1] = t;
-        } else {
-            s[at] = c;
-        }
-        break;
-    }
-    return 1;
-}
-
-static void sim_replace_word(char *s, size_t cap, const char *from, const char *to)
-{
-    size_t fl = strlen(from), tl = strlen(to);
-    for (char *p = strstr(s, from); p; p = strstr(p, from)) {
-        if ((p != s && sim_is_letter(p[-1])) || sim_is_letter(p[fl])) {
-            p += fl;
-            continue;
-        }
-        size_t n = strlen(s);
-        if (n - fl + tl + 1 > cap)
-            return;
-        memmove(p + tl, p + fl, n - (size_t)(p - s) - fl + 1);
-        memcpy(p, to, tl);
-        p += tl;
-    }
-}
-
 /* Names of the area's barangay, municipality, province (any may be ""). */
 typedef struct sim_names {
     char bgy[256], mun[256], prov[256];
@@ -270,38 +197,29 @@ static void sim_area_names(const tw_areas *a, size_t ai, const tw_gazetteer *g,
     long node = g ? gz_find(g, tw_areas_id(a, ai)) : -1;
     if (node < 0) {
         const char *name = tw_areas_name(a, ai);
-        sim_copy(nm->bgy, sizeof nm->bgy, name ? name : "");
+        gz_perturb_copy_trim(nm->bgy, sizeof nm->bgy, name ? name : "");
         return;
     }
     for (int32_t k = (int32_t)node; k >= 0; k = g->nodes[k].parent) {
         const gz_node *nd = &g->nodes[k];
         const char *name = g->strs + nd->name;
         if (nd->level == TW_LEVEL_BARANGAY && !nm->bgy[0]) {
-            sim_copy(nm->bgy, sizeof nm->bgy, name);
+            gz_perturb_copy_trim(nm->bgy, sizeof nm->bgy, name);
             nm->old_bgy = g->strs + nd->old;
         } else if (nd->level == TW_LEVEL_MUNICIPALITY && !nm->mun[0]) {
-            sim_copy(nm->mun, sizeof nm->mun, name);
+            gz_perturb_copy_trim(nm->mun, sizeof nm->mun, name);
             nm->old_mun = g->strs + nd->old;
         } else if ((nd->kind == GZ_PROV || nd->kind == GZ_DIST) && !nm->prov[0]) {
-            sim_copy(nm->prov, sizeof nm->prov,
+            gz_perturb_copy_trim(nm->prov, sizeof nm->prov,
                      nd->kind == GZ_DIST ? "Metro Manila" : name);
         }
     }
 }
 
-static void sim_first_alt(char *dst, size_t cap, const char *old)
-{
-    char tmp[256];
-    sim_copy(tmp, sizeof tmp, old);
-    char *slash = strchr(tmp, '/');
-    if (slash)
-        *slash = '\0';
-    sim_copy(dst, cap, tmp);
-}
-
 /* A written address for the names: 30 % as PSA writes them, else one to
    three of: Brgy./Bgy. prefix and Sto./Sta./Pob./"X City" abbreviations, a
-   typo, the province left out, the parts in reverse order, an old name. */
+   typo, the province left out, the parts in reverse order, an old name
+   (the edits of geocode/perturb.h, shared with the evaluation set). */
 static void sim_messy(rng *r, const sim_names *nm0, char *out, size_t cap)
 {
     sim_names nm = *nm0;
@@ -311,35 +229,19 @@ static void sim_messy(rng *r, const sim_names *nm0, char *out, size_t cap)
         for (int t = 0; t < 10 && want > 0; t++) {
             int ok = 1;
             switch (rng_below(r, 5)) {
-            case 0: {
-                static const char *const pairs[][2] = {
-                    {"Santo", "Sto."}, {"Santa", "Sta."}, {"Poblacion", "Pob."},
-                    {"\xc3\xb1", "n"}};
-                for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
-                    sim_replace_word(nm.bgy, sizeof nm.bgy, pairs[i][0], pairs[i][1]);
-                    sim_replace_word(nm.mun, sizeof nm.mun, pairs[i][0], pairs[i][1]);
-                }
-                if (strncmp(nm.mun, "City of ", 8) == 0) {
-                    char tmp[300];
-                    snprintf(tmp, sizeof tmp, "%.200s City", nm.mun + 8);
-                    sim_copy(nm.mun, sizeof nm.mun, tmp);
-                }
-                if (nm.bgy[0]) {
-                    char tmp[300];
-                    snprintf(tmp, sizeof tmp, "%s %.200s", rng_below(r, 2) ? "Brgy." : "Bgy.",
-                             nm.bgy);
-                    sim_copy(nm.bgy, sizeof nm.bgy, tmp);
-                }
+            case 0:
+                gz_perturb_abbrev(nm.bgy, nm.mun, sizeof nm.bgy, 0, 200);
+                if (nm.bgy[0])
+                    gz_perturb_prefix(r, nm.bgy, sizeof nm.bgy, 200);
                 break;
-            }
-            case 1: ok = nm.bgy[0] && sim_typo(r, nm.bgy, sizeof nm.bgy); break;
+            case 1: ok = nm.bgy[0] && gz_perturb_typo(r, nm.bgy, sizeof nm.bgy, 0); break;
             case 2: ok = nm.prov[0] != '\0'; nm.prov[0] = '\0'; break;
             case 3: ok = !swap; swap = 1; break;
             default:
                 if (*nm.old_bgy)
-                    sim_first_alt(nm.bgy, sizeof nm.bgy, nm.old_bgy);
+                    gz_perturb_first_alt(nm.bgy, sizeof nm.bgy, nm.old_bgy);
                 else if (*nm.old_mun)
-                    sim_first_alt(nm.mun, sizeof nm.mun, nm.old_mun);
+                    gz_perturb_first_alt(nm.mun, sizeof nm.mun, nm.old_mun);
                 else
                     ok = 0;
                 break;
@@ -352,16 +254,7 @@ static void sim_messy(rng *r, const sim_names *nm0, char *out, size_t cap)
         parts[0] = nm.prov;
         parts[2] = nm.bgy;
     }
-    size_t n = 0;
-    out[0] = '\0';
-    for (int k = 0; k < 3; k++) {
-        if (!parts[k][0])
-            continue;
-        int w = snprintf(out + n, cap - n, "%s%s", n ? ", " : "", parts[k]);
-        if (w < 0 || (size_t)w >= cap - n)
-            break;
-        n += (size_t)w;
-    }
+    gz_perturb_join(out, cap, parts, ", ");
 }
 
 /* CSV cell: quoted when it holds a comma, quote or line break. */

@@ -20,117 +20,10 @@
  * another barangay). O(n) geocoder calls.
  */
 #include "geocode/geocode_internal.h"
+#include "geocode/perturb.h"
 #include "core/rng.h"
 
 #include <string.h>
-
-static void copy_trim(char *dst, size_t cap, const char *src)
-{
-    size_t n = strlen(src);
-    while (n && src[n - 1] == ' ')
-        n--;
-    while (n && *src == ' ')
-        src++, n--;
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
-static int is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-
-/* One random letter edit past the first character; 0 when the name is too short. */
-static int typo(rng *r, char *s, size_t cap)
-{
-    size_t n = strlen(s), pos[256], np = 0;
-    for (size_t i = 1; i < n && np < 256; i++)
-        if (is_letter(s[i]))
-            pos[np++] = i;
-    if (np < 4)
-        return 0;
-    size_t at = pos[rng_below(r, np)];
-    int op = (int)rng_below(r, 4);
-    char c = (char)('a' + rng_below(r, 26));
-    switch (op) {
-    case 0: /* substitution by another letter */
-        if ((s[at] | 0x20) == c)
-            c = c == 'z' ? 'a' : (char)(c + 1);
-        s[at] = c;
-        break;
-    case 1: /* deletion */
-        memmove(s + at, s + at + 1, n - at);
-        break;
-    case 2: /* insertion */
-        if (n + 2 > cap)
-            return 0;
-        memmove(s + at + 1, s + at, n - at + 1);
-        s[at] = c;
-        break;
-    default: /* transposition with the next letter */
-        if (at + 1 < n && is_letter(s[at + 1]) && s[at] != s[at + 1]) {
-            char t = s[at];
-            s[at] = s[at + 1];
-            s[at + 1] = t;
-        } else {
-            s[at] = c;
-        }
-        break;
-    }
-    return 1;
-}
-
-/* Replace every whole-word occurrence of from by to (ASCII, case as given). */
-static void replace_word(char *s, size_t cap, const char *from, const char *to)
-{
-    size_t fl = strlen(from), tl = strlen(to);
-    for (char *p = strstr(s, from); p; p = strstr(p, from)) {
-        int start = p == s || !is_letter(p[-1]);
-        int end = !is_letter(p[fl]);
-        if (!start || !end) {
-            p += fl;
-            continue;
-        }
-        size_t n = strlen(s);
-        if (n - fl + tl + 1 > cap)
-            return;
-        memmove(p + tl, p + fl, n - (size_t)(p - s) - fl + 1);
-        memcpy(p, to, tl);
-        p += tl;
-    }
-}
-
-static void abbreviate(rng *r, char *bgy, char *mun, size_t cap)
-{
-    static const char *const pairs[][2] = {
-        {"Santo", "Sto."}, {"Santa", "Sta."}, {"Poblacion", "Pob."}, {"General", "Gen."},
-        {"President", "Pres."}, {"\xc3\xb1", "n"}, {"\xc3\x91", "N"},
-    };
-    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
-        replace_word(bgy, cap, pairs[i][0], pairs[i][1]);
-        replace_word(mun, cap, pairs[i][0], pairs[i][1]);
-    }
-    /* "City of X" -> "X City" */
-    if (strncmp(mun, "City of ", 8) == 0) {
-        char tmp[TW_GEOCODE_MAX_ADDRESS + 8];
-        snprintf(tmp, sizeof tmp, "%.1000s City", mun + 8);
-        copy_trim(mun, cap, tmp);
-    }
-    if (rng_below(r, 2)) {
-        char tmp[TW_GEOCODE_MAX_ADDRESS + 8];
-        snprintf(tmp, sizeof tmp, "%s %.1000s", rng_below(r, 2) ? "Brgy." : "Bgy.", bgy);
-        copy_trim(bgy, cap, tmp);
-    }
-}
-
-static void first_alt(char *dst, size_t cap, const char *old)
-{
-    char tmp[TW_GEOCODE_MAX_ADDRESS];
-    copy_trim(tmp, sizeof tmp, old);
-    char *slash = strchr(tmp, '/');
-    if (slash)
-        *slash = '\0';
-    copy_trim(dst, cap, tmp);
-}
 
 tw_status gz_evalset_make(tw_ctx *ctx, const tw_gazetteer *g, uint64_t seed, size_t n,
                           int perturb, gz_labelled **out)
@@ -164,13 +57,13 @@ tw_status gz_evalset_make(tw_ctx *ctx, const tw_gazetteer *g, uint64_t seed, siz
         int32_t p = m >= 0 ? g->nodes[m].parent : -1;
         char bgy[TW_GEOCODE_MAX_ADDRESS], mun[TW_GEOCODE_MAX_ADDRESS] = "",
             prov[TW_GEOCODE_MAX_ADDRESS] = "";
-        copy_trim(bgy, sizeof bgy, g->strs + bn->name);
+        gz_perturb_copy_trim(bgy, sizeof bgy, g->strs + bn->name);
         if (m >= 0)
-            copy_trim(mun, sizeof mun, g->strs + g->nodes[m].name);
+            gz_perturb_copy_trim(mun, sizeof mun, g->strs + g->nodes[m].name);
         if (p >= 0 && g->nodes[p].kind == GZ_DIST)
-            copy_trim(prov, sizeof prov, "Metro Manila");
+            gz_perturb_copy_trim(prov, sizeof prov, "Metro Manila");
         else if (p >= 0 && g->nodes[p].kind == GZ_PROV)
-            copy_trim(prov, sizeof prov, g->strs + g->nodes[p].name);
+            gz_perturb_copy_trim(prov, sizeof prov, g->strs + g->nodes[p].name);
         int applied = 0;
         if (perturb) {
             int want = 1 + (int)rng_below(&r, 3);
@@ -180,9 +73,17 @@ tw_status gz_evalset_make(tw_ctx *ctx, const tw_gazetteer *g, uint64_t seed, siz
                     continue;
                 int ok = 1;
                 switch (bit) {
-                case GZ_P_TYPO_BGY: ok = typo(&r, bgy, sizeof bgy); break;
-                case GZ_P_TYPO_MUN: ok = mun[0] && typo(&r, mun, sizeof mun); break;
-                case GZ_P_ABBREV: abbreviate(&r, bgy, mun, sizeof bgy); break;
+                case GZ_P_TYPO_BGY:
+                    ok = gz_perturb_typo(&r, bgy, sizeof bgy, GZ_PERTURB_SWAP_DISTINCT);
+                    break;
+                case GZ_P_TYPO_MUN:
+                    ok = mun[0] && gz_perturb_typo(&r, mun, sizeof mun, GZ_PERTURB_SWAP_DISTINCT);
+                    break;
+                case GZ_P_ABBREV:
+                    gz_perturb_abbrev(bgy, mun, sizeof bgy, GZ_PERTURB_ALL_WORDS, 1000);
+                    if (rng_below(&r, 2))
+                        gz_perturb_prefix(&r, bgy, sizeof bgy, 1000);
+                    break;
                 case GZ_P_NO_PROVINCE: ok = prov[0] != '\0'; prov[0] = '\0'; break;
                 case GZ_P_SWAP: break;
                 case GZ_P_NO_COMMAS: break;
@@ -190,21 +91,17 @@ tw_status gz_evalset_make(tw_ctx *ctx, const tw_gazetteer *g, uint64_t seed, siz
                     const char *ob = g->strs + bn->old;
                     const char *om = m >= 0 ? g->strs + g->nodes[m].old : "";
                     if (*ob)
-                        first_alt(bgy, sizeof bgy, ob);
+                        gz_perturb_first_alt(bgy, sizeof bgy, ob);
                     else if (*om)
-                        first_alt(mun, sizeof mun, om);
+                        gz_perturb_first_alt(mun, sizeof mun, om);
                     else
                         ok = 0;
                     break;
                 }
                 case GZ_P_CASE: {
                     int up = (int)rng_below(&r, 2);
-                    for (char *s2 = bgy; *s2; s2++)
-                        if (is_letter(*s2))
-                            *s2 = up ? (char)(*s2 & ~0x20) : (char)(*s2 | 0x20);
-                    for (char *s2 = mun; *s2; s2++)
-                        if (is_letter(*s2))
-                            *s2 = up ? (char)(*s2 & ~0x20) : (char)(*s2 | 0x20);
+                    gz_perturb_case(bgy, up);
+                    gz_perturb_case(mun, up);
                     break;
                 }
                 default: ok = 0; break;
@@ -220,17 +117,8 @@ tw_status gz_evalset_make(tw_ctx *ctx, const tw_gazetteer *g, uint64_t seed, siz
             parts[0] = prov;
             parts[2] = bgy;
         }
-        const char *sep = applied & GZ_P_NO_COMMAS ? " " : ", ";
-        char *a = set[i].address;
-        size_t al = 0;
-        for (int k = 0; k < 3; k++) {
-            if (!parts[k][0])
-                continue;
-            int w = snprintf(a + al, sizeof set[i].address - al, "%s%s", al ? sep : "", parts[k]);
-            if (w < 0 || (size_t)w >= sizeof set[i].address - al)
-                break;
-            al += (size_t)w;
-        }
+        gz_perturb_join(set[i].address, sizeof set[i].address, parts,
+                        applied & GZ_P_NO_COMMAS ? " " : ", ");
         memcpy(set[i].truth, bn->code, sizeof set[i].truth);
         set[i].perturbed = applied;
     }

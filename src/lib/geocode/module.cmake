@@ -5,6 +5,7 @@ list(APPEND TANAW_LIB_SOURCES
   src/lib/geocode/normalise.c
   src/lib/geocode/gazetteer.c
   src/lib/geocode/match.c
+  src/lib/geocode/perturb.c
   src/lib/geocode/evalset.c
   src/lib/geocode/batch.c
   src/lib/geocode/crosswalk.c)
