@@ -309,33 +309,43 @@ static tw_status reject(reader *R, const char *field, const char *reason)
     }
     if (!R->rej)
         return TW_OK;
-    dbuf *b = &R->line;
+    return cases_write_reject(R->ctx, R->rej, R->rej_path, &R->line, R->csv, R->path, line,
+                              field, reason, R->col, NCOL,
+                              R->mask_case_id ? R->col[COL_CASE_ID] : -1);
+}
+
+tw_status cases_write_reject(tw_ctx *ctx, FILE *rej, const char *rej_path, dbuf *b,
+                             const struct csv_reader *csv, const char *path, long line,
+                             const char *field, const char *reason, const long *col,
+                             int ncol, long withheld)
+{
     b->len = 0;
-    csv_dbuf_field(b, R->path);
+    csv_dbuf_field(b, path);
     dbuf_printf(b, ",%ld,", line);
     csv_dbuf_field(b, field);
     dbuf_append(b, ",", 1);
     csv_dbuf_field(b, reason);
     dbuf_append(b, ",", 1);
     /* Only the recognised columns are copied, in file order: columns we do
-       not understand are never written to a new file. */
+       not understand (identifiers among them) are never written to a new
+       file. */
     dbuf rec;
-    dbuf_init(&rec, R->ctx);
+    dbuf_init(&rec, ctx);
     int first = 1;
-    for (size_t i = 0; i < csv_nfields(R->csv); i++) {
+    for (size_t i = 0; i < csv_nfields(csv); i++) {
         int known = 0;
-        for (int c = 0; c < NCOL; c++)
-            if (R->col[c] == (long)i)
+        for (int c = 0; c < ncol; c++)
+            if (col[c] == (long)i)
                 known = 1;
         if (!known)
             continue;
         if (!first)
             dbuf_append(&rec, ",", 1);
         first = 0;
-        if (R->mask_case_id && (long)i == R->col[COL_CASE_ID])
+        if ((long)i == withheld)
             dbuf_puts(&rec, "(withheld)");
         else
-            csv_dbuf_field(&rec, csv_field(R->csv, i, NULL));
+            csv_dbuf_field(&rec, csv_field(csv, i, NULL));
     }
     /* not dbuf_str: on a buffer never appended to it may hand out memory
        without a terminating NUL (a short row has no recognised column) */
@@ -344,10 +354,9 @@ static tw_status reject(reader *R, const char *field, const char *reason)
     dbuf_free(&rec);
     dbuf_append(b, "\n", 1);
     if (b->failed || failed)
-        return ctx_nomem(R->ctx);
-    if (fwrite(b->data, 1, b->len, R->rej) != b->len)
-        return ctx_error_at(R->ctx, TW_E_IO, R->rej_path, 0, 0, NULL,
-                            "cannot write the rejects file");
+        return ctx_nomem(ctx);
+    if (fwrite(b->data, 1, b->len, rej) != b->len)
+        return ctx_error_at(ctx, TW_E_IO, rej_path, 0, 0, NULL, "cannot write the rejects file");
     return TW_OK;
 }
 

@@ -79,6 +79,17 @@ int cases_charset_ok(const char *s, size_t len, const char *extra);
 /* "<what>, got \"<at most 40 bytes of s>\"" into out. */
 void cases_reason_value(char *out, size_t cap, const char *what, const char *s, size_t len);
 
+/* (cases.c) One line of a rejects file into rej (path, line, field, reason, then the
+   row's recognised columns, those whose index is in col[0..ncol), in file
+   order, the column withheld (-1: none) as "(withheld)"), built in the
+   scratch buffer b. Shared by the cases reader and the store's ingest so
+   that both write the same format. */
+struct csv_reader;
+tw_status cases_write_reject(tw_ctx *ctx, FILE *rej, const char *rej_path, dbuf *b,
+                             const struct csv_reader *csv, const char *path, long line,
+                             const char *field, const char *reason, const long *col,
+                             int ncol, long withheld);
+
 /*
  * The checks of the record fields, in the order the readers apply them.
  * Each takes the trimmed text of a field (s, len), sets *field to the name

@@ -334,44 +334,11 @@ static tw_status reject(ingest *I, const char *field, const char *reason, size_t
     }
     if (!I->rej)
         return TW_OK;
-    dbuf *b = &I->line;
-    b->len = 0;
-    csv_dbuf_field(b, I->path);
-    dbuf_printf(b, ",%ld,", line);
-    csv_dbuf_field(b, field);
-    dbuf_append(b, ",", 1);
-    csv_dbuf_field(b, reason);
-    dbuf_append(b, ",", 1);
     /* the record as the plain reader would show it: the analysis columns
        only; identifier columns are never copied anywhere */
-    dbuf rec;
-    dbuf_init(&rec, I->ctx);
-    int first = 1;
-    for (size_t i = 0; i < csv_nfields(I->csv); i++) {
-        int known = 0;
-        for (int c = 0; c < C_INCIDENT; c++)
-            if (I->col[c] == (long)i)
-                known = 1;
-        if (!known)
-            continue;
-        if (!first)
-            dbuf_append(&rec, ",", 1);
-        first = 0;
-        if (I->mask_case_id && (long)i == I->col[C_CASE_ID])
-            dbuf_puts(&rec, "(withheld)");
-        else
-            csv_dbuf_field(&rec, csv_field(I->csv, i, NULL));
-    }
-    csv_dbuf_field(b, rec.len ? rec.data : "");
-    int failed = rec.failed;
-    dbuf_free(&rec);
-    dbuf_append(b, "\n", 1);
-    if (b->failed || failed)
-        return ctx_nomem(I->ctx);
-    if (fwrite(b->data, 1, b->len, I->rej) != b->len)
-        return ctx_error_at(I->ctx, TW_E_IO, I->rej_path, 0, 0, NULL,
-                            "cannot write the rejects file");
-    return TW_OK;
+    return cases_write_reject(I->ctx, I->rej, I->rej_path, &I->line, I->csv, I->path, line,
+                              field, reason, I->col, C_INCIDENT,
+                              I->mask_case_id ? I->col[C_CASE_ID] : -1);
 }
 
 static tw_status read_header(ingest *I)
