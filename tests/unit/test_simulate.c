@@ -112,7 +112,7 @@ static void test_determinism(void)
     CHECK_OK(ctx, tw_simulate_write(ctx, a, &o, p2));
     o.seed = 43;
     CHECK_OK(ctx, tw_simulate_write(ctx, a, &o, p3));
-    size_t n1, n2, n3;
+    size_t n1 = 0, n2 = 0, n3 = 0;
     char *t1 = slurp(p1, &n1), *t2 = slurp(p2, &n2), *t3 = slurp(p3, &n3);
     CHECK(n1 == n2 && memcmp(t1, t2, n1) == 0);
     CHECK(n1 != n3 || memcmp(t1, t3, n1) != 0);
@@ -401,7 +401,7 @@ static void test_multi_agency(void)
     o.addresses_path = harness_tmp("multi_addr.csv");
     const char *p1 = harness_tmp("multi1.csv"), *p2 = harness_tmp("multi2.csv");
     CHECK_OK(ctx, tw_simulate_write(ctx, a, &o, p1));
-    size_t nt1, nt2, n1, n2;
+    size_t nt1 = 0, nt2 = 0, n1 = 0, n2 = 0;
     char *t1 = slurp(o.truth_path, &nt1);
     o.truth_path = harness_tmp("multi_truth2.csv");
     CHECK_OK(ctx, tw_simulate_write(ctx, a, &o, p2));
@@ -429,7 +429,7 @@ static void test_multi_agency(void)
     while (*line) {
         char *end = strchr(line, '\n');
         *end = '\0';
-        char *f[6];
+        char *f[6] = {0};
         f[0] = line;
         for (int k = 1; k < 6; k++) {
             f[k] = strchr(f[k - 1], ',');

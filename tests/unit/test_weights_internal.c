@@ -84,7 +84,7 @@ static tw_areas *load_synth(tw_ctx *ctx)
             dbuf_printf(&b, "{\"type\":\"Feature\",\"properties\":{\"psgc\":\"%s\"},"
                             "\"geometry\":{\"type\":\"MultiPolygon\",\"coordinates\":[[[",
                         fl[0]);
-            snprintf(cur, sizeof cur, "%s", fl[0]);
+            snprintf(cur, sizeof cur, "%.*s", (int)(sizeof cur - 1), fl[0]);
             cpart = part;
             cring = ring;
             nfeat++;
@@ -487,7 +487,7 @@ static void test_pts_knn_band(void)
             tw_weights *w = NULL;
             CHECK_OK(ctx, tw_weights_build(ctx, a, &sp, &w));
             char gf[64];
-            snprintf(gf, sizeof gf, "pts_%s.csv", fl[0]);
+            snprintf(gf, sizeof gf, "pts_%.48s.csv", fl[0]);
             if (w)
                 CHECK_EQ_INT(compare_golden(w, a, gf, NULL), 0);
             if (w && nb_done == 1) {

@@ -184,3 +184,26 @@ double scan_critical(const double *desc, int R, double alpha)
         return NAN;
     return desc[k - 1];
 }
+
+static int cmp_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+tw_status scan_replica_summary(tw_ctx *ctx, tw_scan_result *res, int R, double **desc)
+{
+    *desc = NULL;
+    if (R <= 0)
+        return TW_OK;
+    double *d = ctx_mallocarray(ctx, (size_t)R, sizeof *d);
+    if (!d)
+        return ctx_nomem(ctx);
+    memcpy(d, res->replica_llr, (size_t)R * sizeof *d);
+    qsort(d, (size_t)R, sizeof *d, cmp_desc);
+    res->crit_05 = scan_critical(d, R, 0.05);
+    res->crit_01 = scan_critical(d, R, 0.01);
+    res->crit_001 = scan_critical(d, R, 0.001);
+    *desc = d;
+    return TW_OK;
+}

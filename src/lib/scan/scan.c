@@ -414,12 +414,6 @@ static int cmp_cand(const void *a, const void *b)
     return (x->c > y->c) - (x->c < y->c);
 }
 
-static int cmp_desc(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x < y) - (x > y);
-}
-
 static tw_status check_opts(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_opts *o)
 {
     if (!d || !o)
@@ -692,16 +686,8 @@ tw_status tw_scan_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_opts *o,
             if (ws[t].m[r] > res->replica_llr[r])
                 res->replica_llr[r] = ws[t].m[r];
     }
-    if (R > 0) {
-        desc = ctx_mallocarray(ctx, (size_t)R, sizeof *desc);
-        if (!desc)
-            goto nomem;
-        memcpy(desc, res->replica_llr, (size_t)R * sizeof *desc);
-        qsort(desc, (size_t)R, sizeof *desc, cmp_desc);
-        res->crit_05 = scan_critical(desc, R, 0.05);
-        res->crit_01 = scan_critical(desc, R, 0.01);
-        res->crit_001 = scan_critical(desc, R, 0.001);
-    }
+    if ((st = scan_replica_summary(ctx, res, R, &desc)))
+        goto fail;
     if ((st = build_clusters(ctx, &s, o, desc, res, &ws[0].sw)))
         goto fail;
     goto done;

@@ -109,5 +109,11 @@ double scan_p_mc(const double *rep, int R, double llr);
 double scan_p_gumbel(const double *rep, int R, double llr);
 /* desc: replica maxima sorted from largest. */
 double scan_critical(const double *desc, int R, double alpha);
+/*
+ * The replica maxima of res sorted from largest into *desc (owned by the
+ * caller; NULL when R == 0) and the critical values at 0.05, 0.01 and
+ * 0.001 set from them. Shared by the spatial and the space-time scan.
+ */
+tw_status scan_replica_summary(tw_ctx *ctx, tw_scan_result *res, int R, double **desc);
 
 #endif
