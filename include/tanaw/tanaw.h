@@ -401,6 +401,13 @@ size_t tw_cases_count(const tw_cases *c);
  * there are (at most 64). @since 0.1
  */
 size_t tw_cases_sources(const tw_cases *c, const char **names, size_t cap);
+/**
+ * 1 when source passes a source filter: one name or a comma-separated list
+ * of names, compared without regard to ASCII case (the `source` field of
+ * tw_aggregate_opts and tw_points_opts); a NULL filter passes every
+ * source. @since 0.1
+ */
+int tw_source_in_filter(const char *filter, const char *source);
 
 /**
  * What to do with records known only at a level coarser than the analysis
@@ -435,7 +442,8 @@ typedef struct tw_aggregate_opts {
     double snap_max_km;   /* with snap_outside: farther than this stays unplaced (0 = no limit) */
     int weight_children;  /* 1: count children involved instead of records */
     int32_t from_day, to_day; /* inclusive day range (days since 1970-01-01); 0,0 = all */
-    const char *source;   /* only records of this source (NULL = all) */
+    const char *source;   /* only records of these sources: one name or a comma-separated
+                             list, case-insensitive (NULL = all) */
     const char *category; /* only this category (NULL = all) */
     const tw_areas *hierarchy; /* optional finer areas (e.g. municipalities.csv)
                                   whose ancestor columns map codes to the
@@ -1194,7 +1202,7 @@ tw_status tw_utm_wkt(int zone, char *buf, size_t cap);
 /** Filters for tw_cases_points. */
 typedef struct tw_points_opts {
     int32_t from_day, to_day; /* inclusive; 0,0 = all */
-    const char *source;       /* NULL = all */
+    const char *source;       /* one name or a comma-separated list (NULL = all) */
     const char *category;     /* NULL = all */
     int weight_children;      /* 1: weight = children involved */
 } tw_points_opts;

@@ -127,6 +127,7 @@ typedef struct cli_analysis {
     size_t n_by_source;
     char source_name[64][40];
     double *source_count[64];
+    char source_filter[1024]; /* --source as a comma-separated list (cli_aggregate_opts) */
 } cli_analysis;
 
 /* Load areas from --areas (repeatable) and apply --level (dissolving when coarser). */
@@ -138,6 +139,10 @@ int cli_read_records(tw_ctx *ctx, const cli_args *a, tw_read_report *report,
 /* tw_aggregate_opts of --level (an->level), --hierarchy, --snap, --children,
    --from/--to, --source, --category; placement fields zero. */
 int cli_aggregate_opts(cli_analysis *an, const cli_args *a, tw_aggregate_opts *ao);
+/* --source (repeatable, each NAME or NAME,NAME) as one comma-separated list
+   in buf (*out = buf), or *out = NULL when not given; EXIT_USAGE after
+   printing the problem. */
+int cli_source_filter(const cli_args *a, char *buf, size_t cap, const char **out);
 /* Placement fields of ao from an (--coarse, IP rule, crosswalk read into *cw,
    which the caller frees after counting); sets an->placement_applied. */
 int cli_placement_opts(cli_analysis *an, tw_aggregate_opts *ao, tw_crosswalk **cw);

@@ -24,7 +24,7 @@ static const cli_optspec kde_opts[] = {
     {"db", 1, 0, "PATH", "read records from a case store (tanaw db; filters apply)"},
     {"from", 1, 0, "DATE", "only records reported on or after DATE"},
     {"to", 1, 0, "DATE", "only records reported on or before DATE"},
-    {"source", 1, 0, "NAME", "only records of this source"},
+    {"source", 1, 1, "NAME", "only records of this source (repeat, or NAME,NAME: any of these)"},
     {"category", 1, 0, "NAME", "only records of this category"},
     {"children", 0, 0, NULL, "weight records by children involved"},
     {"rejects", 1, 0, "FILE", "where rejected rows go (default: next to --out)"},
@@ -164,7 +164,9 @@ int cmd_kde(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    po.source = cli_get(&a, "source");
+    char sources[1024];
+    if (cli_source_filter(&a, sources, sizeof sources, &po.source))
+        return EXIT_USAGE;
     po.category = cli_get(&a, "category");
     po.weight_children = cli_flag(&a, "children");
 

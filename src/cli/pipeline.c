@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,7 @@ const cli_optspec cli_analysis_opts[] = {
     {"rejects", 1, 0, "FILE", "where rejected rows go (default: next to --out)"},
     {"from", 1, 0, "DATE", "only records reported on or after DATE (YYYY-MM-DD)"},
     {"to", 1, 0, "DATE", "only records reported on or before DATE"},
-    {"source", 1, 0, "NAME", "only records of this source"},
+    {"source", 1, 1, "NAME", "only records of this source (repeat, or NAME,NAME: any of these)"},
     {"category", 1, 0, "NAME", "only records of this category"},
     {"children", 0, 0, NULL, "count children involved instead of records"},
     {"snap", 1, 0, "KM", "place points outside every polygon on the nearest area within KM"},
@@ -214,7 +215,12 @@ int cli_read_records(tw_ctx *ctx, const cli_args *a, tw_read_report *report,
                 (to && parse_day("to", to, &f.to_day)))
                 return EXIT_USAGE;
         }
-        f.source = cli_get(a, "source");
+        char srcbuf[1024];
+        const char *sources;
+        if (cli_source_filter(a, srcbuf, sizeof srcbuf, &sources))
+            return EXIT_USAGE;
+        /* one source is pushed down; a list is applied by aggregation */
+        f.source = sources && !strchr(sources, ',') ? sources : NULL;
         f.category = cli_get(a, "category");
         tw_store *st = NULL;
         size_t got = 0;
@@ -270,6 +276,47 @@ int cli_read_records(tw_ctx *ctx, const cli_args *a, tw_read_report *report,
     return EXIT_OK;
 }
 
+int cli_source_filter(const cli_args *a, char *buf, size_t cap, const char **out)
+{
+    const char *v[64];
+    size_t n = cli_all(a, "source", v, 64), len = 0;
+    *out = NULL;
+    if (!n)
+        return EXIT_OK;
+    buf[0] = '\0';
+    for (size_t k = 0; k < n; k++) {
+        for (const char *p = v[k];;) {
+            const char *comma = strchr(p, ',');
+            size_t l = comma ? (size_t)(comma - p) : strlen(p);
+            while (l && (*p == ' ' || *p == '\t'))
+                p++, l--;
+            while (l && (p[l - 1] == ' ' || p[l - 1] == '\t'))
+                l--;
+            bool ok = l >= 1 && l <= 32;
+            for (size_t i = 0; ok && i < l; i++)
+                ok = isalnum((unsigned char)p[i]) || strchr("_.-", p[i]);
+            if (!ok) {
+                fprintf(stderr, "tanaw: --source: expected source names (1-32 of A-Z a-z 0-9 "
+                                "_ . -) separated by commas, got '%s'\n", v[k]);
+                return EXIT_USAGE;
+            }
+            if (len + l + 2 > cap) {
+                fprintf(stderr, "tanaw: --source: too many sources\n");
+                return EXIT_USAGE;
+            }
+            if (len)
+                buf[len++] = ',';
+            memcpy(buf + len, p, l);
+            buf[len += l] = '\0';
+            if (!comma)
+                break;
+            p = comma + 1;
+        }
+    }
+    *out = buf;
+    return EXIT_OK;
+}
+
 int cli_aggregate_opts(cli_analysis *an, const cli_args *a, tw_aggregate_opts *ao)
 {
     memset(ao, 0, sizeof *ao);
@@ -292,7 +339,8 @@ int cli_aggregate_opts(cli_analysis *an, const cli_args *a, tw_aggregate_opts *a
             (to && parse_day("to", to, &ao->to_day)))
             return EXIT_USAGE;
     }
-    ao->source = cli_get(a, "source");
+    if (cli_source_filter(a, an->source_filter, sizeof an->source_filter, &ao->source))
+        return EXIT_USAGE;
     ao->category = cli_get(a, "category");
     return EXIT_OK;
 }
@@ -412,8 +460,8 @@ static int count_by_source(cli_analysis *an, const tw_cases *cases, const cli_ar
         return rc;
     size_t n = tw_areas_count(an->areas);
     for (size_t j = 0; j < ns && j < 64; j++) {
-        if (ao.source && strcasecmp(ao.source, names[j]) != 0)
-            continue; /* --source: only that one */
+        if (!tw_source_in_filter(ao.source, names[j]))
+            continue; /* --source: only those */
         size_t k = an->n_by_source;
         snprintf(an->source_name[k], sizeof an->source_name[k], "%s", names[j]);
         if (!(an->source_count[k] = calloc(n ? n : 1, sizeof(double)))) {

@@ -77,4 +77,19 @@ expect_grep "scan --source finds the CyberTipline cluster" "$TMP/out" '990011000
 expect_exit 0 "emerging --source" -- "$TANAW" emerging --areas geo/municipalities.csv --cases records.csv \
   --from 2024-01-01 --to 2024-06-30 --source DSWD --quiet
 expect_exit 0 "kde --source" -- "$TANAW" kde --cases records.csv --source CyberTipline --out k.asc --quiet
+
+# several sources: repeated --source, or a comma-separated list (any of them)
+expect_exit 0 "gistar --source twice" -- "$TANAW" gistar "${COMMON[@]}" --source PNP --source dswd --out two.csv
+check "two sources: 126 PNP + 126 DSWD records" \
+  test "$(awk -F, 'NR > 1 { s += $3 } END { print s }' two.csv)" = 252
+expect_exit 0 "gistar --source as a list" -- "$TANAW" gistar "${COMMON[@]}" --source ' pnp , DSWD' --out list.csv
+check "a list gives the same table as repeated --source" cmp two.csv list.csv
+expect_exit 0 "gistar --source list --by-source" -- "$TANAW" gistar "${COMMON[@]}" \
+  --source CyberTipline,PNP --by-source --out twob.csv
+expect_grep "--by-source keeps the listed sources only" twob.csv '^id,.*,p_perm,count_PNP,count_CyberTipline$'
+expect_exit 1 "--source with a bad separator refused" -- "$TANAW" gistar "${COMMON[@]}" --source 'PNP;DSWD'
+expect_grep "--source refusal names the option" "$TMP/err" '^tanaw: --source: expected source names'
+expect_exit 0 "kde --source list" -- "$TANAW" kde --cases records.csv --source CyberTipline --source PNP \
+  --out k2.asc --quiet
+check "kde: a list holds more points than one source" test "$(md5sum < k2.asc)" != "$(md5sum < k.asc)"
 finish

@@ -1,4 +1,4 @@
-/* test_core.c: context, status text, strict numbers, buffers, RNG streams. */
+/* test_core.c: context, status text, strict numbers, buffers, RNG streams, name lists. */
 #include "harness.h"
 #include "core/core.h"
 #include "core/rng.h"
@@ -92,6 +92,20 @@ static void test_rng_streams(void)
     CHECK(u >= 0 && u < 1);
 }
 
+static void test_name_list(void)
+{
+    CHECK(name_in_list(NULL, "PNP"));
+    CHECK(name_in_list("PNP", "pnp"));
+    CHECK(name_in_list("CyberTipline, PNP-WCPC ,NBI", "pnp-wcpc"));
+    CHECK(name_in_list("CyberTipline, PNP-WCPC ,NBI", "NBI"));
+    CHECK(!name_in_list("CyberTipline,PNP-WCPC", "PNP"));
+    CHECK(!name_in_list("PNP-WCPC", "PNP-WCPC2"));
+    CHECK(!name_in_list("", "PNP"));
+    CHECK(!name_in_list("PNP,", "NBI"));
+    CHECK(tw_source_in_filter(NULL, "x") && !tw_source_in_filter(NULL, NULL));
+    CHECK(tw_source_in_filter("a,B", "b") && !tw_source_in_filter("a,B", "c"));
+}
+
 int main(void)
 {
     RUN(test_status_text);
@@ -99,5 +113,6 @@ int main(void)
     RUN(test_numbers);
     RUN(test_dbuf);
     RUN(test_rng_streams);
+    RUN(test_name_list);
     return harness_finish();
 }

@@ -369,7 +369,7 @@ tw_status tw_cases_aggregate_ex(tw_ctx *ctx, const tw_cases *c, const tw_areas *
     if (!src_ok)
         return ctx_nomem(ctx);
     for (size_t k = 0; k < c->strs.n; k++)
-        src_ok[k] = (unsigned char)((!opts->source || strcasecmp(c->strs.s[k], opts->source) == 0) |
+        src_ok[k] = (unsigned char)(name_in_list(opts->source, c->strs.s[k]) |
                                     (strcasecmp(c->strs.s[k], "CyberTipline") == 0) << 1);
     for (size_t i = 0; i < na; i++) {
         counts[i] = 0;

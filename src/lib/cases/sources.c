@@ -1,6 +1,7 @@
 /*
  * sources.c: the distinct sources of a set of records (tanaw gistar/lisa
- * --by-source), in the order they first appear.
+ * --by-source), in the order they first appear, and the source filter
+ * (one name or a comma-separated list) that every analysis applies.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cases_internal.h"
@@ -33,4 +34,9 @@ size_t tw_cases_sources(const tw_cases *c, const char **names, size_t cap)
             break; /* more than 64 distinct: the caller gets 64 */
     }
     return found;
+}
+
+int tw_source_in_filter(const char *filter, const char *source)
+{
+    return source && name_in_list(filter, source);
 }

@@ -48,6 +48,13 @@ int ctx_nthreads(const tw_ctx *ctx);
 bool num_parse_double(const char *s, size_t len, double *out);
 bool num_parse_int64(const char *s, size_t len, int64_t *out);
 
+/*
+ * Whether name is one of the comma-separated names in list, compared
+ * without regard to ASCII case, blanks around each name ignored (source
+ * filters: "CyberTipline,PNP-WCPC"). A NULL list holds every name.
+ */
+bool name_in_list(const char *list, const char *name);
+
 /* Growable byte buffer (for building strings and output). */
 typedef struct dbuf {
     tw_ctx *ctx;

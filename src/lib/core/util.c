@@ -1,8 +1,9 @@
 /*
  * util.c: strict number parsing (one helper for the whole library, as
- * redis' string2d: whole field, no NaN/Inf, errno checked) and the growable
- * byte buffer used to build text output.
+ * redis' string2d: whole field, no NaN/Inf, errno checked), the growable
+ * byte buffer used to build text output, and name lists (filters).
  */
+#define _POSIX_C_SOURCE 200809L
 #include "core/core.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static void trim(const char **s, size_t *len)
 {
@@ -134,4 +136,22 @@ const char *dbuf_str(dbuf *b)
         b->data[0] = '\0'; /* nothing appended yet: an empty string */
     }
     return b->data;
+}
+
+bool name_in_list(const char *list, const char *name)
+{
+    if (!list)
+        return true;
+    size_t n = strlen(name);
+    for (const char *p = list;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        const char *item = p;
+        trim(&item, &len);
+        if (len == n && strncasecmp(item, name, n) == 0)
+            return true;
+        if (!comma)
+            return false;
+        p = comma + 1;
+    }
 }

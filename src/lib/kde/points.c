@@ -42,8 +42,7 @@ tw_status tw_cases_points(tw_ctx *ctx, const tw_cases *c, const tw_points_opts *
         if (date_filter &&
             (x->day == CASES_NO_DAY || x->day < opts->from_day || x->day > opts->to_day))
             continue;
-        if (opts->source &&
-            (x->source < 0 || strcasecmp(c->strs.s[x->source], opts->source) != 0))
+        if (opts->source && (x->source < 0 || !name_in_list(opts->source, c->strs.s[x->source])))
             continue;
         if (cat >= 0 && x->category != cat)
             continue;
