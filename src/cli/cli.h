@@ -146,6 +146,11 @@ int cli_source_filter(const cli_args *a, char *buf, size_t cap, const char **out
 /* Placement fields of ao from an (--coarse, IP rule, crosswalk read into *cw,
    which the caller frees after counting); sets an->placement_applied. */
 int cli_placement_opts(cli_analysis *an, tw_aggregate_opts *ao, tw_crosswalk **cw);
+/* --coarse level: after a count (an->agg) that left records above the
+   analysis level, dissolve the areas to the coarsest such level and reset
+   areas, locator, level, count and population; *moved when it did (count
+   again). Exit code. */
+int cli_coarse_level_move(cli_analysis *an, tw_aggregate_opts *ao, bool *moved);
 /* Load --cases/--counts/--db, aggregate to areas; fills count and population. */
 int cli_load_counts(cli_analysis *an, const cli_args *a);
 /* Compute the variable from --rate. */

@@ -266,14 +266,6 @@ int cmd_emerging(int argc, char **argv)
     v = cli_get(&a, "coarse");
     if ((rc = cli_load_areas(&an, &a, v && strcmp(v, "allocate") == 0)))
         goto done;
-    if (an.coarse == TW_COARSE_LEVEL) {
-        /* the cube's areas are fixed before counting; a --coarse level move
-           would need the weights and every step recounted on other areas */
-        fprintf(stderr, "tanaw: emerging: --coarse level is not supported: give areas at the "
-                        "level of the coarsest records (--level) or use --coarse drop|allocate\n");
-        rc = EXIT_USAGE;
-        goto done;
-    }
     if ((rc = cli_read_records(an.ctx, &a, &an.cases_report, &an.n_case_files, &cases)))
         goto done;
     if (tw_step_start(step, d0, 0) != d0 || tw_step_start(step, d0, steps) - 1 != d1)
@@ -281,10 +273,8 @@ int cmd_emerging(int argc, char **argv)
                  "step is partial",
                  from, to, tw_step_name(step));
     size_t n = tw_areas_count(an.areas);
-    cube = calloc(n * steps + 1, sizeof *cube);
-    an.count = calloc(n + 1, sizeof *an.count);
     labels = calloc(steps, sizeof *labels);
-    if (!cube || !an.count || !labels) {
+    if (!labels) {
         rc = EXIT_INTERNAL;
         goto done;
     }
@@ -302,7 +292,31 @@ int cmd_emerging(int argc, char **argv)
     if ((rc = cli_aggregate_opts(&an, &a, &ao)) || (rc = cli_placement_opts(&an, &ao, &cw)))
         goto done;
     cli_progress_attach(an.ctx, cli_quiet());
-    s = tw_cube_count(an.ctx, cases, an.areas, an.locator, &ao, step, d0, d1, cube, &an.agg);
+    /* --coarse level: a count that leaves records above the analysis level
+       moves the cube to the dissolved areas, and every step is counted again
+       there (the weights are built afterwards, on the areas analysed) */
+    for (int pass = 0; pass < 2; pass++) {
+        n = tw_areas_count(an.areas);
+        free(cube);
+        cube = calloc(n * steps + 1, sizeof *cube);
+        if (!an.count)
+            an.count = calloc(n + 1, sizeof *an.count);
+        if (!cube || !an.count) {
+            tw_crosswalk_free(cw);
+            rc = EXIT_INTERNAL;
+            goto done;
+        }
+        s = tw_cube_count(an.ctx, cases, an.areas, an.locator, &ao, step, d0, d1, cube, &an.agg);
+        bool moved = false;
+        if (s || pass > 0)
+            break;
+        if ((rc = cli_coarse_level_move(&an, &ao, &moved))) {
+            tw_crosswalk_free(cw);
+            goto done;
+        }
+        if (!moved)
+            break;
+    }
     tw_crosswalk_free(cw);
     tw_cases_free(cases);
     cases = NULL;

@@ -27,6 +27,8 @@ static const cli_optspec kde_opts[] = {
     {"source", 1, 1, "NAME", "only records of this source (repeat, or NAME,NAME: any of these)"},
     {"category", 1, 0, "NAME", "only records of this category"},
     {"children", 0, 0, NULL, "weight records by children involved"},
+    {"coarse", 1, 0, "MODE", "not offered: kde smooths points and has no analysis level; records "
+                             "without coordinates are left out and counted (docs/cases.md)"},
     {"rejects", 1, 0, "FILE", "where rejected rows go (default: next to --out)"},
     {"bandwidth", 1, 0, "KM|RULE", "kernel sd in km, or scott | silverman | cv (default scott)"},
     {"cell", 1, 0, "KM", "cell side in km (default 2)"},
@@ -75,6 +77,14 @@ int cmd_kde(int argc, char **argv)
                        "or with linear binning or the exact sum. See docs/kde.md.");
     if (rc >= 0)
         return rc;
+    if (cli_get(&a, "coarse")) {
+        /* drop is what kde always does; level and allocate would put records
+           known only by a code on made-up points (docs/cases.md) */
+        fprintf(stderr, "tanaw: kde: --coarse is not offered: the density is smoothed from points and "
+                        "has no analysis level; records without coordinates are always left out "
+                        "(counted on stdout). Use gistar, lisa or emerging with --coarse level|allocate\n");
+        return EXIT_USAGE;
+    }
     tw_kde_opts ko;
     memset(&ko, 0, sizeof ko);
     const char *v;

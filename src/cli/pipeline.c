@@ -360,10 +360,69 @@ int cli_placement_opts(cli_analysis *an, tw_aggregate_opts *ao, tw_crosswalk **c
 }
 
 /*
+ * --coarse level (docs/cases.md): when the count just made (an->agg) left
+ * records known only above the analysis level, dissolve the areas to the
+ * coarsest of those levels (the finest level that holds every record) and
+ * make an ready to count again there: areas, locator, level (also ao->level),
+ * count and population are replaced. *moved says whether it happened; the
+ * caller counts again when it did. Shared by the totals and emerging's cube.
+ */
+int cli_coarse_level_move(cli_analysis *an, tw_aggregate_opts *ao, bool *moved)
+{
+    *moved = false;
+    int coarsest = TW_LEVEL_UNKNOWN;
+    for (int l = TW_LEVEL_BARANGAY; l >= TW_LEVEL_REGION; l--)
+        if (an->agg.coarser_by_level[l])
+            coarsest = l;
+    if (an->coarse != TW_COARSE_LEVEL || coarsest == TW_LEVEL_UNKNOWN ||
+        an->level == TW_LEVEL_UNKNOWN || coarsest >= (int)an->level)
+        return EXIT_OK;
+    size_t n = tw_areas_count(an->areas);
+    tw_areas *d = NULL;
+    tw_status s = tw_areas_dissolve(an->ctx, an->areas, (tw_level)coarsest, &d);
+    if (s) {
+        cli_progress_done();
+        cli_report(an->ctx, "--coarse level");
+        fprintf(stderr, "tanaw: --coarse level: %zu records are known only at %s level, "
+                        "but the areas cannot be dissolved to it; give %s areas or use "
+                        "--coarse drop|allocate\n",
+                an->agg.coarser_by_level[coarsest], tw_level_name((tw_level)coarsest),
+                tw_level_name((tw_level)coarsest));
+        return cli_exit_for(s);
+    }
+    cli_note("--coarse level: %zu records are known only at %s level: analysing %zu %s "
+             "areas instead of %zu %s areas",
+             an->agg.coarser_by_level[coarsest], tw_level_name((tw_level)coarsest),
+             tw_areas_count(d), tw_level_name((tw_level)coarsest), n, tw_level_name(an->level));
+    tw_ctx_clear_warnings(an->ctx); /* the first count's, superseded */
+    bool had_locator = an->locator != NULL;
+    tw_locator_free(an->locator);
+    an->locator = NULL;
+    tw_areas_free(an->areas);
+    an->areas = d;
+    an->asked_level = an->level;
+    an->level = (tw_level)coarsest;
+    ao->level = an->level;
+    n = tw_areas_count(d);
+    free(an->count);
+    free(an->population);
+    an->count = calloc(n ? n : 1, sizeof *an->count);
+    an->population = calloc(n ? n : 1, sizeof *an->population);
+    if (!an->count || !an->population)
+        return EXIT_INTERNAL;
+    for (size_t i = 0; i < n; i++) {
+        double p = tw_areas_population(d, i);
+        an->population[i] = isnan(p) ? 0 : p;
+    }
+    if (had_locator && (s = tw_locator_new(an->ctx, an->areas, &an->locator)))
+        return fail(an, s, "spatial index");
+    *moved = true;
+    return EXIT_OK;
+}
+
+/*
  * Aggregate with the mixed-precision and PSGC-version options of an
- * (docs/cases.md). --coarse level: when records are known only above the
- * analysis level, the areas are dissolved to the coarsest of those levels
- * (the finest level that holds every record) and counted again.
+ * (docs/cases.md), counting again after a --coarse level move.
  */
 static int place_counts(cli_analysis *an, const tw_cases *cases, tw_aggregate_opts *ao)
 {
@@ -388,58 +447,13 @@ static int place_counts(cli_analysis *an, const tw_cases *cases, tw_aggregate_op
             tw_crosswalk_free(cw);
             return fail(an, s, "counting records per area");
         }
-        int coarsest = TW_LEVEL_UNKNOWN;
-        for (int l = TW_LEVEL_BARANGAY; l >= TW_LEVEL_REGION; l--)
-            if (an->agg.coarser_by_level[l])
-                coarsest = l;
-        if (pass > 0 || an->coarse != TW_COARSE_LEVEL || coarsest == TW_LEVEL_UNKNOWN ||
-            an->level == TW_LEVEL_UNKNOWN || coarsest >= (int)an->level)
+        bool moved = false;
+        if (pass == 0 && (rc = cli_coarse_level_move(an, ao, &moved))) {
+            tw_crosswalk_free(cw);
+            return rc;
+        }
+        if (!moved)
             break;
-        /* --coarse level: move to the coarsest level a record is known at. */
-        tw_areas *d = NULL;
-        s = tw_areas_dissolve(an->ctx, an->areas, (tw_level)coarsest, &d);
-        if (s) {
-            tw_crosswalk_free(cw);
-            cli_progress_done();
-            cli_report(an->ctx, "--coarse level");
-            fprintf(stderr, "tanaw: --coarse level: %zu records are known only at %s level, "
-                            "but the areas cannot be dissolved to it; give %s areas or use "
-                            "--coarse drop|allocate\n",
-                    an->agg.coarser_by_level[coarsest], tw_level_name((tw_level)coarsest),
-                    tw_level_name((tw_level)coarsest));
-            return cli_exit_for(s);
-        }
-        cli_note("--coarse level: %zu records are known only at %s level: analysing %zu %s "
-                 "areas instead of %zu %s areas",
-                 an->agg.coarser_by_level[coarsest], tw_level_name((tw_level)coarsest),
-                 tw_areas_count(d), tw_level_name((tw_level)coarsest), n,
-                 tw_level_name(an->level));
-        tw_ctx_clear_warnings(an->ctx); /* the first count's, superseded */
-        bool had_locator = an->locator != NULL;
-        tw_locator_free(an->locator);
-        an->locator = NULL;
-        tw_areas_free(an->areas);
-        an->areas = d;
-        an->asked_level = an->level;
-        an->level = (tw_level)coarsest;
-        ao->level = an->level;
-        n = tw_areas_count(d);
-        free(an->count);
-        free(an->population);
-        an->count = calloc(n ? n : 1, sizeof *an->count);
-        an->population = calloc(n ? n : 1, sizeof *an->population);
-        if (!an->count || !an->population) {
-            tw_crosswalk_free(cw);
-            return EXIT_INTERNAL;
-        }
-        for (size_t i = 0; i < n; i++) {
-            double p = tw_areas_population(d, i);
-            an->population[i] = isnan(p) ? 0 : p;
-        }
-        if (had_locator && (s = tw_locator_new(an->ctx, an->areas, &an->locator))) {
-            tw_crosswalk_free(cw);
-            return fail(an, s, "spatial index");
-        }
     }
     ao->crosswalk = NULL;
     tw_crosswalk_free(cw);

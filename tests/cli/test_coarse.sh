@@ -119,6 +119,39 @@ check "emerging: Dumaguete 2023 in the cube 1.2975249715" near "$(awk -F, '$1 ==
 expect_grep "emerging: allocated on stdout" "$TMP/out" "^ALLOCATED: 2 records"
 expect_grep "emerging: recoded on stdout" "$TMP/out" "^PSGC versions: 3 records recoded onto 2024Q2 by the crosswalk, 1 of them split"
 check "emerging: no note that options are ignored" test -z "$(grep "not applied" "$TMP/out")"
-expect_exit 1 "emerging refuses --coarse level" -- "$TANAW" emerging --areas "$TMP/mun.geojson" --cases "$TMP/nrec.csv" --weights knn:1 --from 2023-01-01 --to 2024-12-31 --step year --coarse level --rejects "$TMP/rej.csv"
-expect_grep "emerging: --coarse level message" "$TMP/err" "emerging: --coarse level is not supported"
+
+# emerging --coarse level: e4 and e6 are known only at municipality level in
+# the period (e7, a province record of 2025, is filtered out and must not
+# move the analysis to provinces), so the cube is built on the 2
+# municipalities: 0702201000 has e1 e2 in 2023 and e4 in 2024 (2, 1);
+# 0702202000 has e3 e5 e6 in 2024 (0, 3).
+cat > "$TMP/erec.csv" <<'CSV'
+case_id,report_date,source,psgc
+e1,2023-03-01,NBI,0702201001
+e2,2023-05-01,NBI,0702201002
+e3,2024-02-01,NBI,0702202001
+e4,2024-03-01,NBI,0702201000
+e5,2024-04-01,NBI,0702202002
+e6,2024-06-01,NBI,0702202000
+e7,2025-01-01,NBI,0702200000
+CSV
+E0=(--areas "$TMP/bgy.geojson" --pop-field pop --cases "$TMP/erec.csv" --weights knn:1 --rejects "$TMP/rej.csv")
+E=("${E0[@]}" --from 2023-01-01 --to 2024-12-31 --step year)
+expect_exit 0 "emerging, drop" -- "$TANAW" emerging "${E[@]}" --out "$TMP/ed.csv" --cube "$TMP/edc.csv"
+check "emerging drop: 4 barangays, counts 1 1 1 1" test "$(cut -d, -f5 "$TMP/ed.csv" | tail -n +2 | tr '\n' ' ')" = "1 1 1 1 "
+expect_grep "emerging drop: coarser on stdout" "$TMP/out" "^known only at a coarser level \(not counted\): 2 municipality$"
+expect_exit 0 "emerging, level" -- "$TANAW" emerging "${E[@]}" --coarse level --out "$TMP/el.csv" --cube "$TMP/elc.csv"
+check "emerging level: 2 municipalities, 3 and 3" test "$(cut -d, -f1,5 "$TMP/el.csv" | tail -n +2 | tr '\n' ' ')" = "0702201000,3 0702202000,3 "
+check "emerging level: cube 2 1 0 3" test "$(awk -F, 'NR > 1 { printf "%s,%s,%s ", $1, $2, $4 }' "$TMP/elc.csv")" = "0702201000,2023,2 0702201000,2024,1 0702202000,2023,0 0702202000,2024,3 "
+expect_grep "emerging level: said on stdout" "$TMP/out" "^analysed at municipality level \(--coarse level\): barangay was asked for"
+expect_grep "emerging level: 2 municipality areas" "$TMP/out" "^emerging hot spots: 2 areas x 2 years"
+expect_grep "emerging level: said on stderr" "$TMP/err" "2 records are known only at municipality level: analysing 2 municipality areas instead of 4 barangay areas"
+# the same as asking for municipalities: identical cube (counts, z, p, classes)
+expect_exit 0 "emerging, --level municipality" -- "$TANAW" emerging "${E[@]}" --level municipality --cube "$TMP/emc.csv"
+check "emerging level = --level municipality" cmp -s "$TMP/elc.csv" "$TMP/emc.csv"
+expect_exit 0 "emerging, level with nothing coarser" -- "$TANAW" emerging "${E0[@]}" --from 2023-01-01 --to 2023-12-31 --step quarter --coarse level --out "$TMP/el2.csv"
+check "emerging level: stays on barangays" test "$(($(wc -l < "$TMP/el2.csv") - 1))" -eq 4
+# kde has no analysis level: --coarse is refused with the reason
+expect_exit 1 "kde refuses --coarse" -- "$TANAW" kde --cases "$TMP/rec.csv" --coarse level
+expect_grep "kde: --coarse message" "$TMP/err" "kde: --coarse is not offered: the density is smoothed from points"
 finish
