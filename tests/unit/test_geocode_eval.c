@@ -278,7 +278,54 @@ static void test_nir_crosswalk(void)
     /* Cebu stays in Central Visayas. */
     CHECK_OK(C, tw_crosswalk_map(C, cw, "2023Q4", "2024Q2", "0731100024", t, 4, &n));
     CHECK(n == 1 && strcmp(t[0].code, "0731100024") == 0);
+    /* Codes of later PSGC releases as published (sources in docs/geocode.md,
+       "The Negros Island Region example"): the tree rule must give them. */
+    static const struct {
+        const char *old, *name, *published;
+    } later[] = {
+        {"0704610000", "City of Dumaguete", "1804610000"},
+        {"0706102000", "Larena", "1806102000"},
+        {"0704601000", "Amlan", "1804601000"},
+        {"0604502000", "City of Bago", "1804502000"},
+        {"0604502001", "Abuanan", "1804502001"},
+        {"0630200000", "City of Bacolod", "1830200000"},
+        {"0630200001", "Alangilan", "1830200001"},
+    };
+    for (size_t k = 0; k < sizeof later / sizeof later[0]; k++) {
+        size_t i = 0;
+        while (i < G->n && strcmp(G->nodes[i].code, later[k].old) != 0)
+            i++;
+        CHECK(i < G->n && strcmp(G->strs + G->nodes[i].name, later[k].name) == 0);
+        CHECK_OK(C, tw_crosswalk_map(C, cw, "2023Q4", "2024Q2", later[k].old, t, 4, &n));
+        CHECK(n == 1 && strcmp(t[0].code, later[k].published) == 0);
+    }
     tw_crosswalk_free(cw);
+}
+
+/*
+ * The 10 EMBO barangays that the Supreme Court placed in Taguig (G.R. No.
+ * 235316, 2021; PSA recoded them in 2023) are already under the City of
+ * Taguig in the 4Q 2023 file, with Makati's old correspondence codes
+ * 137602xxx: no crosswalk step is needed from 2023Q4 on.
+ */
+static void test_embo(void)
+{
+    size_t embo = 0, in_makati = 0;
+    for (size_t i = 0; i < G->n; i++) {
+        const gz_node *b = &G->nodes[i];
+        if (b->level != TW_LEVEL_BARANGAY || strncmp(b->corr, "137602", 6) != 0)
+            continue;
+        if (b->parent >= 0 && strcmp(G->nodes[b->parent].code, "1381500000") == 0)
+            embo++;
+        else if (b->parent >= 0 && strcmp(G->nodes[b->parent].code, "1380300000") == 0)
+            in_makati++;
+    }
+    CHECK_EQ_INT(embo, 10);
+    CHECK_EQ_INT(in_makati, 23);
+    tw_geocode_result r;
+    const char *a = "West Rembo, Taguig City";
+    CHECK_OK(C, tw_geocode(C, G, a, strlen(a), &r));
+    CHECK(r.outcome == TW_GEOCODE_EXACT && strcmp(r.psgc, "1381500038") == 0);
 }
 
 int main(void)
@@ -301,6 +348,7 @@ int main(void)
     RUN(test_perturbed);
     RUN(test_by_perturbation);
     RUN(test_nir_crosswalk);
+    RUN(test_embo);
     RUN(test_threads);
     tw_gazetteer_free(G);
     tw_ctx_free(C);
