@@ -377,45 +377,6 @@ static void test_csv_errors(void)
 }
 
 /* Allocator that fails the Nth allocation and counts live blocks. */
-typedef struct failalloc {
-    long left; /* allocations before failing; < 0: never fail */
-    long live;
-} failalloc;
-
-static void *fa_malloc(void *ud, size_t n)
-{
-    failalloc *f = ud;
-    if (f->left == 0)
-        return NULL;
-    if (f->left > 0)
-        f->left--;
-    void *p = malloc(n);
-    if (p)
-        f->live++;
-    return p;
-}
-
-static void *fa_realloc(void *ud, void *p, size_t n)
-{
-    failalloc *f = ud;
-    if (f->left == 0)
-        return NULL;
-    if (f->left > 0)
-        f->left--;
-    void *q = realloc(p, n);
-    if (q && !p)
-        f->live++;
-    return q;
-}
-
-static void fa_free(void *ud, void *p)
-{
-    failalloc *f = ud;
-    if (p)
-        f->live--;
-    free(p);
-}
-
 /* Run: new areas, GeoJSON, CSV, finalize, dissolve, locator; with the Nth
  * allocation failing, every call must fail cleanly with TW_E_NOMEM and
  * leak nothing. */
@@ -448,8 +409,8 @@ static void test_alloc_failures(void)
     long n;
     int done = 0;
     for (n = 0; n < 2000 && !done; n++) {
-        failalloc f = {n, 0};
-        tw_allocator al = {fa_malloc, fa_realloc, fa_free, &f};
+        harness_falloc f = {n, 0};
+        tw_allocator al = harness_falloc_allocator(&f);
         tw_ctx *ctx = tw_ctx_new();
         CHECK_OK(ctx, tw_ctx_set_allocator(ctx, &al));
         tw_status s = alloc_scenario(ctx, gj, csv);

@@ -365,40 +365,22 @@ static void test_aggregated_form(void)
     tw_ctx_free(ctx);
 }
 
-/* Failing allocator: the n-th allocation (0-based) returns NULL. */
-static long alloc_fail_at, alloc_count;
-static void *t_malloc(void *ud, size_t n)
-{
-    (void)ud;
-    return alloc_count++ == alloc_fail_at ? NULL : malloc(n);
-}
-static void *t_realloc(void *ud, void *p, size_t n)
-{
-    (void)ud;
-    return alloc_count++ == alloc_fail_at ? NULL : realloc(p, n);
-}
-static void t_free(void *ud, void *p)
-{
-    (void)ud;
-    free(p);
-}
-
 static void test_every_allocation_fails(void)
 {
     const char *p = harness_write("nomem.csv", rows_csv);
     const char *rej = harness_tmp("nomem_rejects.csv");
-    tw_allocator al = {t_malloc, t_realloc, t_free, NULL};
     int ok_seen = 0, injected = 1;
-    for (alloc_fail_at = 0; injected && alloc_fail_at < 10000; alloc_fail_at++) {
+    for (long alloc_fail_at = 0; injected && alloc_fail_at < 10000; alloc_fail_at++) {
         tw_ctx *ctx = tw_ctx_new();
+        harness_falloc f = {alloc_fail_at, 0}; /* that allocation (0-based) fails */
+        tw_allocator al = harness_falloc_allocator(&f);
         CHECK_OK(ctx, tw_ctx_set_allocator(ctx, &al));
-        alloc_count = 0;
         remove(rej);
         tw_cases_read_opts o = {rej, 0, day_of("2026-01-01")};
         tw_cases *c = NULL;
         tw_read_report rep;
         tw_status s = tw_cases_read_csv(ctx, p, &o, &c, &rep);
-        injected = alloc_count > alloc_fail_at;
+        injected = f.left < 0; /* the failure happened */
         if (s == TW_OK) {
             /* only a lost warning may fail quietly */
             ok_seen = 1;
@@ -411,6 +393,7 @@ static void test_every_allocation_fails(void)
         }
         tw_cases_free(c); /* leaks show up under ASan */
         tw_ctx_free(ctx);
+        CHECK_EQ_INT(f.live, 0); /* nothing leaked, failure or not */
     }
     CHECK(!injected);
     CHECK(ok_seen);

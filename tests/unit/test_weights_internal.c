@@ -913,39 +913,6 @@ static void test_fuzzy_bruteforce(void)
 
 /* ---- allocation failures ---- */
 
-typedef struct failalloc {
-    long calls, fail_at, live;
-} failalloc;
-
-static void *fa_malloc(void *ud, size_t n)
-{
-    failalloc *f = ud;
-    if (++f->calls == f->fail_at)
-        return NULL;
-    void *p = malloc(n ? n : 1);
-    if (p)
-        f->live++;
-    return p;
-}
-static void *fa_realloc(void *ud, void *p, size_t n)
-{
-    failalloc *f = ud;
-    if (++f->calls == f->fail_at)
-        return NULL;
-    void *q = realloc(p, n ? n : 1);
-    if (q && !p)
-        f->live++;
-    return q;
-}
-static void fa_free(void *ud, void *p)
-{
-    failalloc *f = ud;
-    if (p) {
-        f->live--;
-        free(p);
-    }
-}
-
 static void test_alloc_failures(void)
 {
     tw_ctx *ctx0 = tw_ctx_new();
@@ -960,8 +927,8 @@ static void test_alloc_failures(void)
     for (size_t u = 0; u < sizeof specs / sizeof specs[0]; u++) {
         int succeeded = 0;
         for (long nth = 1; nth < 2000 && !succeeded; nth++) {
-            failalloc fa = {0, nth, 0};
-            tw_allocator al = {fa_malloc, fa_realloc, fa_free, &fa};
+            harness_falloc fa = {nth - 1, 0}; /* the nth allocation fails */
+            tw_allocator al = harness_falloc_allocator(&fa);
             tw_ctx *ctx = tw_ctx_new();
             CHECK_OK(ctx, tw_ctx_set_allocator(ctx, &al));
             tw_ctx_set_threads(ctx, 1);
