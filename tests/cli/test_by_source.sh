@@ -78,6 +78,27 @@ expect_exit 0 "emerging --source" -- "$TANAW" emerging --areas geo/municipalitie
   --from 2024-01-01 --to 2024-06-30 --source DSWD --quiet
 expect_exit 0 "kde --source" -- "$TANAW" kde --cases records.csv --source CyberTipline --out k.asc --quiet
 
+# moran --by-source: I of each source alone and of all records without it.
+# Without CyberTipline the counts are PNP + DSWD = twice PNP's, and Moran's I
+# does not change when the variable is scaled: I, z, p and the permutation
+# p (same seed) equal PNP's alone. PNP and DSWD have the same counts.
+expect_exit 0 "moran --by-source" -- "$TANAW" moran --areas geo/municipalities.csv --counts counts.csv \
+  --rate count --weights band:14 --by-source --by-source-out msrc.csv --quiet
+cp "$TMP/out" moran_by_source.txt
+expect_grep "moran by-source header" msrc.csv \
+  '^source,count,share,I,z,p,p_perm,I_without,z_without,p_without,p_perm_without$'
+check "moran: PNP and DSWD alone agree" \
+  test "$(grep '^PNP,' msrc.csv | cut -d, -f2-)" = "$(grep '^DSWD,' msrc.csv | cut -d, -f2-)"
+check "moran: without CyberTipline = PNP alone (scale invariance)" \
+  test "$(grep '^CyberTipline,' msrc.csv | cut -d, -f8-11)" = "$(grep '^PNP,' msrc.csv | cut -d, -f4-7)"
+expect_grep "moran: CyberTipline 90 records, share 0.263158" msrc.csv '^CyberTipline,90,0\.263158,'
+expect_exit 0 "moran without --by-source" -- "$TANAW" moran --areas geo/municipalities.csv --counts counts.csv \
+  --rate count --weights band:14 --out mall.csv --quiet
+check "moran: the all-records I is unchanged by --by-source" \
+  grep -q "all records: I = $(awk -F, 'NR == 2 { printf "%.4f", $1 }' mall.csv)," moran_by_source.txt
+expect_exit 1 "moran --by-source with --public refused" -- "$TANAW" moran --areas geo/municipalities.csv \
+  --counts counts.csv --by-source --public
+
 # several sources: repeated --source, or a comma-separated list (any of them)
 expect_exit 0 "gistar --source twice" -- "$TANAW" gistar "${COMMON[@]}" --source PNP --source dswd --out two.csv
 check "two sources: 126 PNP + 126 DSWD records" \
