@@ -238,16 +238,8 @@ static int run_local(int argc, char **argv, int lisa)
     }
     cli_analysis an;
     memset(&an, 0, sizeof an);
-    an.by_source = cli_flag(&a, "by-source");
-    if (an.by_source && cli_flag(&a, "public")) {
-        fprintf(stderr, "tanaw: --by-source cannot be used with --public: per-source counts "
-                        "would bypass the suppression of small counts\n");
-        return EXIT_USAGE;
-    }
-    if (cli_get(&a, "by-source-out") && !an.by_source) {
-        fprintf(stderr, "tanaw: --by-source-out needs --by-source\n");
-        return EXIT_USAGE;
-    }
+    if ((rc = cli_by_source_opts(&an, &a)))
+        return rc;
     if (!(an.ctx = cli_ctx_new(&a)))
         return EXIT_USAGE;
     lo.seed = tw_ctx_seed(an.ctx);

@@ -26,6 +26,17 @@ static void num(FILE *f, double v)
     fprintf(f, "%.17g", v);
 }
 
+/* I,z,p,p_perm of m (empty fields when m is NULL: no I). */
+static void fields(FILE *f, const tw_moran_result *m, long perms)
+{
+    if (!m) {
+        fputs(",,,", f);
+        return;
+    }
+    num(f, m->I), fputc(',', f), num(f, m->z_rand), fputc(',', f);
+    num(f, m->p_rand), fputc(',', f), num(f, perms > 0 ? m->p_perm : NAN);
+}
+
 /* Moran's I of the variable made from counts cnt (the --rate of the run). */
 static tw_status moran_of(cli_analysis *an, const tw_weights *w, const double *cnt, double *x,
                           long perms, tw_moran_result *m)
@@ -94,17 +105,9 @@ static int report_sources(cli_analysis *an, const cli_args *a, const tw_weights 
             printf("I %7.4f z %7.3f p %.3g\n", wo.I, wo.z_rand, wo.p_rand);
         if (f) {
             fprintf(f, "%s,%.17g,%.6f,", an->source_name[k], c, sh);
-            if (!s1) {
-                num(f, one.I), fputc(',', f), num(f, one.z_rand), fputc(',', f);
-                num(f, one.p_rand), fputc(',', f), num(f, perms > 0 ? one.p_perm : NAN);
-            } else
-                fputs(",,,", f);
+            fields(f, s1 ? NULL : &one, perms);
             fputc(',', f);
-            if (!s2) {
-                num(f, wo.I), fputc(',', f), num(f, wo.z_rand), fputc(',', f);
-                num(f, wo.p_rand), fputc(',', f), num(f, perms > 0 ? wo.p_perm : NAN);
-            } else
-                fputs(",,,", f);
+            fields(f, s2 ? NULL : &wo, perms);
             fputc('\n', f);
         }
     }
@@ -147,16 +150,8 @@ int cmd_moran(int argc, char **argv)
         style = TW_STYLE_B;
     cli_analysis an;
     memset(&an, 0, sizeof an);
-    an.by_source = cli_flag(&a, "by-source");
-    if (an.by_source && cli_flag(&a, "public")) {
-        fprintf(stderr, "tanaw: --by-source cannot be used with --public: per-source counts "
-                        "are small counts of their own\n");
-        return EXIT_USAGE;
-    }
-    if (cli_get(&a, "by-source-out") && !an.by_source) {
-        fprintf(stderr, "tanaw: --by-source-out needs --by-source\n");
-        return EXIT_USAGE;
-    }
+    if ((rc = cli_by_source_opts(&an, &a)))
+        return rc;
     if (!(an.ctx = cli_ctx_new(&a)))
         return EXIT_USAGE;
     if ((rc = cli_analysis_prepare(&an, &a))) {
