@@ -535,6 +535,9 @@ typedef struct tw_sim_opts {
                                       the areas' names (borrowed) */
     const char *truth_path;   /* CSV: every record's incident, true area, true date
                                  and clusters; NULL: none */
+    double id_noise;          /* with identifiers: scale of the identifier noise rates
+                                 (docs/cases.md, "Identifier noise"; 1 = documented
+                                 rates, [0, 10]); 0: noiseless tokens. @since 0.1 */
 } tw_sim_opts;
 
 /**

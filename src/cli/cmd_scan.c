@@ -1,7 +1,7 @@
 /*
  * cmd_scan.c: `tanaw scan`: Kulldorff's spatial scan statistic on the
- * areas (tw_scan_run), as analysts run it in SaTScan: circular windows on
- * the areas' points, Poisson (cases against population or expected
+ * areas (tw_scan_run), as analysts run it in SaTScan: circular or
+ * elliptic windows on the areas' points, Poisson (cases against population or expected
  * counts) or Bernoulli (cases against controls), Monte Carlo p-values,
  * secondary clusters without geographical overlap. Writes the clusters
  * CSV, the members CSV, a GeoJSON of the areas with their cluster, a map,
@@ -24,6 +24,8 @@ static const cli_optspec scan_opts[] = {
     {"max-pop", 1, 0, "SHARE", "largest window as a share of the population at risk (default 0.5)"},
     {"max-radius", 1, 0, "KM", "largest window radius in km (default: none)"},
     {"max-time", 1, 0, "SHARE", "space-time: longest window as a share of the period (default 0.5)"},
+    {"shape", 1, 0, "SHAPE", "circle | ellipse (default circle; ellipse: SaTScan's 46 ellipses and the circle)"},
+    {"ellipse-penalty", 1, 0, "P", "none | medium | strong non-compactness penalty (default medium, as SaTScan)"},
     {"replicas", 1, 0, "N", "Monte Carlo replicas (default 999; 0 = none)"},
     {"min-cases", 1, 0, "N", "high-rate clusters need at least N cases (default 2, as SaTScan)"},
     {"max-clusters", 1, 0, "N", "clusters reported (default: every non-overlapping one)"},
@@ -233,7 +235,7 @@ static int write_clusters(const cli_analysis *an, const tw_scan_result *r, const
         return EXIT_OUTPUT;
     }
     fprintf(f, "rank,center_id,center_name,lon,lat,radius_km,n_areas,observed,expected,"
-               "population,rr,oe,llr,p,p_gumbel,direction%s\n",
+               "population,rr,oe,llr,p,p_gumbel,direction%s,shape,angle_deg,test_stat\n",
             ustart ? ",start_date,end_date,recurrence_units" : "");
     char nb[512];
     for (size_t k = 0; k < r->n_clusters; k++) {
@@ -261,7 +263,7 @@ static int write_clusters(const cli_analysis *an, const tw_scan_result *r, const
             else
                 fprintf(f, ",%s,%s,%.6g", b1, b2, c->recurrence);
         }
-        fputc('\n', f);
+        fprintf(f, ",%.6g,%.6g,%.6f\n", c->shape, c->angle_deg, c->test_stat);
     }
     if (fclose(f) != 0) {
         fprintf(stderr, "tanaw: %s: write failed\n", path);
@@ -333,6 +335,11 @@ static void print_summary(const cli_analysis *an, const tw_scan_result *r, const
                tw_areas_id(an->areas, (size_t)c->center),
                tw_areas_name(an->areas, (size_t)c->center), lat, lon, c->radius_km,
                coords_cart ? "units" : "km");
+        if (c->shape > 1)
+            printf("  ellipse ...........: semi-minor axis %.2f, semi-major axis %.2f %s, "
+                   "angle %.0f degrees, shape %g\n",
+                   c->radius_km, c->radius_km * c->shape, coords_cart ? "units" : "km",
+                   c->angle_deg, c->shape);
         printf("  areas .............: %zu\n", c->n_areas);
         if (ustart) {
             char b1[11], b2[11];
@@ -347,6 +354,9 @@ static void print_summary(const cli_analysis *an, const tw_scan_result *r, const
         printf("  observed/expected .: %.3f\n", c->oe);
         printf("  relative risk .....: %.3f\n", c->rr);
         printf("  log likelihood ratio: %.6f\n", c->llr);
+        if (c->test_stat != c->llr)
+            printf("  test statistic ....: %.6f (with the non-compactness penalty)\n",
+                   c->test_stat);
         if (R > 0)
             printf("  p-value ...........: %.6g (Gumbel %.3g)\n", c->p, c->p_gumbel);
         if (R > 0 && prosp)
@@ -369,9 +379,10 @@ int cmd_scan(int argc, char **argv)
     cli_args a;
     int rc = cli_parse(&a, spec, ns, argc, argv,
                        "tanaw scan --areas FILE --cases FILE [options]",
-                       "Kulldorff's spatial scan statistic (SaTScan's conventions): circular windows\n"
-                       "around each area's point up to --max-pop of the population, the most likely\n"
-                       "cluster and secondary clusters without overlap, Monte Carlo p-values.");
+                       "Kulldorff's spatial scan statistic (SaTScan's conventions): circular (or\n"
+                       "elliptic) windows around each area's point up to --max-pop of the population,\n"
+                       "the most likely cluster and secondary clusters without overlap, Monte Carlo\n"
+                       "p-values.");
     if (rc >= 0)
         return rc;
     static const char *const models[] = {"poisson", "bernoulli", "stperm"};
@@ -379,14 +390,22 @@ int cmd_scan(int argc, char **argv)
     static const char *const times[] = {"none", "day", "week", "month", "quarter"};
     static const char *const modes[] = {"retrospective", "prospective"};
     static const char *const tails[] = {"high", "low", "both"};
-    int model = 0, coords = 0, tunit = 0, mode = 0, tail = 0;
+    static const char *const shapes[] = {"circle", "ellipse"};
+    static const char *const penalties[] = {"medium", "none", "strong"};
+    int model = 0, coords = 0, tunit = 0, mode = 0, tail = 0, shape = 0, penalty = 0;
     const char *v;
     if (((v = cli_get(&a, "model")) && pick("model", v, models, 3, &model)) ||
         ((v = cli_get(&a, "coords")) && pick("coords", v, coordss, 2, &coords)) ||
         ((v = cli_get(&a, "time")) && pick("time", v, times, 5, &tunit)) ||
         ((v = cli_get(&a, "mode")) && pick("mode", v, modes, 2, &mode)) ||
-        ((v = cli_get(&a, "tail")) && pick("tail", v, tails, 3, &tail)))
+        ((v = cli_get(&a, "tail")) && pick("tail", v, tails, 3, &tail)) ||
+        ((v = cli_get(&a, "shape")) && pick("shape", v, shapes, 2, &shape)) ||
+        ((v = cli_get(&a, "ellipse-penalty")) && pick("ellipse-penalty", v, penalties, 3, &penalty)))
         return EXIT_USAGE;
+    if (shape == 1 && tunit != 0) {
+        fprintf(stderr, "tanaw: scan: --shape ellipse is for the purely spatial scan (no --time)\n");
+        return EXIT_USAGE;
+    }
     if ((model == 2 || mode != 0) && tunit == 0) {
         fprintf(stderr, "tanaw: scan: --model stperm and --mode prospective need --time UNIT "
                         "(day, week, month or quarter) and --from/--to\n");
@@ -415,6 +434,8 @@ int cmd_scan(int argc, char **argv)
         return EXIT_USAGE;
     o.coords = coords ? TW_SCAN_CARTESIAN : TW_SCAN_LATLONG;
     o.tail = (tw_scan_tail)tail;
+    o.shape = (tw_scan_shape)shape;
+    o.penalty = (tw_scan_penalty)penalty;
     o.max_pop_share = 0.5;
     o.replicas = 999;
     if ((v = cli_get(&a, "max-pop")) && !cli_double("max-pop", v, 1e-9, 0.5, &o.max_pop_share))

@@ -122,6 +122,11 @@ int cmd_simulate(int argc, char **argv)
     so.addresses_path = cli_get(&a, "messy-addresses");
     so.truth_path = cli_get(&a, "truth");
     so.identifiers = cli_flag(&a, "identifiers");
+    if ((v = cli_get(&a, "id-noise"))) {
+        if (!cli_double("id-noise", v, 0, 10, &so.id_noise))
+            return EXIT_USAGE;
+        so.identifiers = so.identifiers || so.id_noise > 0;
+    }
     if (any_onset)
         so.cluster_onset_days = onsets;
     int multi = cli_get(&a, "agencies") || cli_get(&a, "duplicates") || so.addresses_path ||

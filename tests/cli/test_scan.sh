@@ -7,7 +7,8 @@
 # Cebu metro municipalities give the same most likely cluster again. Space-time:
 # an outbreak in the last two months is found by the prospective
 # permutation scan by month (p = 0.01, recurrence 100 months) and by the
-# retrospective Poisson scan by quarter.
+# retrospective Poisson scan by quarter. Elliptic windows find a row of
+# five towns that circles cannot isolate, with SaTScan's penalties.
 source "$(dirname "$0")/lib.sh"
 G="$TMP/geo"
 expect_exit 0 "synthetic geography" -- "$TANAW" geography --synthetic --out "$G" --quiet
@@ -46,6 +47,31 @@ check "every window is one area" test "$(tail -n +2 "$TMP/cl4.csv" | cut -d, -f7
 expect_exit 0 "low rates" -- "$TANAW" scan "${M[@]}" --cases "$TMP/cases.csv" --tail low --replicas 0 \
   --quiet --out "$TMP/low.csv"
 check "low-rate clusters only" test "$(tail -n +2 "$TMP/low.csv" | cut -d, -f16 | sort -u)" = "low"
+
+# Elliptic windows: 40 cases in each of a north-south row of 5 towns
+# (11.18 to 11.66 N along 121.18 E, 0.12 degrees apart), 10 elsewhere.
+# Circles around Town 12 that reach the row's ends take its east-west
+# neighbours too; SaTScan's ellipse of shape 3 at 80 degrees holds exactly
+# the row (shape 3 comes before 4 and 5, which hold it too). Penalty
+# medium: test statistic = LLR x sqrt(4*3/16); strong: x 3/4.
+{ echo "psgc,count"; tail -n +2 "$G/municipalities.csv" | awk -F, '{c=10; if ($1=="9900110000"||$1=="9900111000"||$1=="9900112000"||$1=="9900213000"||$1=="9900214000") c=40; print $1 "," c}'; } > "$TMP/row.csv"
+for pen in none medium strong; do
+  expect_exit 0 "ellipse, penalty $pen" -- "$TANAW" scan "${M[@]}" --counts "$TMP/row.csv" --shape ellipse \
+    --ellipse-penalty $pen --replicas 99 --seed 3 --out "$TMP/row_$pen.csv" --members "$TMP/rowm_$pen.csv" --quiet
+  check "ellipse $pen: header ends with shape,angle_deg,test_stat" test "$(head -1 "$TMP/row_$pen.csv" | cut -d, -f17-)" = "shape,angle_deg,test_stat"
+  check "ellipse $pen: shape 3 at 80 degrees, 5 areas" test "$(awk -F, 'NR==2 {print $17 "/" $18 "/" $7}' "$TMP/row_$pen.csv")" = "3/80/5"
+  check "ellipse $pen: the row" test "$(awk -F, '$3==1 {print $1}' "$TMP/rowm_$pen.csv" | sort | tr '\n' ' ')" = "9900110000 9900111000 9900112000 9900213000 9900214000 "
+done
+check "ellipse: LLR 105.213982 whatever the penalty" test "$(awk -F, 'FNR==2 {print $13}' "$TMP"/row_none.csv "$TMP"/row_medium.csv "$TMP"/row_strong.csv | sort -u)" = "105.213982"
+check "ellipse: test statistics 105.213982, 91.117981, 78.910486" test "$(awk -F, 'FNR==2 {printf "%s ", $19}' "$TMP"/row_none.csv "$TMP"/row_medium.csv "$TMP"/row_strong.csv)" = "105.213982 91.117981 78.910486 "
+expect_grep "summary: the ellipse" "$TMP/out" "semi-major axis 29.71 km, angle 80 degrees, shape 3"
+expect_exit 0 "circles on the row" -- "$TANAW" scan "${M[@]}" --counts "$TMP/row.csv" --replicas 99 --seed 3 --out "$TMP/row_c.csv" --quiet
+check "circle: 12 areas, LLR 51.142158" test "$(awk -F, 'NR==2 {print $7 "/" $13 "/" $17}' "$TMP/row_c.csv")" = "12/51.142158/1"
+expect_exit 0 "ellipse with 2 threads" -- "$TANAW" scan "${M[@]}" --counts "$TMP/row.csv" --shape ellipse \
+  --ellipse-penalty strong --replicas 99 --seed 3 --out "$TMP/row_t2.csv" --threads 2 --quiet
+check "ellipse: identical for 1 and 2 threads" cmp -s "$TMP/row_strong.csv" "$TMP/row_t2.csv"
+expect_exit 1 "ellipse with --time" -- "$TANAW" scan "${M[@]}" "${run[@]}" --shape ellipse --time month --from 2024-01-01 --to 2024-12-31
+expect_exit 1 "unknown penalty" -- "$TANAW" scan "${M[@]}" "${run[@]}" --shape ellipse --ellipse-penalty big
 
 # Bernoulli: controls everywhere, cases doubled in the planted area.
 { echo "psgc,count"; tail -n +2 "$G/municipalities.csv" | awk -F, '{print $1 ",40"}'; } > "$TMP/controls.csv"

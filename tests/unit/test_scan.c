@@ -10,14 +10,18 @@
  *    the cap and radius are checked on the sums, and the secondary
  *    clusters are chosen by a direct greedy pass. The library must agree
  *    to 1e-9 on every LLR and exactly on centre and membership of every
- *    reported cluster, over 640 random small geographies (3 to 200 areas; both models,
+ *    reported cluster, over 800 random small geographies (3 to 200 areas; both models,
  *    the three tails, lat/long and Cartesian, co-located points, zero
- *    populations, radius limits).
+ *    populations, radius limits); 160 of them with SaTScan's elliptic
+ *    windows too (the reference transforms the points for each of the
+ *    46 ellipses and applies the non-compactness penalty: none, medium,
+ *    strong), where shape and angle must agree as well.
  *  - Replicas (internal): the replicas are regenerated with
  *    scan_make_replicas and each one is scanned by the reference; its
  *    largest LLR must equal the library's (which skips windows by a
- *    likelihood bound), to 1e-9, over 26 geographies x 40 replicas (two
- *    of them with more than 65535 cases, stored in 32 bits).
+ *    likelihood bound), to 1e-9, over 28 geographies x 40 replicas (two
+ *    of them with more than 65535 cases, stored in 32 bits; two with
+ *    ellipses and their penalty).
  *    Replica totals equal the data's total (conditioned on C).
  *  - Properties: p-values in (0, 1], same results for 1 and 2 threads,
  *    the Gumbel p against its closed form, the distance of SaTScan's
@@ -39,7 +43,9 @@
 #define RMAX 200
 
 typedef struct ref_cl {
-    double llr;
+    double llr;   /* the statistic: LLR x non-compactness penalty */
+    double raw;   /* the LLR */
+    double shape, angle;
     int centre;
     int k;
     int members[RMAX];
@@ -83,6 +89,8 @@ static double ref_llr(int bern, tw_scan_tail tail, double c, double M, double C,
 
 typedef struct ref_in {
     int n, latlong, bern;
+    int ellipse;               /* 0: circles; 1: SaTScan's ellipses too */
+    double pen_power;          /* 0, 0.5, 1 */
     double x[RMAX], y[RMAX], cases[RMAX], pop[RMAX]; /* pop: population or controls */
     double share, maxr;
     tw_scan_tail tail;
@@ -103,16 +111,67 @@ static int ref_scan(const ref_in *in, ref_cl *out)
     double cap = in->share * N;
     static ref_cl best[RMAX];
     int nb = 0;
+    /* the shapes: the circle, then SaTScan's ellipses in its order */
+    double shp[64] = {1}, ang[64] = {0};
+    int ns = 1;
+    if (in->ellipse) {
+        const double sh[5] = {1.5, 2, 3, 4, 5};
+        const int na[5] = {4, 6, 9, 12, 15};
+        for (int q = 0; q < 5; q++)
+            for (int a = 0; a < na[q]; a++) {
+                shp[ns] = sh[q];
+                ang[ns++] = 3.14159265358979323846 * a / na[q];
+            }
+    }
+    /* planar coordinates for the ellipses: km on the 6367 km sphere,
+     * equirectangular at the mean latitude (lat/long), or as given */
+    double X[RMAX], Y[RMAX], lat0 = 0;
+    for (int i = 0; i < n; i++)
+        lat0 += in->y[i];
+    lat0 /= n;
+    for (int i = 0; i < n; i++) {
+        if (in->latlong) {
+            X[i] = 6367.0 * (in->x[i] * 3.14159265358979323846 / 180.0) *
+                   cos(lat0 * 3.14159265358979323846 / 180.0);
+            Y[i] = 6367.0 * (in->y[i] * 3.14159265358979323846 / 180.0);
+        } else {
+            X[i] = in->x[i];
+            Y[i] = in->y[i];
+        }
+    }
     for (int c = 0; c < n; c++) {
         int dup = 0;
         for (int i = 0; i < c; i++)
             dup |= P[i][0] == P[c][0] && P[i][1] == P[c][1] && P[i][2] == P[c][2];
         if (dup)
             continue;
+        ref_cl bc = {0, 0, 1, 0, c, 0, {0}};
+        for (int e = 0; e < ns; e++) {
+        double Q[RMAX][3]; /* the points the distances are measured on */
+        for (int i = 0; i < n; i++) {
+            if (e == 0) {
+                Q[i][0] = P[i][0], Q[i][1] = P[i][1], Q[i][2] = P[i][2];
+                continue;
+            }
+            /* SaTScan's transform: the component across the longest axis
+             * is kept, the rest divided by the shape */
+            double w = 1 / shp[e], xo = X[i], yo = Y[i];
+            if (ang[e] == 0) {
+                Q[i][0] = xo * w;
+                Q[i][1] = yo;
+            } else {
+                double beta = -cos(ang[e]) / sin(ang[e]);
+                double xp = (xo + beta * yo) / (1 + beta * beta), yp = beta * xp;
+                Q[i][0] = xo * w + xp * (1 - w);
+                Q[i][1] = yo * w + yp * (1 - w);
+            }
+            Q[i][2] = 0;
+        }
+        double pen = e == 0 ? 1.0 : pow(4 * shp[e] / ((shp[e] + 1) * (shp[e] + 1)), in->pen_power);
         int ord[RMAX];
         double d[RMAX];
         for (int i = 0; i < n; i++) {
-            double dx = P[c][0] - P[i][0], dy = P[c][1] - P[i][1], dz = P[c][2] - P[i][2];
+            double dx = Q[c][0] - Q[i][0], dy = Q[c][1] - Q[i][1], dz = Q[c][2] - Q[i][2];
             d[i] = sqrt(dx * dx + dy * dy + dz * dz);
             ord[i] = i;
         }
@@ -123,12 +182,12 @@ static int ref_scan(const ref_in *in, ref_cl *out)
                 int swap = 0;
                 if (d[u] != d[v])
                     swap = d[u] > d[v];
-                else if (P[u][0] != P[v][0])
-                    swap = P[u][0] > P[v][0];
-                else if (P[u][1] != P[v][1])
-                    swap = P[u][1] > P[v][1];
-                else if (P[u][2] != P[v][2])
-                    swap = P[u][2] > P[v][2];
+                else if (Q[u][0] != Q[v][0])
+                    swap = Q[u][0] > Q[v][0];
+                else if (Q[u][1] != Q[v][1])
+                    swap = Q[u][1] > Q[v][1];
+                else if (Q[u][2] != Q[v][2])
+                    swap = Q[u][2] > Q[v][2];
                 else
                     swap = u > v;
                 if (!swap)
@@ -136,29 +195,32 @@ static int ref_scan(const ref_in *in, ref_cl *out)
                 ord[b - 1] = v;
                 ord[b] = u;
             }
-        ref_cl bc = {0, c, 0, {0}};
         for (int k = 1; k <= n; k++) {
             int last = ord[k - 1];
             if (k < n) {
                 int nx = ord[k];
-                if (P[last][0] == P[nx][0] && P[last][1] == P[nx][1] && P[last][2] == P[nx][2])
+                if (Q[last][0] == Q[nx][0] && Q[last][1] == Q[nx][1] && Q[last][2] == Q[nx][2])
                     continue; /* would split one location */
             }
             double cs = 0, M = 0;
-            for (int e = 0; e < k; e++) {
-                cs += in->cases[ord[e]];
-                M += meas[ord[e]];
+            for (int m = 0; m < k; m++) {
+                cs += in->cases[ord[m]];
+                M += meas[ord[m]];
             }
             if (M > cap)
                 break;
             if (in->maxr > 0 && d[last] > in->maxr)
                 break;
             double l = ref_llr(in->bern, in->tail, cs, M, C, N, in->minc > 0 ? in->minc : 2);
-            if (l > bc.llr) {
-                bc.llr = l;
+            if (pen * l > bc.llr) {
+                bc.llr = pen * l;
+                bc.raw = l;
+                bc.shape = shp[e];
+                bc.angle = ang[e] * 180.0 / 3.14159265358979323846;
                 bc.k = k;
                 memcpy(bc.members, ord, sizeof(int) * (size_t)k);
             }
+        }
         }
         if (bc.k > 0)
             best[nb++] = bc;
@@ -224,6 +286,9 @@ static tw_scan_result *run_in(tw_ctx *ctx, const ref_in *in, int R)
     o.replicas = R;
     o.seed = 7;
     o.min_cases = in->minc;
+    o.shape = in->ellipse ? TW_SCAN_ELLIPSE : TW_SCAN_CIRCLE;
+    o.penalty = in->pen_power == 0 ? TW_SCAN_PENALTY_NONE
+                : in->pen_power == 1 ? TW_SCAN_PENALTY_STRONG : TW_SCAN_PENALTY_MEDIUM;
     tw_scan_result *r = NULL;
     CHECK_OK(ctx, tw_scan_run(ctx, &d, &o, &r));
     return r;
@@ -323,7 +388,10 @@ static void random_in(ref_in *in, int trial)
     memset(in, 0, sizeof *in);
     /* most lists are short; the last trials have long ones (the radix
      * sort of the library starts at 64 entries) */
-    in->n = trial < 600 ? 3 + tst_int(38) : 64 + tst_int(RMAX - 63);
+    in->n = trial < 600 ? 3 + tst_int(38) : trial < 640 ? 64 + tst_int(RMAX - 63)
+                                          : 3 + tst_int(trial < 790 ? 28 : 58);
+    in->ellipse = trial >= 640;
+    in->pen_power = trial % 5 == 0 ? 0 : trial % 5 == 1 ? 1 : 0.5;
     in->latlong = trial % 2;
     in->bern = (trial / 2) % 3 == 2;
     in->tail = (tw_scan_tail)((trial / 6) % 3);
@@ -362,7 +430,8 @@ static void test_against_reference(void)
     tw_ctx *ctx = tw_ctx_new();
     static ref_cl ref[RMAX];
     int compared = 0, clusters = 0;
-    for (int trial = 0; trial < 640; trial++) {
+    int ell_clusters = 0;
+    for (int trial = 0; trial < 800; trial++) {
         ref_in in;
         random_in(&in, trial);
         double C = 0, N = 0;
@@ -390,7 +459,11 @@ static void test_against_reference(void)
             for (int q = 0; q < nref; q++) {
                 tw_scan_cluster *c = &r->clusters[q];
                 clusters++;
-                CHECK_NEAR(c->llr, ref[q].llr, 1e-9);
+                ell_clusters += c->shape > 1;
+                CHECK_NEAR(c->test_stat, ref[q].llr, 1e-9);
+                CHECK_NEAR(c->llr, ref[q].raw, 1e-9);
+                CHECK_NEAR(c->shape, ref[q].shape, 0);
+                CHECK_NEAR(c->angle_deg, ref[q].angle, 1e-9);
                 if (c->center != ref[q].centre || (int)c->n_areas != ref[q].k) {
                     harness_fail(__FILE__, __LINE__,
                                  "trial %d cluster %d: centre %d size %zu, reference %d size %d",
@@ -407,8 +480,9 @@ static void test_against_reference(void)
         }
         tw_scan_result_free(ctx, r);
     }
-    CHECK(compared > 590);
-    CHECK(clusters > 600); /* the comparison saw real clusters, not just empty lists */
+    CHECK(compared > 740);
+    CHECK(clusters > 780); /* the comparison saw real clusters, not just empty lists */
+    CHECK(ell_clusters > 60); /* and elliptic ones */
     tw_ctx_free(ctx);
 }
 
@@ -419,9 +493,9 @@ static void test_replicas_internal(void)
     const int R = 40;
     tst_state = 4242;
     int checked = 0;
-    for (int trial = 0; trial < 26; trial++) {
+    for (int trial = 0; trial < 28; trial++) {
         ref_in in;
-        random_in(&in, trial);
+        random_in(&in, trial < 26 ? trial : 640 + trial); /* the last 2: ellipses */
         if (trial >= 24) { /* over 65535 cases: the 32-bit replica counts */
             in.bern = 0;
             for (int i = 0; i < in.n; i++) {

@@ -14,6 +14,9 @@
  *    most likely cluster must have p < 0.05 in at least 80 % of them; the
  *    mean sensitivity (planted areas found) and positive predictive value
  *    (found areas that were planted) are printed and must exceed 0.6.
+ *  - Size with elliptic windows (SaTScan's 46 ellipses and the circle,
+ *    medium penalty): 200 null data sets on 30 of the areas, 99
+ *    replicas; P(p < 0.05) = 4/100; the share must lie in [0.02, 0.08].
  * Data sets use their own seeds; the replicas use the library's streams.
  */
 #include "harness.h"
@@ -68,12 +71,13 @@ static void multinomial(double *out, const double *w, int C)
     }
 }
 
-static tw_scan_result *scan(tw_ctx *ctx, const double *cases, const double *controls, int R,
-                            uint64_t seed)
+static tw_scan_result *scan_n(tw_ctx *ctx, size_t n, tw_scan_shape shape, const double *cases,
+                              const double *controls, int R, uint64_t seed)
 {
-    tw_scan_data d = {NA, gx, gy, 0, cases, controls ? NULL : gpop, NULL, controls};
+    tw_scan_data d = {n, gx, gy, 0, cases, controls ? NULL : gpop, NULL, controls};
     tw_scan_opts o;
     memset(&o, 0, sizeof o);
+    o.shape = shape;
     o.model = controls ? TW_SCAN_BERNOULLI : TW_SCAN_POISSON;
     o.replicas = R;
     o.seed = seed;
@@ -81,6 +85,12 @@ static tw_scan_result *scan(tw_ctx *ctx, const double *cases, const double *cont
     tw_scan_result *r = NULL;
     CHECK_OK(ctx, tw_scan_run(ctx, &d, &o, &r));
     return r;
+}
+
+static tw_scan_result *scan(tw_ctx *ctx, const double *cases, const double *controls, int R,
+                            uint64_t seed)
+{
+    return scan_n(ctx, NA, TW_SCAN_CIRCLE, cases, controls, R, seed);
 }
 
 static void test_size_poisson(void)
@@ -153,6 +163,38 @@ static void test_size_bernoulli(void)
     tw_ctx_free(ctx);
 }
 
+/* Elliptic windows with SaTScan's default (medium) penalty: on the first
+ * 30 areas, 200 null data sets, 99 replicas: P(p < 0.05) = 4/100. */
+static void test_size_ellipse(void)
+{
+    geography();
+    tw_ctx *ctx = tw_ctx_new();
+    enum { NE = 30 };
+    double cases[NA] = {0}, w[NA] = {0};
+    for (int i = 0; i < NE; i++)
+        w[i] = gpop[i];
+    int sig = 0, runs = 0, elliptic = 0;
+    st = 0xE11195EULL;
+    for (int k = 0; k < 200; k++) {
+        multinomial(cases, w, 200);
+        tw_scan_result *r = scan_n(ctx, NE, TW_SCAN_ELLIPSE, cases, NULL, 99, 3000 + (uint64_t)k);
+        if (!r)
+            continue;
+        runs++;
+        sig += r->n_clusters > 0 && r->clusters[0].p < 0.05;
+        elliptic += r->n_clusters > 0 && r->clusters[0].shape > 1;
+        tw_scan_result_free(ctx, r);
+    }
+    double share = (double)sig / runs;
+    printf("Poisson null, elliptic windows: %d of %d data sets with p < 0.05 (%.3f; expected "
+           "0.04); most likely cluster an ellipse in %d\n",
+           sig, runs, share, elliptic);
+    CHECK_EQ_INT(runs, 200);
+    CHECK(share >= 0.02 && share <= 0.08);
+    CHECK(elliptic > 0);
+    tw_ctx_free(ctx);
+}
+
 static void test_power(void)
 {
     geography();
@@ -211,6 +253,7 @@ int main(void)
 {
     RUN(test_size_poisson);
     RUN(test_size_bernoulli);
+    RUN(test_size_ellipse);
     RUN(test_power);
     return harness_finish();
 }

@@ -183,6 +183,82 @@ static uint64_t sim_hash(uint64_t seed, uint64_t inc, uint64_t kind)
     return rng_splitmix64(&x);
 }
 
+/* ---- identifier noise (opts->id_noise > 0; docs/cases.md, "Identifier
+ * noise") ----------------------------------------------------------------
+ * Drawn from its own stream (seed, stream 2), so the records, the truth and
+ * the addresses are those of the same run without noise; only the
+ * identifier cells and the incident_date column differ. Every rate below is
+ * multiplied by id_noise (capped at 1). */
+
+enum { SIM_ACCT, SIM_PAY, SIM_DEV, SIM_IP, SIM_NKINDS };
+/* Probability that a referral of each channel carries each kind (account,
+   payment, device, ip): platforms report the account and the IP; police
+   and NBI seize devices; DSWD and IJM trace remittances; hotline callers
+   rarely know any identifier. */
+static const double sim_carry[SIM_N_SOURCES][SIM_NKINDS] = {
+    {0.98, 0.05, 0.20, 0.90}, /* CyberTipline */
+    {0.90, 0.30, 0.60, 0.10}, /* PNP-WCPC */
+    {0.90, 0.30, 0.60, 0.10}, /* NBI */
+    {0.75, 0.50, 0.10, 0.00}, /* DSWD */
+    {0.15, 0.05, 0.00, 0.00}, /* hotline */
+    {0.85, 0.70, 0.40, 0.05}, /* IJM */
+};
+#define SIM_P_NETWORK 0.15  /* incident belongs to a facilitator network */
+#define SIM_P_NET_TOKEN 0.8 /* a network incident's payment/device is the network's */
+#define SIM_NET_DAYS 182    /* a network works one municipality for half a year */
+#define SIM_NET_PER_MUN 3   /* networks per municipality and half-year */
+#define SIM_P_CGNAT 0.30    /* a CyberTipline IP is a carrier-grade NAT address */
+#define SIM_P_VARIANT 0.10  /* an identifier written another way (normalised) */
+#define SIM_P_TYPO 0.02     /* an identifier with one wrong digit (not normalised) */
+#define SIM_P_INCIDENT_DATE 0.7 /* case files (not CyberTipline, hotline) give it */
+
+static double sim_rate(double base, double scale)
+{
+    double p = base * scale;
+    return p < 1 ? p : 1;
+}
+
+/* One identifier token of kind k for value h, possibly written another way
+   (variant) or with one wrong hex digit (typo), into out. */
+static void sim_token(rng *rn, double scale, int k, uint64_t h, int cgnat, char *out, size_t cap)
+{
+    uint64_t v = h >> 16; /* 48 bits */
+    int variant = rng_uniform(rn) < sim_rate(SIM_P_VARIANT, scale);
+    if (rng_uniform(rn) < sim_rate(SIM_P_TYPO, scale))
+        v ^= (uint64_t)(1 + rng_below(rn, 15)) << (4 * rng_below(rn, 12));
+    unsigned long long u = (unsigned long long)v;
+    switch (k) {
+    case SIM_ACCT:
+        snprintf(out, cap, variant ? " SIM-ACCT-%012llX " : "sim-acct-%012llx", u);
+        break;
+    case SIM_PAY:
+        if (variant)
+            snprintf(out, cap, "simpay %04llx.%04llx.%04llx", u >> 32, u >> 16 & 0xFFFF,
+                     u & 0xFFFF);
+        else
+            snprintf(out, cap, "SIMPAY-%012llx", u);
+        break;
+    case SIM_DEV:
+        if (variant)
+            snprintf(out, cap, "SIMDEV:%04llX:%04llX:%04llX", u >> 32, u >> 16 & 0xFFFF,
+                     u & 0xFFFF);
+        else
+            snprintf(out, cap, "SIMDEV-%012llx", u);
+        break;
+    default:
+        if (cgnat) /* RFC 6598 shared address space, 100.64.0.0/10 */
+            snprintf(out, cap, "100.%u.%u.%u", 64u + (unsigned)(u >> 16 & 63),
+                     (unsigned)(u >> 8 & 255), (unsigned)(u & 255));
+        else if (variant)
+            snprintf(out, cap, "2001:0DB8:%04X:%04X:0000:0000:0000:%04X", (unsigned)(u >> 32),
+                     (unsigned)(u >> 16 & 0xFFFF), (unsigned)(u & 0xFFFF) | 1u);
+        else
+            snprintf(out, cap, "2001:db8:%x:%x::%x", (unsigned)(u >> 32),
+                     (unsigned)(u >> 16 & 0xFFFF), (unsigned)(u & 0xFFFF) | 1u);
+        break;
+    }
+}
+
 /* Names of the area's barangay, municipality, province (any may be ""). */
 typedef struct sim_names {
     char bgy[256], mun[256], prov[256];
@@ -357,13 +433,18 @@ static tw_status sim_multi(tw_ctx *ctx, const tw_areas *a, const tw_sim_opts *op
         goto fail;
     }
     fputs("case_id,report_date,source,lon,lat,psgc,children,category,uncertainty_m", f);
-    fputs(opts->identifiers ? ",account_ids,payment_ids,device_ids,ip_addrs\n" : "\n", f);
+    fputs(opts->identifiers ? ",account_ids,payment_ids,device_ids,ip_addrs" : "", f);
+    fputs(opts->id_noise > 0 ? ",incident_date\n" : "\n", f);
     if (ft)
         fputs("case_id,incident_id,source,true_area,true_date,clusters\n", ft);
     if (fa)
         fputs("case_id,address\n", fa);
-    rng r;
+    rng r, rn;
     rng_init(&r, opts->seed, 1);
+    rng_init(&rn, opts->seed, 2); /* identifier noise only */
+    const double noise = opts->id_noise;
+    /* carrier-grade NAT pool: one address per 500 incidents, at least 16 */
+    const uint64_t n_cgnat = opts->n / 500 > 16 ? opts->n / 500 : 16;
     uint32_t span = (uint32_t)(opts->to_day - opts->from_day) + 1;
     int nag = opts->agencies;
     uint64_t rec = 0;
@@ -409,6 +490,27 @@ static tw_status sim_multi(tw_ctx *ctx, const tw_areas *a, const tw_sim_opts *op
         int children = pick(&r, children_cum, 3) + 1;
         uint64_t h_acct = sim_hash(opts->seed, inc, 1), h_pay = sim_hash(opts->seed, inc, 2),
                  h_dev = sim_hash(opts->seed, inc, 3), h_ip = sim_hash(opts->seed, inc, 4);
+        /* noise: a facilitator network of the municipality and half-year
+           lends its payment account and device; CyberTipline may see a
+           carrier-grade NAT address shared by unrelated incidents */
+        uint64_t h_net_pay = 0, h_net_dev = 0, h_cgnat = 0;
+        int use_net = 0;
+        if (noise > 0) {
+            if (rng_uniform(&rn) < sim_rate(SIM_P_NETWORK, noise)) {
+                char mun[TW_PSGC_LEN + 1] = "";
+                uint64_t key = ai;
+                if (psgc_ok[ai] &&
+                    tw_psgc_ancestor(tw_areas_id(a, ai), TW_LEVEL_MUNICIPALITY, mun) == TW_OK)
+                    key = strtoull(mun, NULL, 10);
+                key = key * 1000003u + (uint64_t)(day - opts->from_day) / SIM_NET_DAYS;
+                key = key * SIM_NET_PER_MUN + rng_below(&rn, SIM_NET_PER_MUN);
+                h_net_pay = sim_hash(opts->seed ^ 0x4E4554ull, key, 2);
+                h_net_dev = sim_hash(opts->seed ^ 0x4E4554ull, key, 3);
+                use_net = rng_uniform(&rn) < SIM_P_NET_TOKEN;
+            }
+            if (rng_uniform(&rn) < sim_rate(SIM_P_CGNAT, noise))
+                h_cgnat = sim_hash(opts->seed ^ 0x43474Eull, rng_below(&rn, n_cgnat), 4) | 1;
+        }
         for (int k = 0; k < nref; k++) {
             int src = srcs[k];
             double dl = -sim_delay_mean[src] * log(1 - rng_uniform(&r));
@@ -487,7 +589,25 @@ static tw_status sim_multi(tw_ctx *ctx, const tw_areas *a, const tw_sim_opts *op
             fprintf(f, "%d,%s,", children, cases_category_names[cat]);
             if (unc_m >= 0)
                 fprintf(f, "%ld", unc_m);
-            if (opts->identifiers) {
+            if (opts->identifiers && noise > 0) {
+                /* each kind with the channel's carriage rate; the network's
+                   tokens instead of the incident's own most of the time */
+                uint64_t hv[SIM_NKINDS] = {h_acct, h_pay, h_dev, h_ip};
+                if (use_net) {
+                    hv[SIM_PAY] = h_net_pay;
+                    hv[SIM_DEV] = h_net_dev;
+                }
+                if (h_cgnat)
+                    hv[SIM_IP] = h_cgnat;
+                for (int kd = 0; kd < SIM_NKINDS; kd++) {
+                    fputc(',', f);
+                    if (rng_uniform(&rn) < sim_rate(1 - sim_carry[src][kd], noise))
+                        continue; /* not carried */
+                    char tok[64];
+                    sim_token(&rn, noise, kd, hv[kd], kd == SIM_IP && h_cgnat, tok, sizeof tok);
+                    fputs(tok, f);
+                }
+            } else if (opts->identifiers) {
                 /* every referral carries the incident's account; channels add
                    what they see: IPs (CyberTipline), devices (police, NBI),
                    payment channels (DSWD, IJM) */
@@ -502,6 +622,13 @@ static tw_status sim_multi(tw_ctx *ctx, const tw_areas *a, const tw_sim_opts *op
                 if (src == 0)
                     fprintf(f, "2001:db8:%x:%x::%x", (unsigned)(h_ip >> 48),
                             (unsigned)(h_ip >> 32 & 0xFFFF), (unsigned)(h_ip & 0xFFFF) | 1u);
+            }
+            if (noise > 0) { /* case files know when the abuse happened */
+                fputc(',', f);
+                if (src != 0 && src != 4 && rng_uniform(&rn) < SIM_P_INCIDENT_DATE) {
+                    tw_date_format(day, ds);
+                    fprintf(f, "%.10s", ds);
+                }
             }
             fputc('\n', f);
             if (ft) {
@@ -593,6 +720,10 @@ tw_status tw_simulate_write(tw_ctx *ctx, const tw_areas *a, const tw_sim_opts *o
         return ctx_error(ctx, TW_E_ARG, "n_clusters > 0 but clusters is NULL");
     if (opts->agencies < 0 || opts->agencies > SIM_N_SOURCES)
         return ctx_error(ctx, TW_E_ARG, "agencies must be in 0..%d", SIM_N_SOURCES);
+    if (!(opts->id_noise >= 0 && opts->id_noise <= 10))
+        return ctx_error(ctx, TW_E_ARG, "id_noise must be a scale in [0, 10]");
+    if (opts->id_noise > 0 && !opts->identifiers)
+        return ctx_error(ctx, TW_E_ARG, "id_noise needs identifiers");
     if (!(opts->duplicates >= 0 && opts->duplicates <= 1))
         return ctx_error(ctx, TW_E_ARG, "duplicates must be a share in [0, 1]");
     if (!opts->agencies && (opts->duplicates > 0 || opts->cluster_onset_days ||

@@ -473,3 +473,69 @@ void scan_work_free(tw_ctx *ctx, scan_work *w)
     ctx_free(ctx, w->k1);
     memset(w, 0, sizeof *w);
 }
+
+/* ---- elliptic windows ---- */
+
+void scan_ellipse_get(int e, double *shape, double *angle)
+{
+    static const double shapes[5] = {1.5, 2, 3, 4, 5};
+    static const int angles[5] = {4, 6, 9, 12, 15};
+    const double pi = 3.14159265358979323846;
+    *shape = 1;
+    *angle = 0;
+    if (e <= 0)
+        return;
+    int k = e - 1;
+    for (int s = 0; s < 5; s++) {
+        if (k < angles[s]) {
+            *shape = shapes[s];
+            *angle = pi * k / angles[s];
+            return;
+        }
+        k -= angles[s];
+    }
+}
+
+/*
+ * The projection of (x, y) on the line through the origin perpendicular
+ * to the longest axis keeps its length; the rest is divided by the shape.
+ */
+void scan_ellipse_transform(double x, double y, double angle, double shape, double *X, double *Y)
+{
+    double w = 1 / shape;
+    if (angle == 0) {
+        *X = x * w;
+        *Y = y;
+        return;
+    }
+    double beta = -cos(angle) / sin(angle);
+    double xp = (x + beta * y) / (1 + beta * beta), yp = beta * xp;
+    *X = x * w + xp * (1 - w);
+    *Y = y * w + yp * (1 - w);
+}
+
+double scan_ellipse_penalty(double shape, tw_scan_penalty p)
+{
+    double a = p == TW_SCAN_PENALTY_NONE ? 0 : p == TW_SCAN_PENALTY_STRONG ? 1 : 0.5;
+    return pow(4 * shape / ((shape + 1) * (shape + 1)), a);
+}
+
+void scan_planar(tw_scan_coords coords, const double *x, const double *y, size_t n, double *px,
+                 double *py)
+{
+    const double pi = 3.14159265358979323846;
+    if (coords == TW_SCAN_CARTESIAN) {
+        memcpy(px, x, n * sizeof *px);
+        memcpy(py, y, n * sizeof *py);
+        return;
+    }
+    double lat0 = 0;
+    for (size_t i = 0; i < n; i++)
+        lat0 += y[i];
+    lat0 = n ? lat0 / (double)n : 0;
+    double k = cos(lat0 * pi / 180.0);
+    for (size_t i = 0; i < n; i++) {
+        px[i] = SCAN_EARTH_RADIUS_KM * (x[i] * pi / 180.0) * k;
+        py[i] = SCAN_EARTH_RADIUS_KM * (y[i] * pi / 180.0);
+    }
+}

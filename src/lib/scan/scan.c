@@ -230,7 +230,10 @@ typedef struct thread_ws {
 } thread_ws;
 
 typedef struct scan_ctx {
-    const scan_geo *geo;
+    const scan_geo *geo;  /* the window shape being walked (geos[e]) */
+    const scan_geo *geos; /* n_ell: the circle, then the ellipses */
+    int n_ell;
+    double pen, isq_pen;  /* non-compactness penalty of the current shape, 1/sqrt(pen) */
     const scan_lik *lik;
     const double *cases;
     const double *measure;
@@ -238,8 +241,9 @@ typedef struct scan_ctx {
     int R;
     const int32_t *cnt;   /* n R replica counts, or NULL when cnt16 holds them */
     const uint16_t *cnt16;/* the same in 16 bits when C < 65536 (half the memory traffic) */
-    double *best_llr; /* n */
+    double *best_llr; /* n: best test statistic (LLR x penalty) of the centre so far */
     int32_t *best_k;  /* n: entries of the best window, 0 = none */
+    int32_t *best_e;  /* n: its shape (index into geos) */
 } scan_ctx;
 
 /* Sum a row into cum, with the largest (HI), smallest (LO) or both
@@ -322,8 +326,9 @@ static void replicas_window(const scan_ctx *s, thread_ws *w, double M, int32_t m
     double s_hi = sv, s_lo = sv;
     if (!L->bernoulli && E > 0 && (double)mx < L->C)
         s_hi = sqrt(2.0 / (1.0 / E + 1.0 / (L->C - (double)mx)));
-    s_hi *= 1 - 1e-9;
-    s_lo *= 1 - 1e-9;
+    /* pen LLR <= pen (c - E)^2 / V: the penalty scales the thresholds */
+    s_hi *= (1 - 1e-9) * s->isq_pen;
+    s_lo *= (1 - 1e-9) * s->isq_pen;
     double minc = L->min_cases;
     int go_hi = need_hi && (double)mx > E + sqrt(w->mmin) * s_hi && (double)mx >= minc;
     int go_lo = need_lo && (double)mn < E - sqrt(w->mmin) * s_lo;
@@ -357,7 +362,7 @@ static void replicas_window(const scan_ctx *s, thread_ws *w, double M, int32_t m
         int pass = (go_hi && c > E + q[r] * s_hi && c >= minc) || (go_lo && c < E - q[r] * s_lo);
         if (!pass)
             continue;
-        double l = scan_llr(L, c, M);
+        double l = s->pen * scan_llr(L, c, M);
         if (l > w->m[r]) {
             if (w->m[r] <= w->mmin)
                 dirty = 1;
@@ -370,11 +375,13 @@ static void replicas_window(const scan_ctx *s, thread_ws *w, double M, int32_t m
         recompute_min(w, R);
 }
 
-static void scan_centre(const scan_ctx *s, thread_ws *w, size_t c)
+/* The windows of centre c in the current shape (s->geo); the centre's
+ * best so far is kept across shapes, the earlier shape winning ties. */
+static void scan_centre(const scan_ctx *s, thread_ws *w, size_t c, int32_t e)
 {
     size_t K = scan_geo_window(s->geo, c, s->measure, s->cap, s->max_r, &w->sw);
     const scan_nbr *buf = w->sw.buf;
-    double cobs = 0, M = 0, best = 0;
+    double cobs = 0, M = 0, best = s->best_llr[c];
     int32_t bestk = 0;
     int R = s->R;
     if (R > 0)
@@ -389,7 +396,7 @@ static void scan_centre(const scan_ctx *s, thread_ws *w, size_t c)
         if (!buf[k].end)
             continue;
         w->windows++;
-        double l = scan_llr(s->lik, cobs, M);
+        double l = s->pen * scan_llr(s->lik, cobs, M);
         if (l > best) {
             best = l;
             bestk = (int32_t)(k + 1);
@@ -397,8 +404,11 @@ static void scan_centre(const scan_ctx *s, thread_ws *w, size_t c)
         if (R > 0)
             replicas_window(s, w, M, mx, mn);
     }
-    s->best_llr[c] = best;
-    s->best_k[c] = bestk;
+    if (bestk > 0) {
+        s->best_llr[c] = best;
+        s->best_k[c] = bestk;
+        s->best_e[c] = e;
+    }
 }
 
 typedef struct cand {
@@ -437,8 +447,13 @@ static tw_status check_opts(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_op
         return ctx_error(ctx, TW_E_ARG, "scan: minimum cases must be >= 0, got %d",
                          o->min_cases);
     if ((int)o->tail < 0 || o->tail > TW_SCAN_BOTH || (int)o->model < 0 ||
-        o->model > TW_SCAN_STPERM || (int)o->coords < 0 || o->coords > TW_SCAN_CARTESIAN)
-        return ctx_error(ctx, TW_E_ARG, "scan: unknown model, tail or coordinates");
+        o->model > TW_SCAN_STPERM || (int)o->coords < 0 || o->coords > TW_SCAN_CARTESIAN ||
+        (int)o->shape < 0 || o->shape > TW_SCAN_ELLIPSE || (int)o->penalty < 0 ||
+        o->penalty > TW_SCAN_PENALTY_STRONG)
+        return ctx_error(ctx, TW_E_ARG, "scan: unknown model, tail, coordinates, shape or penalty");
+    if (o->shape == TW_SCAN_ELLIPSE && (d->n_times > 1 || o->model == TW_SCAN_STPERM))
+        return ctx_error(ctx, TW_E_UNSUPPORTED,
+                         "scan: elliptic windows are for the purely spatial scan here");
     return TW_OK;
 }
 
@@ -476,7 +491,8 @@ static tw_status build_clusters(tw_ctx *ctx, const scan_ctx *s, const tw_scan_op
         int32_t c = cs[q].c;
         if (used[c])
             continue;
-        size_t K = scan_geo_window(s->geo, (size_t)c, s->measure, s->cap, s->max_r, sw);
+        int32_t ell = s->best_e[c];
+        size_t K = scan_geo_window(&s->geos[ell], (size_t)c, s->measure, s->cap, s->max_r, sw);
         size_t k = (size_t)s->best_k[c];
         if (TW_NEVER(k > K)) {
             st = ctx_error(ctx, TW_E_INTERNAL, "scan: window of centre %d changed", c);
@@ -530,10 +546,14 @@ static tw_status build_clusters(tw_ctx *ctx, const scan_ctx *s, const tw_scan_op
             cl->rr = (nin > 0 && nout > 0 && out_o > 0) ? (obs / nin) / (out_o / nout)
                      : (out_o == 0 && obs > 0 ? INFINITY : NAN);
         }
-        cl->llr = cs[q].llr;
+        double angle;
+        scan_ellipse_get(ell, &cl->shape, &angle);
+        cl->angle_deg = angle * 180.0 / 3.14159265358979323846;
+        cl->test_stat = cs[q].llr;
+        cl->llr = ell == 0 ? cs[q].llr : scan_llr(L, obs, M);
         cl->high = obs > E;
-        cl->p = scan_p_mc(res->replica_llr, res->replicas, cl->llr);
-        cl->p_gumbel = scan_p_gumbel(res->replica_llr, res->replicas, cl->llr);
+        cl->p = scan_p_mc(res->replica_llr, res->replicas, cl->test_stat);
+        cl->p_gumbel = scan_p_gumbel(res->replica_llr, res->replicas, cl->test_stat);
         cl->t_start = cl->t_end = 0;
         cl->recurrence = NAN;
     }
@@ -560,8 +580,10 @@ tw_status tw_scan_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_opts *o,
     int bern = o->model == TW_SCAN_BERNOULLI;
     int R = o->replicas;
     int nt = ctx_nthreads(ctx);
-    scan_geo geo;
-    memset(&geo, 0, sizeof geo);
+    int n_ell = o->shape == TW_SCAN_ELLIPSE ? SCAN_N_ELLIPSES : 1;
+    scan_geo geos[SCAN_N_ELLIPSES];
+    memset(geos, 0, sizeof geos);
+    double *px = NULL, *py = NULL, *tx = NULL, *ty = NULL;
     scan_lik lik;
     double *measure = NULL, *desc = NULL;
     int32_t *cnt = NULL;
@@ -619,8 +641,26 @@ tw_status tw_scan_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_opts *o,
         goto fail;
     }
     scan_lik_init(&lik, bern, o->tail, C, N, o->min_cases > 0 ? o->min_cases : 2);
-    if ((st = scan_geo_init(ctx, &geo, o->coords, d->x, d->y, n)))
+    if ((st = scan_geo_init(ctx, &geos[0], o->coords, d->x, d->y, n)))
         goto fail;
+    if (n_ell > 1) {
+        /* each ellipse: the points transformed so that its circles are the ellipses */
+        px = ctx_mallocarray(ctx, n, sizeof *px);
+        py = ctx_mallocarray(ctx, n, sizeof *py);
+        tx = ctx_mallocarray(ctx, n, sizeof *tx);
+        ty = ctx_mallocarray(ctx, n, sizeof *ty);
+        if (!px || !py || !tx || !ty)
+            goto nomem;
+        scan_planar(o->coords, d->x, d->y, n, px, py);
+        for (int e = 1; e < n_ell; e++) {
+            double shape, angle;
+            scan_ellipse_get(e, &shape, &angle);
+            for (size_t i = 0; i < n; i++)
+                scan_ellipse_transform(px[i], py[i], angle, shape, &tx[i], &ty[i]);
+            if ((st = scan_geo_init(ctx, &geos[e], TW_SCAN_CARTESIAN, tx, ty, n)))
+                goto fail;
+        }
+    }
 
     res = ctx_calloc(ctx, 1, sizeof *res);
     if (!res)
@@ -642,7 +682,8 @@ tw_status tw_scan_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_opts *o,
         if ((st = scan_make_replicas(ctx, bern, measure, n, C, R, o->seed, cnt, cnt16)))
             goto fail;
     }
-    s.geo = &geo;
+    s.geos = geos;
+    s.n_ell = n_ell;
     s.lik = &lik;
     s.cases = d->cases;
     s.measure = measure;
@@ -653,8 +694,9 @@ tw_status tw_scan_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_opts *o,
     s.cnt16 = cnt16;
     s.best_llr = ctx_calloc(ctx, n, sizeof *s.best_llr);
     s.best_k = ctx_calloc(ctx, n, sizeof *s.best_k);
+    s.best_e = ctx_calloc(ctx, n, sizeof *s.best_e);
     ws = ctx_calloc(ctx, (size_t)nt, sizeof *ws);
-    if (!s.best_llr || !s.best_k || !ws)
+    if (!s.best_llr || !s.best_k || !s.best_e || !ws)
         goto nomem;
     for (int t = 0; t < nt; t++) {
         if ((st = scan_work_init(ctx, &ws[t].sw, n)))
@@ -666,19 +708,29 @@ tw_status tw_scan_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_opts *o,
         if (!ws[t].cum || !ws[t].m || !ws[t].q || !ws[t].qf)
             goto nomem;
     }
-    for (size_t b0 = 0; b0 < n; b0 += SCAN_BLOCK) {
-        size_t b1 = b0 + SCAN_BLOCK < n ? b0 + SCAN_BLOCK : n;
+    /* Shapes in SaTScan's order (circle, then by shape and angle); a
+     * centre's best window changes only for a strictly larger statistic. */
+    for (int e = 0; e < n_ell; e++) {
+        double shape, angle;
+        scan_ellipse_get(e, &shape, &angle);
+        s.geo = &geos[e];
+        s.pen = e == 0 ? 1.0 : scan_ellipse_penalty(shape, o->penalty);
+        s.isq_pen = 1 / sqrt(s.pen);
+        for (size_t b0 = 0; b0 < n; b0 += SCAN_BLOCK) {
+            size_t b1 = b0 + SCAN_BLOCK < n ? b0 + SCAN_BLOCK : n;
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 4)
-        for (size_t c = b0; c < b1; c++) {
-            int t = 0;
+            for (size_t c = b0; c < b1; c++) {
+                int t = 0;
 #ifdef _OPENMP
-            t = omp_get_thread_num();
+                t = omp_get_thread_num();
 #endif
-            if (geo.is_center[c])
-                scan_centre(&s, &ws[t], c);
+                if (geos[0].is_center[c])
+                    scan_centre(&s, &ws[t], c, e);
+            }
+            double done_c = (double)e * (double)n + (double)b1;
+            if ((st = ctx_progress(ctx, "scan", done_c, (double)n_ell * (double)n)))
+                goto fail;
         }
-        if ((st = ctx_progress(ctx, "scan", (double)b1, (double)n)))
-            goto fail;
     }
     for (int t = 0; t < nt; t++) {
         res->windows += ws[t].windows;
@@ -708,11 +760,17 @@ done:
     ctx_free(ctx, ws);
     ctx_free(ctx, s.best_llr);
     ctx_free(ctx, s.best_k);
+    ctx_free(ctx, s.best_e);
+    ctx_free(ctx, px);
+    ctx_free(ctx, py);
+    ctx_free(ctx, tx);
+    ctx_free(ctx, ty);
     ctx_free(ctx, cnt);
     ctx_free(ctx, cnt16);
     ctx_free(ctx, desc);
     ctx_free(ctx, measure);
-    scan_geo_free(ctx, &geo);
+    for (int e = 0; e < SCAN_N_ELLIPSES; e++)
+        scan_geo_free(ctx, &geos[e]);
     if (st == TW_OK)
         *out = res;
     return st;

@@ -61,6 +61,29 @@ void scan_geo_free(tw_ctx *ctx, scan_geo *g);
 size_t scan_geo_window(const scan_geo *g, size_t c, const double *measure, double cap,
                        double max_r, scan_work *w);
 
+/*
+ * Elliptic windows (SaTScan; Kulldorff et al. 2006, Stat Med 25:3929).
+ * Window e = 0 is the circle; e = 1 .. SCAN_N_ELLIPSES - 1 are SaTScan's
+ * default ellipses: shapes 1.5, 2, 3, 4, 5 with 4, 6, 9, 12, 15 angles
+ * pi * a / k (a = 0 .. k - 1) of the longest axis. The points are
+ * transformed (scan_ellipse_transform) so that circles in the new plane
+ * are those ellipses; the circle machinery of geo.c then applies.
+ */
+#define SCAN_N_ELLIPSES 47
+void scan_ellipse_get(int e, double *shape, double *angle);
+/* SaTScan's CentroidNeighborCalculator::Transform, in double precision. */
+void scan_ellipse_transform(double x, double y, double angle, double shape, double *X,
+                            double *Y);
+/* Non-compactness penalty (4 s / (s + 1)^2)^a; a = 0, 1/2, 1. */
+double scan_ellipse_penalty(double shape, tw_scan_penalty p);
+/*
+ * Planar coordinates of the points for the ellipses: Cartesian input as
+ * it is; lat/long projected on SaTScan's sphere (equirectangular at the
+ * points' mean latitude, km): x = R lon cos(lat0), y = R lat (radians).
+ */
+void scan_planar(tw_scan_coords coords, const double *x, const double *y, size_t n, double *px,
+                 double *py);
+
 /* The likelihood of a window. */
 typedef struct scan_lik {
     int bernoulli;      /* 0: Poisson LLR (also space-time permutation) */

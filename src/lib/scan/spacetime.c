@@ -529,6 +529,9 @@ tw_status scan_spacetime_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_o
         cl->rr = (E > 0 && C - E > 0 && C - obs > 0) ? (obs / E) / ((C - obs) / (C - E))
                  : (C - obs == 0 && obs > 0 ? INFINITY : NAN);
         cl->llr = b.llr;
+        cl->test_stat = b.llr;
+        cl->shape = 1;
+        cl->angle_deg = 0;
         cl->high = obs > E;
         cl->p = scan_p_mc(res->replica_llr, R, cl->llr);
         cl->p_gumbel = scan_p_gumbel(res->replica_llr, R, cl->llr);
