@@ -908,6 +908,20 @@ typedef enum tw_scan_mode {
     TW_SCAN_PROSPECTIVE        /* only windows that reach the last interval */
 } tw_scan_mode;
 
+/** Window shape (SaTScan's "spatial window shape"). @since 0.2 */
+typedef enum tw_scan_shape {
+    TW_SCAN_CIRCLE = 0, /* circles only (default) */
+    TW_SCAN_ELLIPSE     /* the circle and SaTScan's default ellipses: shapes 1.5, 2, 3, 4, 5
+                           with 4, 6, 9, 12, 15 angles (Kulldorff et al. 2006) */
+} tw_scan_shape;
+
+/** Non-compactness penalty of elliptic windows: LLR x (4s / (s + 1)^2)^a. @since 0.2 */
+typedef enum tw_scan_penalty {
+    TW_SCAN_PENALTY_MEDIUM = 0, /* a = 1/2 (SaTScan's default) */
+    TW_SCAN_PENALTY_NONE,       /* a = 0 */
+    TW_SCAN_PENALTY_STRONG      /* a = 1 */
+} tw_scan_penalty;
+
 /** The data scanned; all arrays borrowed. @since 0.1 */
 typedef struct tw_scan_data {
     size_t n;                 /* areas */
@@ -938,6 +952,8 @@ typedef struct tw_scan_opts {
     size_t max_clusters;     /* clusters reported; 0 = every non-overlapping one */
     int min_cases;           /* high-rate windows need at least this many cases
                                 (SaTScan's "minimum cases in cluster"); 0 = 2 */
+    tw_scan_shape shape;     /* purely spatial only; @since 0.2 */
+    tw_scan_penalty penalty; /* elliptic windows only; @since 0.2 */
 } tw_scan_opts;
 
 /** One cluster; members belong to the result. @since 0.1 */
@@ -945,7 +961,8 @@ typedef struct tw_scan_cluster {
     int rank;              /* 1 = most likely cluster */
     int32_t center;        /* index of the centre area */
     double radius_km;      /* distance from the centre to the farthest member, as
-                              SaTScan prints it (coordinate units for CARTESIAN) */
+                              SaTScan prints it (coordinate units for CARTESIAN);
+                              ellipses: the semi-minor axis (semi-major = shape x it) */
     size_t n_areas;
     int32_t *members;      /* n_areas area indices, nearest first */
     double observed;       /* cases inside */
@@ -960,6 +977,11 @@ typedef struct tw_scan_cluster {
     int32_t t_start, t_end;/* time intervals (inclusive); purely spatial: 0, 0 */
     double recurrence;     /* prospective: recurrence interval in time units (1/p);
                               NaN otherwise */
+    double shape;          /* window shape: longest / shortest axis (1 = circle); @since 0.2 */
+    double angle_deg;      /* angle of the longest axis, degrees counter-clockwise from
+                              the x (east) axis, in [0, 180); 0 for circles */
+    double test_stat;      /* LLR x non-compactness penalty: what ranks clusters and is
+                              compared with the replicas (= llr for circles) */
 } tw_scan_cluster;
 
 typedef struct tw_scan_result {
