@@ -26,6 +26,8 @@ static const cli_optspec scan_opts[] = {
     {"max-time", 1, 0, "SHARE", "space-time: longest window as a share of the period (default 0.5)"},
     {"shape", 1, 0, "SHAPE", "circle | ellipse (default circle; ellipse: SaTScan's 46 ellipses and the circle)"},
     {"ellipse-penalty", 1, 0, "P", "none | medium | strong non-compactness penalty (default medium, as SaTScan)"},
+    {"shape", 1, 0, "SHAPE", "circle | ellipse (default circle; ellipse: SaTScan's 46 ellipses and the circle)"},
+    {"ellipse-penalty", 1, 0, "P", "none | medium | strong non-compactness penalty (default medium, as SaTScan)"},
     {"replicas", 1, 0, "N", "Monte Carlo replicas (default 999; 0 = none)"},
     {"min-cases", 1, 0, "N", "high-rate clusters need at least N cases (default 2, as SaTScan)"},
     {"max-clusters", 1, 0, "N", "clusters reported (default: every non-overlapping one)"},
@@ -249,7 +251,7 @@ static int write_clusters(const cli_analysis *an, const tw_scan_result *r, const
             snprintf(pv, sizeof pv, "%.6g", c->p);
         if (!isnan(c->p_gumbel))
             snprintf(pg, sizeof pg, "%.6g", c->p_gumbel);
-        fprintf(f, "%d,%s,%s,%.6f,%.6f,%.4f,%zu,%.0f,%.6f,%s,%.6f,%.6f,%.6f,%s,%s,%s", c->rank,
+        fprintf(f, "%d,%s,%s,%.6f,%.6f,%.4f,%zu,%.0f,%.6f,%s,%.6f,%.6f,%.9f,%s,%s,%s", c->rank,
                 tw_areas_id(an->areas, (size_t)c->center),
                 csv_text(nb, sizeof nb, tw_areas_name(an->areas, (size_t)c->center)), lon, lat,
                 c->radius_km, c->n_areas, c->observed, c->expected, pop, c->rr, c->oe, c->llr, pv,
@@ -263,7 +265,7 @@ static int write_clusters(const cli_analysis *an, const tw_scan_result *r, const
             else
                 fprintf(f, ",%s,%s,%.6g", b1, b2, c->recurrence);
         }
-        fprintf(f, ",%.6g,%.6g,%.6f\n", c->shape, c->angle_deg, c->test_stat);
+        fprintf(f, ",%.6g,%.6g,%.9f\n", c->shape, c->angle_deg, c->test_stat);
     }
     if (fclose(f) != 0) {
         fprintf(stderr, "tanaw: %s: write failed\n", path);
@@ -340,6 +342,11 @@ static void print_summary(const cli_analysis *an, const tw_scan_result *r, const
                    "angle %.0f degrees, shape %g\n",
                    c->radius_km, c->radius_km * c->shape, coords_cart ? "units" : "km",
                    c->angle_deg, c->shape);
+        if (c->shape > 1)
+            printf("  ellipse ...........: semi-minor axis %.2f, semi-major axis %.2f %s, "
+                   "angle %.0f degrees, shape %g\n",
+                   c->radius_km, c->radius_km * c->shape, coords_cart ? "units" : "km",
+                   c->angle_deg, c->shape);
         printf("  areas .............: %zu\n", c->n_areas);
         if (ustart) {
             char b1[11], b2[11];
@@ -354,6 +361,9 @@ static void print_summary(const cli_analysis *an, const tw_scan_result *r, const
         printf("  observed/expected .: %.3f\n", c->oe);
         printf("  relative risk .....: %.3f\n", c->rr);
         printf("  log likelihood ratio: %.6f\n", c->llr);
+        if (c->test_stat != c->llr)
+            printf("  test statistic ....: %.6f (with the non-compactness penalty)\n",
+                   c->test_stat);
         if (c->test_stat != c->llr)
             printf("  test statistic ....: %.6f (with the non-compactness penalty)\n",
                    c->test_stat);
