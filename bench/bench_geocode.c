@@ -7,7 +7,12 @@
  * addresses per second with the outcomes. Not a test (issue 6 asks for
  * at least 100,000 addresses per second per core).
  *
- *   bench_geocode [PSGC.csv] [--n N] [--seed S]
+ *   bench_geocode [PSGC.csv] [--n N] [--seed S] [--reps R] [--only clean|perturbed|mix]
+ *       --reps: passes per set, the fastest is printed (default 3); --only
+ *       one set (with --reps 1, for callgrind's instruction counts)
+ *   bench_geocode --dump FILE [--n N] [--seed S]: every result of the
+ *       clean, perturbed and no-commas sets, one line each, to compare two
+ *       builds (results must not change when the code is made faster)
  *       default file: $TANAW_DATA/psgc/PSGC-4Q-2023-Publication-Datafile.csv
  *       (TANAW_DATA defaults to ../shared/data/ph)
  */
@@ -66,17 +71,40 @@ static void run(tw_ctx *ctx, const tw_gazetteer *g, const char *label, const gz_
            out[TW_GEOCODE_COARSER], out[TW_GEOCODE_NOT_FOUND]);
 }
 
+/* One line per address: set, index, outcome, psgc, score, candidates. */
+static void dump(tw_ctx *ctx, const tw_gazetteer *g, FILE *f, const char *label,
+                 const gz_labelled *set, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        tw_geocode_result r;
+        tw_geocode(ctx, g, set[i].address, strlen(set[i].address), &r);
+        fprintf(f, "%s\t%zu\t%s\t%s\t%.9g\t%zu", label, i, tw_geocode_outcome_name(r.outcome),
+                r.psgc, r.score, r.n_candidates);
+        for (size_t k = 0; k < r.n_candidates && k < TW_GEOCODE_MAX_CANDIDATES; k++)
+            fprintf(f, "%c%s", k ? ';' : '\t', r.candidates[k]);
+        fputc('\n', f);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *path = NULL;
     size_t n = 100000;
     uint64_t seed = 7;
+    int reps = 3;
+    const char *only = NULL, *dump_path = NULL;
     char buf[4096];
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--n") == 0 && i + 1 < argc)
             n = (size_t)strtoull(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
             seed = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc)
+            reps = atoi(argv[++i]) > 0 ? atoi(argv[i]) : 1;
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            only = argv[++i];
+        else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc)
+            dump_path = argv[++i];
         else
             path = argv[i];
     }
@@ -109,9 +137,27 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < n; i++)
         mix[i] = i % 5 == 4 ? pert[i] : clean[i];
-    run(ctx, g, "clean", clean, n, 3);
-    run(ctx, g, "perturbed", pert, n, 3);
-    run(ctx, g, "mix 80/20", mix, n, 3);
+    if (dump_path) {
+        gz_labelled *nocomma = NULL;
+        FILE *f = fopen(dump_path, "w");
+        if (!f || gz_evalset_make(ctx, g, seed + 2, n, all | GZ_P_NO_COMMAS, &nocomma)) {
+            fprintf(stderr, "bench_geocode: %s: cannot write\n", dump_path);
+            return 1;
+        }
+        dump(ctx, g, f, "clean", clean, n);
+        dump(ctx, g, f, "perturbed", pert, n);
+        dump(ctx, g, f, "nocommas", nocomma, n);
+        ctx_free(ctx, nocomma);
+        if (fclose(f) != 0)
+            return 1;
+        only = "none";
+    }
+    if (!only || strcmp(only, "clean") == 0)
+        run(ctx, g, "clean", clean, n, reps);
+    if (!only || strcmp(only, "perturbed") == 0)
+        run(ctx, g, "perturbed", pert, n, reps);
+    if (!only || strcmp(only, "mix") == 0)
+        run(ctx, g, "mix 80/20", mix, n, reps);
     free(mix);
     ctx_free(ctx, clean); /* the sets were allocated through the context */
     ctx_free(ctx, pert);

@@ -100,6 +100,32 @@ static void test_keys_and_distance(void)
     CHECK_OK(C, gz_tokenise("a, b;c", 6, 1, &t, &bad));
     CHECK_EQ_INT(t.n, 3);
     CHECK_EQ_INT(t.nparts, 3);
+    CHECK(gz_rewrite_filter_ok()); /* the rewrites' first-letter filter is up to date */
+    /* The bit-parallel distance agrees with the dynamic programme on random
+       strings over small alphabets (many repeats and transpositions), for
+       every bound, up to the 64-character limit and beyond it. */
+    {
+        uint64_t r = 88172645463325252u;
+        size_t agree = 0, tried = 0;
+        char a[80], b[80];
+        for (int it = 0; it < 20000; it++) {
+            r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+            size_t la = it < 19900 ? (size_t)(r % 13) : 60 + (size_t)(r % 10);
+            size_t lb = la + (size_t)((r >> 8) % 5) - (la >= 2 ? 2 : la);
+            int alpha = 2 + (int)((r >> 16) % 4);
+            for (size_t i = 0; i < la; i++)
+                r ^= r << 13, r ^= r >> 7, r ^= r << 17, a[i] = (char)('a' + r % (uint64_t)alpha);
+            for (size_t i = 0; i < lb; i++)
+                r ^= r << 13, r ^= r >> 7, r ^= r << 17, b[i] = (char)('a' + r % (uint64_t)alpha);
+            for (int maxd = 0; maxd <= 4; maxd++) {
+                tried++;
+                agree += gz_osa_bounded(a, la, b, lb, maxd) == gz_osa_dp(a, la, b, lb, maxd);
+            }
+        }
+        CHECK_EQ_INT(agree, tried);
+        CHECK_EQ_INT(gz_osa_bounded("ab", 2, "ba", 2, 2), 1);  /* one transposition */
+        CHECK_EQ_INT(gz_osa_bounded("ca", 2, "abc", 3, 3), 3); /* OSA, not Damerau: 3, not 2 */
+    }
     CHECK_EQ_INT(gz_osa_bounded("pusok", 5, "pusok", 5, 2), 0);
     CHECK_EQ_INT(gz_osa_bounded("pusok", 5, "pusak", 5, 2), 1);
     CHECK_EQ_INT(gz_osa_bounded("pusok", 5, "puosk", 5, 2), 1); /* transposition */

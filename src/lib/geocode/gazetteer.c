@@ -49,6 +49,8 @@ const uint32_t *gz_lookup(const tw_gazetteer *g, const char *key, size_t klen, s
     if (!g->nslots || !klen)
         return NULL;
     uint64_t h = gz_hash(key, klen);
+    if (!gz_bit_test(g->key_bits, h))
+        return NULL;
     size_t mask = g->nslots - 1;
     for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
         const gz_slot *s = &g->slots[i];
@@ -804,6 +806,37 @@ static tw_status build_index(build *b)
         }
         g->lvl[i] = g->nodes[i].level;
     }
+    /* The keys of each municipality's barangays in one run (the fuzzy pass
+       scans them), in the order of child[] and of fz within a node: a first
+       pass counts, the second copies. */
+    g->bfz_lo = ctx_mallocarray(ctx, g->n + 1, sizeof *g->bfz_lo);
+    if (!g->bfz_lo)
+        return ctx_nomem(ctx);
+    for (int fill = 0; fill < 2; fill++) {
+        if (fill && !(g->bfz = ctx_mallocarray(ctx, g->nbfz + 1, sizeof *g->bfz)))
+            return ctx_nomem(ctx);
+        g->nbfz = 0;
+        for (size_t i = 0; i < g->n; i++) {
+            const gz_node *m = &g->nodes[i];
+            g->bfz_lo[i] = (uint32_t)g->nbfz;
+            for (uint32_t c = m->level == TW_LEVEL_BARANGAY ? m->child_hi : m->child_lo;
+                 c < m->child_hi; c++) {
+                const gz_node *cn = &g->nodes[g->child[c]];
+                int sub = cn->kind == GZ_SUBMUN;
+                if (!sub && cn->kind != GZ_BGY)
+                    continue;
+                for (uint32_t c2 = sub ? cn->child_lo : 0; c2 < (sub ? cn->child_hi : 1); c2++) {
+                    const gz_node *bn = sub ? &g->nodes[g->child[c2]] : cn;
+                    for (uint32_t z = bn->fz_lo; z < bn->fz_hi; z++) {
+                        if (fill)
+                            g->bfz[g->nbfz] = g->fz[z];
+                        g->nbfz++;
+                    }
+                }
+            }
+        }
+        g->bfz_lo[g->n] = (uint32_t)g->nbfz;
+    }
     /* Deletion index of the administrative keys (fuzzy search without context). */
     struct del_build db;
     memset(&db, 0, sizeof db);
@@ -835,6 +868,19 @@ static tw_status build_index(build *b)
         g->dbucket[(g->del[i].hash >> 48) + 1]++;
     for (size_t i = 1; i <= 65536; i++)
         g->dbucket[i] += g->dbucket[i - 1];
+    g->key_bits = ctx_calloc(ctx, (size_t)1 << (GZ_BITS_LOG - 6), sizeof *g->key_bits);
+    g->del_bits = ctx_calloc(ctx, (size_t)1 << (GZ_BITS_LOG - 6), sizeof *g->del_bits);
+    if (!g->key_bits || !g->del_bits)
+        return ctx_nomem(ctx);
+    for (size_t i = 0; i < g->nslots; i++)
+        if (g->slots[i].hash) {
+            uint64_t bit = gz_bit_of(g->slots[i].hash);
+            g->key_bits[bit >> 6] |= UINT64_C(1) << (bit & 63);
+        }
+    for (size_t i = 0; i < k; i++) {
+        uint64_t bit = gz_bit_of(g->del[i].hash);
+        g->del_bits[bit >> 6] |= UINT64_C(1) << (bit & 63);
+    }
     return TW_OK;
 }
 
@@ -894,6 +940,10 @@ void tw_gazetteer_free(tw_gazetteer *g)
     ctx_free(ctx, g->dbucket);
     ctx_free(ctx, g->anc);
     ctx_free(ctx, g->lvl);
+    ctx_free(ctx, g->bfz);
+    ctx_free(ctx, g->bfz_lo);
+    ctx_free(ctx, g->key_bits);
+    ctx_free(ctx, g->del_bits);
     ctx_free(ctx, g);
 }
 

@@ -65,6 +65,12 @@ uint32_t gz_letter_mask(const char *s, size_t n);
  * as it must exceed maxd. O(len * (2 maxd + 1)).
  */
 int gz_osa_bounded(const char *a, size_t la, const char *b, size_t lb, int maxd);
+/* The same by the banded dynamic programme (the reference of the tests;
+   gz_osa_bounded uses a bit-parallel method up to 64 characters). */
+int gz_osa_dp(const char *a, size_t la, const char *b, size_t lb, int maxd);
+
+/* 1 when the first-letter filter of the rewrites agrees with their table. */
+int gz_rewrite_filter_ok(void);
 
 /* ---- the gazetteer ------------------------------------------------------ */
 
@@ -147,10 +153,35 @@ struct tw_gazetteer {
                             dense so that readings touch one cache line per anchor */
     uint8_t *lvl;        /* per node: tw_level, dense */
     uint32_t *dbucket;   /* del[dbucket[h >> 48] .. dbucket[(h >> 48) + 1]) share top bits */
+    uint64_t *key_bits;  /* GZ_BITS-bit filter of the hashes of every key in slots */
+    uint64_t *del_bits;  /* the same for the deletion variants in del */
+    gz_fz *bfz;          /* per municipality-level node: the keys of its barangays
+                            (through sub-municipalities), contiguous, in child order */
+    size_t nbfz;
+    uint32_t *bfz_lo;    /* per node: its barangays' keys are bfz[bfz_lo[i] .. bfz_lo[i + 1]) */
     size_t count[6];     /* per tw_level */
 };
 
 uint64_t gz_hash(const char *s, size_t n);
+
+/*
+ * Presence filters (one-hash Bloom filters of 2^20 bits, 128 KB each, so
+ * that they stay in cache): a clear bit means the hash is not in the
+ * table, and the lookup is skipped. Most keys and deletion variants that an
+ * address produces are in no table; without the filter each costs several
+ * cache misses (probes, binary search). No false negatives: results are
+ * the same.
+ */
+#define GZ_BITS_LOG 20
+static inline uint64_t gz_bit_of(uint64_t h)
+{
+    return (h * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - GZ_BITS_LOG);
+}
+static inline int gz_bit_test(const uint64_t *bits, uint64_t h)
+{
+    uint64_t k = gz_bit_of(h);
+    return (int)(bits[k >> 6] >> (k & 63) & 1);
+}
 /* Postings of a key (with namespace byte), or NULL and *n = 0. */
 const uint32_t *gz_lookup(const tw_gazetteer *g, const char *key, size_t klen, size_t *n);
 /* Index of a code, or -1. */

@@ -35,12 +35,15 @@
  * COARSER. Several: AMBIGUOUS with the candidates and their finest common
  * unit. None: NOT_FOUND.
  *
- * Cost: O(words^2) lookups plus O(hits x depth) for interpretations (about
- * 27,000 instructions for a clean address); the fuzzy pass looks up the
- * query's deletion variants in the gazetteer's deletion index and runs
- * banded distances over the named municipalities' barangays (about 54,000
- * instructions in all for a perturbed address). No allocation: about
- * 170 KB of stack. Limits: MAX_HITS postings per address (very common
+ * Cost: O(words^2) lookups plus O(hits x depth) for interpretations; the
+ * fuzzy pass looks up the query's deletion variants in the gazetteer's
+ * deletion index and scans the named municipalities' barangay keys
+ * (bfz) with bit-parallel distances. Readings are bounded before they are
+ * scored (anchor_bound), presence filters skip lookups of keys and
+ * variants that no table holds, and after a fuzzy pass that added
+ * barangays only, the earlier readings are kept. About 31,000 instructions
+ * for a perturbed address (bench/bench_geocode, callgrind). No allocation:
+ * about 175 KB of stack. Limits: MAX_HITS postings per address (very common
  * names such as "Poblacion" fit), 1,024 kept interpretations (beyond that
  * n_candidates is a lower bound).
  */
@@ -91,13 +94,14 @@ typedef struct state {
     size_t nsegs;
     hit hits[MAX_HITS];
     float total[MAX_HITS]; /* interpretation total per anchor */
-    int32_t munof[MAX_HITS]; /* fuzzy pass: parent of each exact barangay hit */
     size_t nhits;
     uint16_t admin[MAX_ADMIN_HITS]; /* indices of hits on non-barangay nodes */
     size_t nadmin;
     uint64_t admin_mask[64]; /* bitmap of node & 4095 over admin hits */
     interp in[MAX_INTERP];
     size_t nin;
+    int16_t in_hash[2 * MAX_INTERP]; /* node -> index in in[], once nin >= IN_HASH_FROM */
+    int in_hashed;
     size_t overflow;
     float best;
     float margin;
@@ -198,19 +202,48 @@ static int add_seg(state *s, size_t lo, size_t hi, uint32_t parts, double factor
 
 static int overlaps(const seg *a, const seg *b) { return a->lo < b->hi && b->lo < a->hi; }
 
-/* Keep x (called with s->best final): one entry per node, the best. */
+/* Slot of node in in_hash: its entry, or the empty slot where it goes. */
+static size_t in_slot(const state *s, int32_t node)
+{
+    size_t m = 2 * MAX_INTERP - 1, at = ((uint32_t)node * 2654435761u) & m;
+    while (s->in_hash[at] >= 0 && s->in[s->in_hash[at]].node != node)
+        at = (at + 1) & m;
+    return at;
+}
+
+/* Keep x (called with s->best final): one entry per node, the best. A
+   linear search while there are few, a hash table beyond. */
+#define IN_HASH_FROM 32
 static void keep_interp(state *s, const interp *x)
 {
-    for (size_t i = 0; i < s->nin; i++)
-        if (s->in[i].node == x->node) {
-            if (x->total > s->in[i].total)
-                s->in[i] = *x;
-            return;
-        }
-    if (s->nin < MAX_INTERP)
-        s->in[s->nin++] = *x;
-    else
+    long at = -1;
+    size_t slot = 0;
+    if (s->in_hashed) {
+        slot = in_slot(s, x->node);
+        at = s->in_hash[slot];
+    } else {
+        for (size_t i = 0; i < s->nin && at < 0; i++)
+            if (s->in[i].node == x->node)
+                at = (long)i;
+    }
+    if (at >= 0) {
+        if (x->total > s->in[at].total)
+            s->in[at] = *x;
+        return;
+    }
+    if (s->nin >= MAX_INTERP) {
         s->overflow++;
+        return;
+    }
+    s->in[s->nin++] = *x;
+    if (s->in_hashed) {
+        s->in_hash[slot] = (int16_t)(s->nin - 1);
+    } else if (s->nin == IN_HASH_FROM) {
+        memset(s->in_hash, 0xff, sizeof s->in_hash);
+        for (size_t i = 0; i < s->nin; i++)
+            s->in_hash[in_slot(s, s->in[i].node)] = (int16_t)i;
+        s->in_hashed = 1;
+    }
 }
 
 /* The interpretation anchored on hit h. */
@@ -302,16 +335,75 @@ static void score_anchor(const state *s, size_t h, interp *xo)
 }
 
 /*
- * Every anchor's interpretation in two passes: totals first (so that the
- * best is known), then only those within the margin are kept.
+ * An upper bound of score_anchor(s, h)'s total, in a few instructions: the
+ * anchor's own term, every ancestor that may have a hit (admin_mask) at
+ * factor 1, no order or coverage penalty, and only the parts that no
+ * admin hit at all covers counted as unexplained (seg_cost, per segment of
+ * the anchor). Each step rounds the
+ * same way as score_anchor's on terms at least as large, so the bound holds
+ * in floating point too.
  */
-static void enumerate(state *s, float margin)
+static float anchor_bound(const state *s, size_t h, const float *seg_cost)
+{
+    const tw_gazetteer *g = s->g;
+    const hit *a = &s->hits[h];
+    float ub = level_weight[g->lvl[a->node]] * (a->f1e4 / 10000.0f);
+    const int32_t *chain = g->anc[a->node];
+    for (int d = 0; d < 4 && chain[d] >= 0; d++) {
+        int32_t anc = chain[d];
+        if (s->admin_mask[(anc >> 6) & 63] & (UINT64_C(1) << (anc & 63)))
+            ub += level_weight[g->lvl[anc]];
+    }
+    return ub - seg_cost[a->seg];
+}
+
+/*
+ * Every anchor's interpretation in two passes: totals first (so that the
+ * best is known), then only those within the margin are kept. An anchor
+ * whose bound is already below the running best minus the margin can be
+ * neither the best nor kept, so it is not scored (its total is set below
+ * every kept one): the result is the same as scoring every anchor.
+ *
+ * from > 0: the hits before `from` were enumerated already with the same
+ * admin hits (the fuzzy pass added barangay hits only). A reading depends
+ * only on its anchor and the admin hits, so their totals and s->best still
+ * hold: only the new anchors are scored before the keep pass.
+ */
+#define BOUND_SLACK 1e-3f
+static void enumerate(state *s, float margin, size_t from)
 {
     s->nin = 0;
+    s->in_hashed = 0;
     s->overflow = 0;
-    s->best = -1e30f;
     s->margin = margin;
-    for (size_t h = 0; h < s->nhits; h++) {
+    uint32_t admin_parts = 0;
+    for (size_t k = 0; k < s->nadmin; k++)
+        admin_parts |= s->segs[s->hits[s->admin[k]].seg].parts;
+    float seg_cost[MAX_SEGS];
+    for (size_t i = 0; i < s->nsegs; i++)
+        seg_cost[i] = UNEXPLAINED_COST *
+                      (float)gz_popcount32(s->all_parts & ~(s->segs[i].parts | admin_parts));
+    /* Bounds first; the anchor with the highest bound is scored first, so
+       that the running best is high from the start. */
+    size_t top = from;
+    for (size_t h = from; h < s->nhits; h++) {
+        s->total[h] = anchor_bound(s, h, seg_cost);
+        if (s->total[h] > s->total[top])
+            top = h;
+    }
+    if (!from) {
+        s->best = -1e30f;
+        if (s->nhits) {
+            interp x;
+            score_anchor(s, top, &x);
+            s->best = x.total;
+        }
+    }
+    for (size_t h = from; h < s->nhits; h++) {
+        if (s->total[h] + BOUND_SLACK < s->best - margin) {
+            s->total[h] = -1e30f;
+            continue;
+        }
         interp x;
         score_anchor(s, h, &x);
         s->total[h] = x.total;
@@ -452,11 +544,10 @@ static void seg_keys(const state *s, size_t si, segkeys *k)
     k->mmask = gz_letter_mask(k->mun + 1, k->ml);
 }
 
-/* Fuzzy factor of key entry z (of node) for the segment's keys, or 0. */
-static double fuzzy_entry(const state *s, const segkeys *k, uint32_t z, double min_sim)
+/* Fuzzy factor of key entry e for the segment's keys, or 0. */
+static double fuzzy_factor(const state *s, const segkeys *k, const gz_fz *e, double min_sim)
 {
     const tw_gazetteer *g = s->g;
-    const gz_fz *e = &g->fz[z];
     const gz_node *nd = &g->nodes[e->node];
     int mun = e->ns == GZ_NS_MUN;
     const char *key = mun ? k->mun + 1 : k->gen + 1;
@@ -478,31 +569,29 @@ static double fuzzy_entry(const state *s, const segkeys *k, uint32_t z, double m
     return f;
 }
 
-static void fuzzy_node(const state *s, const segkeys *k, int32_t node, best_n *b,
-                       double min_sim)
+/*
+ * Fuzzy hits of the segment's keys on the barangays of municipality m:
+ * one scan of its barangays' keys (bfz, in the order of its children).
+ * Keys whose length or letters rule out the allowed distance are skipped
+ * before fuzzy_sim, which checks the same and more.
+ */
+static void fuzzy_barangays(const state *s, const segkeys *k, int32_t m, best_n *b,
+                            double min_sim)
 {
     const tw_gazetteer *g = s->g;
-    const gz_node *nd = &g->nodes[node];
-    for (uint32_t z = nd->fz_lo; z < nd->fz_hi; z++) {
-        const gz_fz *e = &g->fz[z];
+    const size_t kls[2] = {k->gl, k->ml};
+    const size_t md[2] = {kls[0] >= 8 ? 2 : kls[0] >= 4 ? 1 : 0, kls[1] >= 8 ? 2 : kls[1] >= 4 ? 1 : 0};
+    const uint32_t masks[2] = {k->gmask, k->mmask};
+    for (uint32_t z = g->bfz_lo[m]; z < g->bfz_lo[m + 1]; z++) {
+        const gz_fz *e = &g->bfz[z];
         int mun = e->ns == GZ_NS_MUN;
-        const char *key = mun ? k->mun + 1 : k->gen + 1;
-        size_t kl = mun ? k->ml : k->gl;
-        if (!kl)
+        size_t kl = kls[mun], maxd = md[mun];
+        if (!maxd || (e->klen > kl ? e->klen - kl : kl - e->klen) > maxd ||
+            (size_t)gz_popcount32(masks[mun] ^ e->mask) > 2 * maxd)
             continue;
-        double sim = fuzzy_sim(g, key, kl, mun ? k->mmask : k->gmask, e);
-        if (sim < min_sim)
-            continue;
-        double f = sim * kind_factor[e->kind & 3];
-        if (nd->kind == GZ_CITY && !(k->city & 1))
-            f *= 0.9;
-        else if (mun && nd->kind != GZ_CITY && (k->city & 1))
-            f *= 0.6;
-        if ((k->city & 2) && nd->level != TW_LEVEL_PROVINCE)
-            f *= mun ? 0.4 : 0.6;
-        if ((k->city & 4) && nd->level != TW_LEVEL_BARANGAY)
-            f *= 0.5;
-        best_push(b, node, f);
+        double f = fuzzy_factor(s, k, e, min_sim);
+        if (f > 0)
+            best_push(b, e->node, f);
     }
 }
 
@@ -517,6 +606,8 @@ static void cand_add(void *ud, uint64_t hash)
 {
     cand_set *cs = ud;
     const tw_gazetteer *g = cs->g;
+    if (!gz_bit_test(g->del_bits, hash))
+        return; /* no key has this variant */
     size_t lo = g->dbucket[hash >> 48], hi = g->dbucket[(hash >> 48) + 1];
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -569,7 +660,7 @@ static void fuzzy_pass(state *s)
                 dup = cs.z[c2] == cs.z[c];
             if (dup)
                 continue;
-            double f = fuzzy_entry(s, k, cs.z[c], 0.8);
+            double f = fuzzy_factor(s, k, &g->fz[cs.z[c]], 0.8);
             if (f > 0)
                 best_push(&b, g->fz[cs.z[c]].node, f);
         }
@@ -618,23 +709,25 @@ static void fuzzy_pass(state *s)
         nm--;
     if (!nm)
         return;
-    /* Municipality (or sub-municipality) above each exact barangay hit. */
+    /* Segments with an exact barangay hit in candidate q (directly or in
+       one of its sub-municipalities): bit q of exact_in[seg]. Only the hits
+       from before this pass count. */
+    uint8_t exact_in[MAX_SEGS];
+    memset(exact_in, 0, nseg);
     for (size_t h = 0; h < s->nhits; h++) {
         const hit *x = &s->hits[h];
-        s->munof[h] = !x->fuzzy && g->nodes[x->node].level == TW_LEVEL_BARANGAY
-                          ? g->nodes[x->node].parent : -1;
+        if (x->fuzzy || g->lvl[x->node] != TW_LEVEL_BARANGAY)
+            continue;
+        int32_t p = g->nodes[x->node].parent;
+        for (size_t q = 0; q < nm && p >= 0; q++)
+            if (p == mcand[q] || g->nodes[p].parent == mcand[q])
+                exact_in[x->seg] |= (uint8_t)(1u << q);
     }
     for (size_t si = 0; si < nseg; si++) {
         int keys = 0;
         for (size_t q = 0; q < nm; q++) {
             int32_t m = mcand[q];
-            if (overlaps(&s->segs[si], &s->segs[mseg[q]]))
-                continue;
-            int exact = 0;
-            for (size_t h = 0; h < s->nhits && !exact; h++)
-                exact = s->hits[h].seg == si && s->munof[h] >= 0 &&
-                        (s->munof[h] == m || g->nodes[s->munof[h]].parent == m);
-            if (exact)
+            if (overlaps(&s->segs[si], &s->segs[mseg[q]]) || (exact_in[si] >> q & 1))
                 continue;
             if (!keys) {
                 seg_keys(s, si, k);
@@ -642,17 +735,7 @@ static void fuzzy_pass(state *s)
             }
             best_n b;
             b.n = 0;
-            const gz_node *mn = &g->nodes[m];
-            for (uint32_t c = mn->child_lo; c < mn->child_hi; c++) {
-                int32_t ch = (int32_t)g->child[c];
-                const gz_node *cn = &g->nodes[ch];
-                if (cn->kind == GZ_SUBMUN) {
-                    for (uint32_t c2 = cn->child_lo; c2 < cn->child_hi; c2++)
-                        fuzzy_node(s, k, (int32_t)g->child[c2], &b, 0.75);
-                } else if (cn->kind == GZ_BGY) {
-                    fuzzy_node(s, k, ch, &b, 0.75);
-                }
-            }
+            fuzzy_barangays(s, k, m, &b, 0.75);
             for (size_t i = 0; i < b.n; i++)
                 add_hit(s, b.node[i], b.f[i] * s->segs[si].factor, si, 1);
         }
@@ -793,12 +876,12 @@ tw_status tw_geocode(tw_ctx *ctx, const tw_gazetteer *g, const char *address, si
             }
         }
     }
-    enumerate(s, TIE_FUZZY);
+    enumerate(s, TIE_FUZZY, 0);
     if (!settled(s)) {
-        size_t before = s->nhits;
+        size_t before = s->nhits, admin_before = s->nadmin;
         fuzzy_pass(s);
         if (s->nhits != before)
-            enumerate(s, TIE_FUZZY);
+            enumerate(s, TIE_FUZZY, s->nadmin == admin_before ? before : 0);
     }
     set_result(s, out);
     return TW_OK;

@@ -80,6 +80,12 @@ static const struct {
     {W("mm"), "metro manila"},
 };
 
+/* rw_first[n]: bit c - 'a' set when a rewrite of n letters starts with c,
+   so that most words skip the table. gz_rewrite_filter_ok() checks it
+   against the table (tests/unit/test_geocode.c). */
+static const uint32_t rw_first[10] = {0x0,     0x0,    0x51228, 0x4a4d6, 0x4a442,
+                                      0x2000,  0x40240, 0x2,    0x0,     0x2};
+
 /* Words that only say what kind of place follows. */
 static const struct {
     const char *w;
@@ -104,6 +110,10 @@ static int roman_value(const char *s, size_t n)
     static const char *const romans[] = {
         "", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix",
     };
+    static const unsigned char rlen[] = {0, 1, 2, 3, 2, 1, 2, 3, 4, 2};
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != 'i' && s[i] != 'v' && s[i] != 'x')
+            return 0; /* most words: not a numeral */
     size_t tens = 0;
     while (tens < n && s[tens] == 'x')
         tens++;
@@ -112,7 +122,7 @@ static int roman_value(const char *s, size_t n)
     const char *rest = s + tens;
     size_t rn = n - tens;
     for (int u = 0; u < 10; u++)
-        if (strlen(romans[u]) == rn && memcmp(romans[u], rest, rn) == 0) {
+        if (rlen[u] == rn && memcmp(romans[u], rest, rn) == 0) {
             int v = (int)tens * 10 + u;
             return v;
         }
@@ -290,9 +300,10 @@ tw_status gz_tokenise(const char *s, size_t len, int split_parts, gz_tokens *t, 
             continue;
         }
         const char *to = NULL;
-        for (size_t r = 0; r < sizeof rewrites / sizeof rewrites[0] && !to; r++)
-            if (rewrites[r].from_len == wl && memcmp(ws, rewrites[r].from, wl) == 0)
-                to = rewrites[r].to;
+        if (wl < 10 && is_alpha(ws[0]) && (rw_first[wl] >> (ws[0] - 'a') & 1))
+            for (size_t r = 0; r < sizeof rewrites / sizeof rewrites[0] && !to; r++)
+                if (rewrites[r].from_len == wl && memcmp(ws, rewrites[r].from, wl) == 0)
+                    to = rewrites[r].to;
         /* The kind words are often mistyped ("Baarngay", "Citvy"): one edit
            away (first letter right) they still mark a level. No PSGC name holds a word one edit
            from "city"; "balangay" is the only one near "barangay". */
@@ -366,7 +377,69 @@ uint32_t gz_letter_mask(const char *s, size_t n)
     return m;
 }
 
+int gz_rewrite_filter_ok(void)
+{
+    uint32_t m[10] = {0};
+    for (size_t r = 0; r < sizeof rewrites / sizeof rewrites[0]; r++) {
+        size_t n = rewrites[r].from_len;
+        if (n >= 10 || !is_alpha(rewrites[r].from[0]))
+            return 0;
+        m[n] |= UINT32_C(1) << (rewrites[r].from[0] - 'a');
+    }
+    return memcmp(m, rw_first, sizeof m) == 0;
+}
+
+/*
+ * Optimal string alignment distance by Hyyro's bit-parallel algorithm
+ * (2003, the Damerau variant of Myers' 1999 bit-vector method): one word
+ * operation per character of b, for a pattern a of at most 64 characters.
+ * pm holds the positions of each character in a; only the entries of the
+ * characters of a and b are written, so it needs no clearing.
+ */
+static int osa_bitparallel(const char *a, size_t la, const char *b, size_t lb)
+{
+    uint64_t pm[256];
+    for (size_t j = 0; j < lb; j++)
+        pm[(unsigned char)b[j]] = 0;
+    for (size_t i = 0; i < la; i++)
+        pm[(unsigned char)a[i]] = 0;
+    for (size_t i = 0; i < la; i++)
+        pm[(unsigned char)a[i]] |= UINT64_C(1) << i;
+    uint64_t vp = la == 64 ? ~UINT64_C(0) : (UINT64_C(1) << la) - 1, vn = 0, d0 = 0, pm_prev = 0;
+    const uint64_t last = UINT64_C(1) << (la - 1);
+    int score = (int)la;
+    for (size_t j = 0; j < lb; j++) {
+        uint64_t x = pm[(unsigned char)b[j]];
+        uint64_t tr = (((~d0) & x) << 1) & pm_prev;
+        d0 = (((x & vp) + vp) ^ vp) | x | vn | tr;
+        uint64_t hp = vn | ~(d0 | vp), hn = d0 & vp;
+        if (hp & last)
+            score++;
+        else if (hn & last)
+            score--;
+        x = (hp << 1) | 1;
+        vn = x & d0;
+        vp = (hn << 1) | ~(x | d0);
+        pm_prev = pm[(unsigned char)b[j]];
+    }
+    return score;
+}
+
 int gz_osa_bounded(const char *a, size_t la, const char *b, size_t lb, int maxd)
+{
+    int d0 = (int)(la > lb ? la - lb : lb - la);
+    if (d0 > maxd || maxd < 0)
+        return maxd + 1;
+    if (la == 0 || lb == 0)
+        return d0;
+    if (la <= 64) {
+        int d = osa_bitparallel(a, la, b, lb);
+        return d > maxd ? maxd + 1 : d;
+    }
+    return gz_osa_dp(a, la, b, lb, maxd);
+}
+
+int gz_osa_dp(const char *a, size_t la, const char *b, size_t lb, int maxd)
 {
     enum { MAXL = 255 };
     int d = (int)(la > lb ? la - lb : lb - la);
