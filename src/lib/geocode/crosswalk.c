@@ -17,6 +17,7 @@
  * and field. O(rows) per code and step; rows are few (hundreds).
  */
 #define _POSIX_C_SOURCE 200809L
+#include "geocode/csvpass.h"
 #include "geocode/geocode_internal.h"
 #include "io/csv.h"
 
@@ -518,16 +519,24 @@ fail:
     return st;
 }
 
+/* The count column of a split record: its share of the count. */
+typedef struct cw_share {
+    double v;
+} cw_share;
+
+static void write_share(void *ud, dbuf *line)
+{
+    dbuf_printf(line, "%.10g", ((const cw_share *)ud)->v);
+}
+
 tw_status tw_crosswalk_csv(tw_ctx *ctx, const tw_crosswalk *cw, const char *from,
                            const char *to, const char *in_path, const char *column,
                            const char *count_column, const char *out_path, size_t *rows_out)
 {
-    csv_reader *r = NULL;
-    FILE *out = NULL;
-    int own_out = 0;
+    static const char *const added[] = {"new_psgc", "crosswalk_weight"};
+    gz_csvpass p;
     tw_status st = TW_OK;
     bool eof = false;
-    dbuf line;
     size_t rows = 0;
     const char *pathv[CW_MAX_VERSIONS];
     if (rows_out)
@@ -539,121 +548,55 @@ tw_status tw_crosswalk_csv(tw_ctx *ctx, const tw_crosswalk *cw, const char *from
     if (!path_of(cw, from, to, pathv))
         return ctx_error(ctx, TW_E_ARG, "no crosswalk steps lead from version %s to %s", from,
                          to);
-    dbuf_init(&line, ctx);
-    if ((st = csv_open(ctx, in_path, &r)))
-        return st;
-    if ((st = csv_next(r, &eof)))
-        goto fail;
-    if (eof) {
-        st = ctx_error_at(ctx, TW_E_EMPTY, in_path, 0, 0, NULL, "file is empty");
-        goto fail;
-    }
-    long col = csv_find_column(r, column);
-    long ccol = count_column ? csv_find_column(r, count_column) : -1;
+    if ((st = gz_csvpass_open(ctx, &p, in_path, out_path)))
+        return gz_csvpass_fail(&p, st);
+    long col = csv_find_column(p.r, column);
+    long ccol = count_column ? csv_find_column(p.r, count_column) : -1;
     if (col < 0 || (count_column && ccol < 0)) {
         const char *missing = col < 0 ? column : count_column;
-        st = ctx_error_at(ctx, TW_E_PARSE, in_path, 1, 0, missing,
-                          "no column named '%s' in the header", missing);
-        goto fail;
+        return gz_csvpass_fail(&p, ctx_error_at(ctx, TW_E_PARSE, in_path, 1, 0, missing,
+                                                "no column named '%s' in the header", missing));
     }
-    if (csv_find_column(r, "new_psgc") >= 0 || csv_find_column(r, "crosswalk_weight") >= 0) {
-        st = ctx_error_at(ctx, TW_E_PARSE, in_path, 1, 0, "new_psgc",
-                          "the input already has the columns the output adds");
-        goto fail;
-    }
-    size_t ncols = csv_nfields(r);
-    if (strcmp(out_path, "-") == 0) {
-        out = stdout;
-    } else {
-        out = fopen(out_path, "wb");
-        own_out = out != NULL;
-        if (!out) {
-            st = ctx_error_at(ctx, TW_E_IO, out_path, 0, 0, NULL, "cannot create: %s",
-                              strerror(errno));
-            goto fail;
-        }
-    }
-    for (size_t i = 0; i < ncols; i++) {
-        if (i)
-            dbuf_append(&line, ",", 1);
-        csv_dbuf_field(&line, csv_field(r, i, NULL));
-    }
-    dbuf_puts(&line, ",new_psgc,crosswalk_weight\n");
+    if ((st = gz_csvpass_start(&p, added, sizeof added / sizeof added[0])))
+        return gz_csvpass_fail(&p, st);
     for (;;) {
-        if (line.failed) {
-            st = ctx_nomem(ctx);
-            goto fail;
-        }
-        if (line.len && fwrite(line.data, 1, line.len, out) != line.len) {
-            st = ctx_error_at(ctx, TW_E_IO, out_path, 0, 0, NULL, "write failed: %s",
-                              strerror(errno));
-            goto fail;
-        }
-        line.len = 0;
-        if ((st = csv_next(r, &eof)))
-            goto fail;
+        if ((st = gz_csvpass_next(&p, &eof)))
+            return gz_csvpass_fail(&p, st);
         if (eof)
             break;
         size_t cl = 0;
-        const char *code = (size_t)col < csv_nfields(r) ? csv_field(r, (size_t)col, &cl) : "";
+        const char *code = (size_t)col < csv_nfields(p.r) ? csv_field(p.r, (size_t)col, &cl) : "";
         char c[TW_PSGC_LEN + 1];
-        if (tw_psgc_normalise(code, cl, c) != TW_OK) {
-            st = ctx_error_at(ctx, TW_E_PARSE, in_path, csv_line(r), col + 1, column,
-                              "expected a 10-digit PSGC code, got \"%.*s\"",
-                              (int)(cl > 20 ? 20 : cl), code);
-            goto fail;
-        }
+        if (tw_psgc_normalise(code, cl, c) != TW_OK)
+            return gz_csvpass_fail(
+                &p, ctx_error_at(ctx, TW_E_PARSE, in_path, csv_line(p.r), col + 1, column,
+                                 "expected a 10-digit PSGC code, got \"%.*s\"",
+                                 (int)(cl > 20 ? 20 : cl), code));
         double count = 0;
         if (ccol >= 0) {
             size_t nl = 0;
-            const char *cv = (size_t)ccol < csv_nfields(r) ? csv_field(r, (size_t)ccol, &nl) : "";
-            if (!num_parse_double(cv, nl, &count)) {
-                st = ctx_error_at(ctx, TW_E_PARSE, in_path, csv_line(r), ccol + 1, count_column,
-                                  "expected a number, got \"%.*s\"", (int)(nl > 20 ? 20 : nl), cv);
-                goto fail;
-            }
+            const char *cv =
+                (size_t)ccol < csv_nfields(p.r) ? csv_field(p.r, (size_t)ccol, &nl) : "";
+            if (!num_parse_double(cv, nl, &count))
+                return gz_csvpass_fail(
+                    &p, ctx_error_at(ctx, TW_E_PARSE, in_path, csv_line(p.r), ccol + 1,
+                                     count_column, "expected a number, got \"%.*s\"",
+                                     (int)(nl > 20 ? 20 : nl), cv));
         }
         tw_crosswalk_target tg[CW_MAX_TARGETS];
         size_t nt = 0;
         if ((st = tw_crosswalk_map(ctx, cw, from, to, c, tg, CW_MAX_TARGETS, &nt)))
-            goto fail;
+            return gz_csvpass_fail(&p, st);
         for (size_t t = 0; t < nt && t < CW_MAX_TARGETS; t++) {
-            for (size_t i = 0; i < ncols; i++) {
-                if (i)
-                    dbuf_append(&line, ",", 1);
-                if ((long)i == ccol) {
-                    dbuf_printf(&line, "%.10g", count * tg[t].weight);
-                    continue;
-                }
-                csv_dbuf_field(&line, i < csv_nfields(r) ? csv_field(r, i, NULL) : "");
-            }
-            dbuf_printf(&line, ",%s,%.10g\n", tg[t].code, tg[t].weight);
+            cw_share share = {count * tg[t].weight};
+            gz_csvpass_fields(&p, ccol, write_share, &share);
+            dbuf_printf(&p.line, ",%s,%.10g\n", tg[t].code, tg[t].weight);
         }
         rows++;
     }
-    if (own_out) {
-        int bad = ferror(out) | fclose(out);
-        out = NULL;
-        if (bad) {
-            st = ctx_error_at(ctx, TW_E_IO, out_path, 0, 0, NULL, "write failed");
-            goto fail;
-        }
-    } else if (fflush(out) != 0) {
-        st = ctx_error_at(ctx, TW_E_IO, "-", 0, 0, NULL, "write to standard output failed");
-        goto fail;
-    }
-    csv_close(r);
-    dbuf_free(&line);
+    if ((st = gz_csvpass_finish(&p)))
+        return st;
     if (rows_out)
         *rows_out = rows;
     return TW_OK;
-fail:
-    csv_close(r);
-    dbuf_free(&line);
-    if (own_out) {
-        if (out)
-            fclose(out);
-        remove(out_path);
-    }
-    return st;
 }

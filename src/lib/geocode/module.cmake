@@ -7,6 +7,7 @@ list(APPEND TANAW_LIB_SOURCES
   src/lib/geocode/match.c
   src/lib/geocode/perturb.c
   src/lib/geocode/evalset.c
+  src/lib/geocode/csvpass.c
   src/lib/geocode/batch.c
   src/lib/geocode/crosswalk.c)
 list(APPEND TANAW_UNIT_TESTS test_geocode test_geocode_eval)
