@@ -1005,6 +1005,40 @@ tw_status tw_scan_run(tw_ctx *ctx, const tw_scan_data *data, const tw_scan_opts 
                       tw_scan_result **out);
 void tw_scan_result_free(tw_ctx *ctx, tw_scan_result *r);
 
+/**
+ * Power evaluation as SaTScan's (user guide, "Power evaluation"): the
+ * critical values of the test statistic at alpha 0.05, 0.01, 0.001 come
+ * from opts->replicas null replicas with total_cases cases; then n_alt
+ * data sets are drawn under the alternative (total_cases cases,
+ * multinomial with probabilities population x rr, SaTScan's "fixed number
+ * of cases") and scanned with the same options; the power at alpha is the
+ * share whose largest statistic exceeds the critical value. Poisson,
+ * purely spatial. @since 0.2
+ */
+typedef struct tw_scan_power_opts {
+    int n_alt;                /* data sets under the alternative (>= 1) */
+    const double *rr;         /* data->n relative risks (> 0; 1 = no excess); the
+                                 planted areas are those with rr > 1 */
+    double total_cases;       /* cases in every data set; 0 = the data's total */
+} tw_scan_power_opts;
+
+typedef struct tw_scan_power {
+    int n_alt, replicas;
+    double total_cases;
+    double alpha[3];          /* 0.05, 0.01, 0.001 */
+    double crit[3];           /* critical values (NaN: too few replicas) */
+    int rejected[3];          /* data sets whose statistic exceeds crit */
+    double power[3];          /* rejected / n_alt */
+    double sensitivity[3];    /* mean over the rejected data sets: share of the planted
+                                 areas inside the most likely cluster (NaN: none) */
+    double ppv[3];            /* mean over them: share of the cluster's areas planted */
+    double *alt_stat;         /* n_alt: largest statistic of each data set */
+} tw_scan_power;
+
+tw_status tw_scan_power_run(tw_ctx *ctx, const tw_scan_data *data, const tw_scan_opts *opts,
+                            const tw_scan_power_opts *popts, tw_scan_power **out);
+void tw_scan_power_free(tw_ctx *ctx, tw_scan_power *p);
+
 /** SaTScan's lat/long distance: chord on a sphere of 6367 km. @since 0.1 */
 double tw_scan_distance_km(double lon1, double lat1, double lon2, double lat2);
 

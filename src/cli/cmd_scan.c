@@ -38,6 +38,10 @@ static const cli_optspec scan_opts[] = {
     {"geojson", 1, 0, "FILE", "GeoJSON of the areas with their cluster"},
     {"map", 1, 0, "FILE.png|FILE.svg", "map of the clusters"},
     {"title", 1, 0, "TEXT", "map title"},
+    {"power", 1, 0, "N", "power evaluation (Poisson, purely spatial): N data sets under --alt"},
+    {"alt", 1, 0, "FILE.csv", "power: the alternative, relative risk per area (psgc,rr; others 1)"},
+    {"power-cases", 1, 0, "C", "power: cases in every data set (default: the data's total)"},
+    {"power-out", 1, 0, "FILE.csv", "power: critical values, power, sensitivity and PPV per alpha"},
 };
 
 #define MAX_OPTS 64
@@ -300,6 +304,126 @@ static int write_members(const cli_analysis *an, const tw_scan_result *r, const 
     return EXIT_OK;
 }
 
+/* The alternative of the power evaluation: "area id,relative risk" per
+ * line after a header (SaTScan's alternative hypothesis file, as CSV);
+ * areas not listed keep 1. */
+static int read_alt(const tw_areas *areas, const char *path, double *rr, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        rr[i] = 1;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "tanaw: %s: cannot open\n", path);
+        return EXIT_INPUT;
+    }
+    char line[512];
+    long lineno = 0;
+    int rc = EXIT_OK;
+    while (rc == EXIT_OK && fgets(line, sizeof line, f)) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (lineno == 1 || line[0] == '\0')
+            continue; /* header */
+        char *comma = strchr(line, ',');
+        double v = 0;
+        long i = comma ? (*comma = '\0', tw_areas_find(areas, line)) : -1;
+        if (!comma || !cli_double("alt", comma + 1, 1e-12, 1e12, &v)) {
+            fprintf(stderr, "tanaw: %s:%ld: expected area id,relative risk (> 0)\n", path, lineno);
+            rc = EXIT_INPUT;
+        } else if (i < 0) {
+            fprintf(stderr, "tanaw: %s:%ld: unknown area '%s'\n", path, lineno, line);
+            rc = EXIT_INPUT;
+        } else {
+            rr[i] = v;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+/* Power evaluation: summary on stdout, table in --power-out. */
+static int run_power(const cli_analysis *an, const cli_args *a, const tw_scan_data *d,
+                     const tw_scan_opts *o, long n_alt)
+{
+    size_t n = d->n;
+    const char *alt = cli_get(a, "alt"), *pout = cli_get(a, "power-out"), *v;
+    double total = 0;
+    if (!alt) {
+        fprintf(stderr, "tanaw: scan: --power needs --alt FILE.csv (area id,relative risk)\n");
+        return EXIT_USAGE;
+    }
+    if ((v = cli_get(a, "power-cases")) && !cli_double("power-cases", v, 1, 2e9, &total))
+        return EXIT_USAGE;
+    double *rr = calloc(n ? n : 1, sizeof *rr);
+    if (!rr)
+        return EXIT_INTERNAL;
+    int rc = read_alt(an->areas, alt, rr, n);
+    tw_scan_power *pw = NULL;
+    if (rc == EXIT_OK) {
+        tw_scan_power_opts po = {(int)n_alt, rr, total};
+        cli_progress_attach(an->ctx, cli_quiet());
+        tw_status s = tw_scan_power_run(an->ctx, d, o, &po, &pw);
+        cli_progress_done();
+        if (s) {
+            cli_report(an->ctx, "scan power");
+            rc = cli_exit_for(s);
+        }
+    }
+    if (rc == EXIT_OK) {
+        int planted = 0;
+        for (size_t i = 0; i < n; i++)
+            planted += rr[i] > 1;
+        printf("\nPower evaluation: %d data sets under the alternative (%d areas with relative "
+               "risk > 1), %.0f cases each; critical values from %d null replicas\n",
+               pw->n_alt, planted, pw->total_cases, pw->replicas);
+        for (int k = 0; k < 3; k++) {
+            if (isnan(pw->crit[k])) {
+                printf("  alpha %-5g: no critical value with %d replicas\n", pw->alpha[k],
+                       pw->replicas);
+                continue;
+            }
+            printf("  alpha %-5g: critical value %.4f, power %.4f (%d of %d)", pw->alpha[k],
+                   pw->crit[k], pw->power[k], pw->rejected[k], pw->n_alt);
+            if (!isnan(pw->sensitivity[k]))
+                printf("; planted areas found %.3f, cluster areas planted %.3f",
+                       pw->sensitivity[k], pw->ppv[k]);
+            printf("\n");
+        }
+    }
+    if (rc == EXIT_OK && pout) {
+        FILE *f = fopen(pout, "w");
+        if (!f) {
+            fprintf(stderr, "tanaw: %s: cannot write\n", pout);
+            rc = EXIT_OUTPUT;
+        } else {
+            fprintf(f, "alpha,critical_value,power,rejected,datasets,total_cases,replicas,"
+                       "sensitivity,ppv\n");
+            for (int k = 0; k < 3; k++) {
+                char cv[40] = "", pv[40] = "", se[40] = "", pp[40] = "";
+                if (!isnan(pw->crit[k])) {
+                    snprintf(cv, sizeof cv, "%.9f", pw->crit[k]);
+                    snprintf(pv, sizeof pv, "%.6g", pw->power[k]);
+                }
+                if (!isnan(pw->sensitivity[k])) {
+                    snprintf(se, sizeof se, "%.6f", pw->sensitivity[k]);
+                    snprintf(pp, sizeof pp, "%.6f", pw->ppv[k]);
+                }
+                fprintf(f, "%g,%s,%s,%d,%d,%.0f,%d,%s,%s\n", pw->alpha[k], cv, pv,
+                        pw->rejected[k], pw->n_alt, pw->total_cases, pw->replicas, se, pp);
+            }
+            if (fclose(f) != 0) {
+                fprintf(stderr, "tanaw: %s: write failed\n", pout);
+                rc = EXIT_OUTPUT;
+            } else {
+                cli_note("wrote %s", pout);
+            }
+        }
+    }
+    tw_scan_power_free(an->ctx, pw);
+    free(rr);
+    return rc;
+}
+
 static void print_summary(const cli_analysis *an, const tw_scan_result *r, const char *model,
                           double share, double max_r, int R, int coords_cart,
                           const int32_t *ustart, const int32_t *uend, long T, int prosp)
@@ -412,6 +536,17 @@ int cmd_scan(int argc, char **argv)
         ((v = cli_get(&a, "shape")) && pick("shape", v, shapes, 2, &shape)) ||
         ((v = cli_get(&a, "ellipse-penalty")) && pick("ellipse-penalty", v, penalties, 3, &penalty)))
         return EXIT_USAGE;
+    long n_power = 0;
+    if ((v = cli_get(&a, "power")) && !cli_int("power", v, 1, 1000000, &n_power))
+        return EXIT_USAGE;
+    if (n_power > 0 && (model != 0 || tunit != 0)) {
+        fprintf(stderr, "tanaw: scan: --power is for the purely spatial Poisson model\n");
+        return EXIT_USAGE;
+    }
+    if (n_power == 0 && (cli_get(&a, "alt") || cli_get(&a, "power-out") || cli_get(&a, "power-cases"))) {
+        fprintf(stderr, "tanaw: scan: --alt, --power-cases and --power-out go with --power N\n");
+        return EXIT_USAGE;
+    }
     if (shape == 1 && tunit != 0) {
         fprintf(stderr, "tanaw: scan: --shape ellipse is for the purely spatial scan (no --time)\n");
         return EXIT_USAGE;
@@ -653,6 +788,8 @@ int cmd_scan(int argc, char **argv)
             goto done;
         }
     }
+    if (n_power > 0 && (rc = run_power(&an, &a, &d, &o, n_power)))
+        goto done;
     if (out)
         cli_note("wrote %s", out);
     if (mem)

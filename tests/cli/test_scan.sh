@@ -8,7 +8,9 @@
 # an outbreak in the last two months is found by the prospective
 # permutation scan by month (p = 0.01, recurrence 100 months) and by the
 # retrospective Poisson scan by quarter. Elliptic windows find a row of
-# five towns that circles cannot isolate, with SaTScan's penalties.
+# five towns that circles cannot isolate, with SaTScan's penalties. The
+# power evaluation keeps its size under the null and finds a strong
+# cluster, the same for any thread count.
 source "$(dirname "$0")/lib.sh"
 G="$TMP/geo"
 expect_exit 0 "synthetic geography" -- "$TANAW" geography --synthetic --out "$G" --quiet
@@ -72,6 +74,32 @@ expect_exit 0 "ellipse with 2 threads" -- "$TANAW" scan "${M[@]}" --counts "$TMP
 check "ellipse: identical for 1 and 2 threads" cmp -s "$TMP/row_strong.csv" "$TMP/row_t2.csv"
 expect_exit 1 "ellipse with --time" -- "$TANAW" scan "${M[@]}" "${run[@]}" --shape ellipse --time month --from 2024-01-01 --to 2024-12-31
 expect_exit 1 "unknown penalty" -- "$TANAW" scan "${M[@]}" "${run[@]}" --shape ellipse --ellipse-penalty big
+
+# Power evaluation (SaTScan's): critical values from 999 null replicas of
+# 400 cases, then data sets under the alternative. The null as the
+# alternative (rr 1) gives the size; rr 6 in three towns gives power 1.
+printf 'psgc,rr\n9900112000,1\n' > "$TMP/alt1.csv"
+printf 'psgc,rr\n9900112000,6\n9900111000,6\n9900213000,6\n' > "$TMP/alt6.csv"
+PW=("${M[@]}" --cases "$TMP/cases.csv" --replicas 999 --seed 5 --power-cases 400 --quiet)
+expect_exit 0 "power, null as alternative" -- "$TANAW" scan "${PW[@]}" --power 400 --alt "$TMP/alt1.csv" --power-out "$TMP/pw1.csv"
+expect_grep "power: critical values printed" "$TMP/out" "alpha 0.05 : critical value [0-9.]*, power"
+check "power CSV header" test "$(head -1 "$TMP/pw1.csv")" = "alpha,critical_value,power,rejected,datasets,total_cases,replicas,sensitivity,ppv"
+check "power CSV: three alphas" test "$(tail -n +2 "$TMP/pw1.csv" | cut -d, -f1 | tr '\n' ' ')" = "0.05 0.01 0.001 "
+pw=$(awk -F, '$1==0.05 {print $3}' "$TMP/pw1.csv")
+check "rr 1: power at 0.05 is about alpha ($pw)" awk -v p="$pw" 'BEGIN {exit !(p >= 0.02 && p <= 0.09)}'
+pw=$(awk -F, '$1==0.01 {print $3}' "$TMP/pw1.csv")
+check "rr 1: power at 0.01 below 0.03 ($pw)" awk -v p="$pw" 'BEGIN {exit !(p < 0.03)}'
+expect_exit 0 "power, rr 6 in three towns" -- "$TANAW" scan "${PW[@]}" --power 100 --alt "$TMP/alt6.csv" --power-out "$TMP/pw6.csv" --threads 1
+check "rr 6: power 1 at every alpha" test "$(tail -n +2 "$TMP/pw6.csv" | cut -d, -f3 | sort -u)" = "1"
+se=$(awk -F, '$1==0.05 {print $8}' "$TMP/pw6.csv")
+check "rr 6: planted towns found ($se)" awk -v p="$se" 'BEGIN {exit !(p > 0.9)}'
+expect_exit 0 "power with 2 threads" -- "$TANAW" scan "${PW[@]}" --power 100 --alt "$TMP/alt6.csv" --power-out "$TMP/pw6b.csv" --threads 2
+check "power: identical for 1 and 2 threads" cmp -s "$TMP/pw6.csv" "$TMP/pw6b.csv"
+expect_exit 1 "power without --alt" -- "$TANAW" scan "${PW[@]}" --power 10
+expect_exit 1 "--alt without --power" -- "$TANAW" scan "${PW[@]}" --alt "$TMP/alt6.csv"
+expect_exit 1 "power with the permutation model" -- "$TANAW" scan "${PW[@]}" --power 10 --alt "$TMP/alt6.csv" --model stperm --time month --from 2024-01-01 --to 2024-12-31
+printf 'psgc,rr\n123,2\n' > "$TMP/altbad.csv"
+expect_exit 2 "power: unknown area in --alt" -- "$TANAW" scan "${PW[@]}" --power 10 --alt "$TMP/altbad.csv"
 
 # Bernoulli: controls everywhere, cases doubled in the planted area.
 { echo "psgc,count"; tail -n +2 "$G/municipalities.csv" | awk -F, '{print $1 ",40"}'; } > "$TMP/controls.csv"

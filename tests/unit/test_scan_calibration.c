@@ -17,6 +17,16 @@
  *  - Size with elliptic windows (SaTScan's 46 ellipses and the circle,
  *    medium penalty): 200 null data sets on 30 of the areas, 99
  *    replicas; P(p < 0.05) = 4/100; the share must lie in [0.02, 0.08].
+ *  - Power evaluation (tw_scan_power_run, SaTScan's design: critical
+ *    values from the null replicas, data sets under the alternative with
+ *    the total fixed, power = share above each critical value). Null as
+ *    alternative (rr 1), 400 data sets, 199 replicas: power at 0.05 in
+ *    [0.025, 0.08], at 0.01 below 0.03. Relative risk 4 in a centre and
+ *    its 3 nearest, 250 cases: power at 0.05 at least 0.95, sensitivity
+ *    and PPV of the rejected data sets above 0.7. The critical values are
+ *    tw_scan_run's for the same seed; power = rejected / n agrees with the
+ *    statistics; 1 and 2 threads agree; errors (no replicas, rr <= 0,
+ *    Bernoulli, fractional total).
  * Data sets use their own seeds; the replicas use the library's streams.
  */
 #include "harness.h"
@@ -195,16 +205,14 @@ static void test_size_ellipse(void)
     tw_ctx_free(ctx);
 }
 
-static void test_power(void)
+/* planted[]: area 0 and its 3 nearest (SaTScan's distance) */
+static void plant_four(int *planted)
 {
-    geography();
-    tw_ctx *ctx = tw_ctx_new();
-    /* planted: area 0 and its 3 nearest (SaTScan's distance) */
-    int planted[NA] = {0};
-    int centre = 0;
     double dd[NA];
-    for (int i = 0; i < NA; i++)
-        dd[i] = tw_scan_distance_km(gx[centre], gy[centre], gx[i], gy[i]);
+    for (int i = 0; i < NA; i++) {
+        planted[i] = 0;
+        dd[i] = tw_scan_distance_km(gx[0], gy[0], gx[i], gy[i]);
+    }
     for (int k = 0; k < 4; k++) {
         int best = -1;
         for (int i = 0; i < NA; i++)
@@ -212,6 +220,14 @@ static void test_power(void)
                 best = i;
         planted[best] = 1;
     }
+}
+
+static void test_power(void)
+{
+    geography();
+    tw_ctx *ctx = tw_ctx_new();
+    int planted[NA];
+    plant_four(planted);
     double w[NA], cases[NA], ppop = 0, tot = 0;
     for (int i = 0; i < NA; i++) {
         w[i] = gpop[i] * (planted[i] ? 3.0 : 1.0);
@@ -249,11 +265,163 @@ static void test_power(void)
     tw_ctx_free(ctx);
 }
 
+/* ---- power evaluation (tw_scan_power_run) ---- */
+
+static double gcases[NA]; /* any data: the null depends on the total only */
+
+/* The geography, some data and relative risks 1 everywhere. */
+static void power_data(double *rr)
+{
+    geography();
+    for (int i = 0; i < NA; i++) {
+        gcases[i] = (double)(i % 6);
+        rr[i] = 1;
+    }
+}
+
+static tw_scan_power *power(tw_ctx *ctx, const double *rr, int n_alt, double total, int R)
+{
+    tw_scan_data d = {NA, gx, gy, 0, gcases, gpop, NULL, NULL};
+    tw_scan_opts o;
+    memset(&o, 0, sizeof o);
+    o.replicas = R;
+    o.seed = 11;
+    tw_scan_power_opts po = {n_alt, rr, total};
+    tw_scan_power *p = NULL;
+    CHECK_OK(ctx, tw_scan_power_run(ctx, &d, &o, &po, &p));
+    return p;
+}
+
+static void consistent(const tw_scan_power *p)
+{
+    for (int k = 0; k < 3; k++) {
+        int above = 0;
+        for (int a = 0; a < p->n_alt; a++)
+            above += p->alt_stat[a] > p->crit[k];
+        if (!isnan(p->crit[k])) {
+            CHECK_EQ_INT(above, p->rejected[k]);
+            CHECK_NEAR(p->power[k], (double)above / p->n_alt, 0);
+        }
+    }
+}
+
+static void test_null_as_alternative(void)
+{
+    double rr[NA];
+    power_data(rr);
+    tw_ctx *ctx = tw_ctx_new();
+    tw_scan_power *p = power(ctx, rr, 400, 300, 199);
+    if (p) {
+        printf("null as alternative: power %.4f (0.05), %.4f (0.01), %.4f (0.001); critical "
+               "%.4f %.4f %.4f\n",
+               p->power[0], p->power[1], p->power[2], p->crit[0], p->crit[1], p->crit[2]);
+        CHECK(p->power[0] >= 0.025 && p->power[0] <= 0.08);
+        CHECK(p->power[1] < 0.03);
+        CHECK(isnan(p->crit[2])); /* 199 replicas: no critical value at 0.001 */
+        CHECK(isnan(p->power[2]));
+        CHECK(p->crit[0] < p->crit[1]);
+        CHECK(p->rejected[0] == 0 || isnan(p->sensitivity[0])); /* nothing planted */
+        consistent(p);
+        CHECK_NEAR(p->total_cases, 300, 0);
+    }
+    tw_scan_power_free(ctx, p);
+    tw_ctx_free(ctx);
+}
+
+static void test_strong_cluster(void)
+{
+    double rr[NA];
+    power_data(rr);
+    tw_ctx *ctx = tw_ctx_new();
+    int planted[NA];
+    plant_four(planted);
+    for (int i = 0; i < NA; i++)
+        rr[i] = planted[i] ? 4 : 1;
+    tw_scan_power *p = power(ctx, rr, 100, 250, 999);
+    if (p) {
+        printf("rr 4 in 4 areas: power %.3f (0.05), %.3f (0.01), %.3f (0.001); sensitivity "
+               "%.2f, PPV %.2f (at 0.05)\n",
+               p->power[0], p->power[1], p->power[2], p->sensitivity[0], p->ppv[0]);
+        CHECK(p->power[0] >= 0.95);
+        CHECK(p->power[0] >= p->power[1] && p->power[1] >= p->power[2]);
+        CHECK(p->sensitivity[0] > 0.7);
+        CHECK(p->ppv[0] > 0.7);
+        consistent(p);
+        /* the critical values are those of the scan's own replicas */
+        tw_scan_data d = {NA, gx, gy, 0, gcases, gpop, NULL, NULL};
+        double c250[NA];
+        memcpy(c250, gcases, sizeof c250);
+        double tot = 0;
+        for (int i = 0; i < NA; i++)
+            tot += c250[i];
+        c250[0] += 250 - tot; /* 250 cases, placed anyhow */
+        d.cases = c250;
+        tw_scan_opts o;
+        memset(&o, 0, sizeof o);
+        o.replicas = 999;
+        o.seed = 11;
+        tw_scan_result *r = NULL;
+        CHECK_OK(ctx, tw_scan_run(ctx, &d, &o, &r));
+        if (r) {
+            CHECK_NEAR(p->crit[0], r->crit_05, 0);
+            CHECK_NEAR(p->crit[1], r->crit_01, 0);
+            CHECK_NEAR(p->crit[2], r->crit_001, 0);
+        }
+        tw_scan_result_free(ctx, r);
+        /* same statistics with 1 and 2 threads */
+        tw_ctx *c1 = tw_ctx_new();
+        tw_ctx_set_threads(c1, 1);
+        tw_scan_power *q = power(c1, rr, 100, 250, 999);
+        if (q)
+            for (int a = 0; a < 100; a++)
+                CHECK_NEAR(q->alt_stat[a], p->alt_stat[a], 0);
+        tw_scan_power_free(c1, q);
+        tw_ctx_free(c1);
+    }
+    tw_scan_power_free(ctx, p);
+    tw_ctx_free(ctx);
+}
+
+static void test_power_errors(void)
+{
+    double rr[NA];
+    power_data(rr);
+    tw_ctx *ctx = tw_ctx_new();
+    tw_scan_data d = {NA, gx, gy, 0, gcases, gpop, NULL, NULL};
+    tw_scan_opts o;
+    memset(&o, 0, sizeof o);
+    tw_scan_power_opts po = {10, rr, 0};
+    tw_scan_power *p = NULL;
+    CHECK_EQ_INT(tw_scan_power_run(ctx, &d, &o, &po, &p), TW_E_ARG); /* no replicas */
+    o.replicas = 9;
+    rr[3] = 0;
+    CHECK_EQ_INT(tw_scan_power_run(ctx, &d, &o, &po, &p), TW_E_DOMAIN);
+    rr[3] = 1;
+    o.model = TW_SCAN_BERNOULLI;
+    CHECK_EQ_INT(tw_scan_power_run(ctx, &d, &o, &po, &p), TW_E_UNSUPPORTED);
+    o.model = TW_SCAN_POISSON;
+    po.total_cases = 2.5;
+    CHECK_EQ_INT(tw_scan_power_run(ctx, &d, &o, &po, &p), TW_E_DOMAIN);
+    CHECK(p == NULL);
+    po.total_cases = 0; /* the data's total */
+    CHECK_OK(ctx, tw_scan_power_run(ctx, &d, &o, &po, &p));
+    double tot = 0;
+    for (int i = 0; i < NA; i++)
+        tot += gcases[i];
+    if (p)
+        CHECK_NEAR(p->total_cases, tot, 0);
+    tw_scan_power_free(ctx, p);
+    tw_ctx_free(ctx);
+}
+
 int main(void)
 {
     RUN(test_size_poisson);
     RUN(test_size_bernoulli);
     RUN(test_size_ellipse);
     RUN(test_power);
+    RUN(test_null_as_alternative);
+    RUN(test_strong_cluster);
+    RUN(test_power_errors);
     return harness_finish();
 }

@@ -3,6 +3,7 @@
 list(APPEND TANAW_LIB_SOURCES
   src/lib/scan/geo.c
   src/lib/scan/lik.c
+  src/lib/scan/power.c
   src/lib/scan/scan.c
   src/lib/scan/spacetime.c)
 list(APPEND TANAW_UNIT_TESTS test_scan test_scan_calibration test_scan_spacetime)
