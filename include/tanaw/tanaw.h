@@ -801,7 +801,7 @@ tw_status tw_geocode_normalise(tw_ctx *ctx, const char *s, size_t len, char *out
 /** Options of tw_geocode_csv; NULL or zero fields take the defaults. */
 typedef struct tw_geocode_csv_opts {
     const char *column; /* address column (header name), default "address" */
-    int keep_going;     /* 1: a bad address (not UTF-8, too long) gets the outcome
+    int keep_going;     /* 1: a bad address (empty, not UTF-8, too long) gets the outcome
                            "invalid" and a warning; 0: it stops the run */
 } tw_geocode_csv_opts;
 

@@ -18,7 +18,7 @@ static const cli_optspec opts[] = {
     {"column", 1, 0, "NAME", "column holding the written address (default address)"},
     {"out", 1, 0, "FILE.csv", "where the records go with the added columns ('-' = standard output)"},
     {"address", 1, 1, "TEXT", "geocode this address and print the result"},
-    {"keep-going", 0, 0, NULL, "bad addresses (not UTF-8, too long) get outcome 'invalid' "
+    {"keep-going", 0, 0, NULL, "bad addresses (empty, not UTF-8, too long) get outcome 'invalid' "
                                "instead of stopping"},
     {"quiet", 0, 0, NULL, "no notes on stderr"},
 };

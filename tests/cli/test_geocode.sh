@@ -63,6 +63,12 @@ check "no half-written output" test ! -e "$TMP/o.csv"
 { printf 'case_id,address\nc1,"'; head -c 5000 /dev/zero | tr '\0' 'a'; printf '"\n'; } > "$TMP/long.csv"
 expect_exit 2 "absurdly long address" -- "$TANAW" geocode --psgc "$P" --in "$TMP/long.csv" --out "$TMP/o.csv"
 expect_grep "says how long" "$TMP/err" "long.csv:2:2: field 'address': address is 5000 bytes, longer than the 1024 allowed"
+printf 'case_id,address\nc1,"Pusok, Lapu-Lapu"\nc2," , - "\nc3,\n' > "$TMP/blank.csv"
+expect_exit 2 "empty address" -- "$TANAW" geocode --psgc "$P" --in "$TMP/blank.csv" --out "$TMP/o.csv"
+expect_grep "names line and field of the empty address" "$TMP/err" "blank.csv:3:2: field 'address': address is empty"
+check "no output after an empty address" test ! -e "$TMP/o.csv"
+expect_exit 0 "--keep-going: empty addresses are invalid" -- "$TANAW" geocode --psgc "$P" --in "$TMP/blank.csv" --out "$TMP/o.csv" --keep-going
+check "two invalid, one exact" test "$(grep -c ',,,invalid,,,0$' "$TMP/o.csv") $(grep -c ',barangay,exact,' "$TMP/o.csv")" = "2 1"
 expect_exit 0 "--keep-going keeps bad rows" -- "$TANAW" geocode --psgc "$P" --in "$TMP/latin.csv" --out "$TMP/o.csv" --keep-going
 expect_grep "bad row marked invalid" "$TMP/o.csv" '^c2,.*,,,invalid,,,0$'
 expect_grep "warning names the line" "$TMP/err" "latin.csv:3: field 'address'"

@@ -7,9 +7,9 @@
  *
  * Input is checked before anything is trusted: an empty file, a missing
  * address column or an output column name already taken is refused; an
- * address that is not UTF-8 or longer than TW_GEOCODE_MAX_ADDRESS bytes
- * stops the run with file, line and field (or, with keep_going, gets the
- * outcome "invalid" and is counted). The output file is removed when the
+ * address that is empty (blanks and punctuation only), not UTF-8 or longer
+ * than TW_GEOCODE_MAX_ADDRESS bytes stops the run with file, line and field
+ * (or, with keep_going, gets the outcome "invalid" and is counted). The output file is removed when the
  * run fails, so a half-written file is never left behind.
  *
  * O(records) time, O(longest record) memory; one core (a gazetteer can be
@@ -24,6 +24,18 @@
 
 static const char *const added[] = {"psgc", "level", "outcome", "score", "candidates",
                                     "n_candidates"};
+
+/* Nothing to geocode: no letter, digit or non-ASCII byte (blanks and
+   punctuation only). */
+static int blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+            return 0;
+    }
+    return 1;
+}
 
 tw_status tw_geocode_csv(tw_ctx *ctx, const tw_gazetteer *g, const char *in_path,
                          const char *out_path, const tw_geocode_csv_opts *opts,
@@ -57,8 +69,9 @@ tw_status tw_geocode_csv(tw_ctx *ctx, const tw_gazetteer *g, const char *in_path
         const char *addr = (size_t)col < csv_nfields(p.r) ? csv_field(p.r, (size_t)col, &alen) : "";
         tw_geocode_result res;
         const char *outcome;
-        st = tw_geocode(ctx, g, addr, alen, &res);
-        if (st == TW_E_PARSE || st == TW_E_DOMAIN) {
+        st = blank(addr, alen) ? ctx_error(ctx, TW_E_EMPTY, "address is empty")
+                               : tw_geocode(ctx, g, addr, alen, &res);
+        if (st == TW_E_PARSE || st == TW_E_DOMAIN || st == TW_E_EMPTY) {
             if (!keep_going) {
                 char msg[sizeof tw_ctx_error(ctx)->message];
                 snprintf(msg, sizeof msg, "%s", tw_ctx_error(ctx)->message);
