@@ -813,7 +813,8 @@ static tw_status build_index(build *b)
     if (!g->bfz_lo)
         return ctx_nomem(ctx);
     for (int fill = 0; fill < 2; fill++) {
-        if (fill && !(g->bfz = ctx_mallocarray(ctx, g->nbfz + 1, sizeof *g->bfz)))
+        if (fill && (!(g->bfz = ctx_mallocarray(ctx, g->nbfz + 1, sizeof *g->bfz)) ||
+                     !(g->bpre = ctx_mallocarray(ctx, g->nbfz + 1, sizeof *g->bpre))))
             return ctx_nomem(ctx);
         g->nbfz = 0;
         for (size_t i = 0; i < g->n; i++) {
@@ -828,8 +829,13 @@ static tw_status build_index(build *b)
                 for (uint32_t c2 = sub ? cn->child_lo : 0; c2 < (sub ? cn->child_hi : 1); c2++) {
                     const gz_node *bn = sub ? &g->nodes[g->child[c2]] : cn;
                     for (uint32_t z = bn->fz_lo; z < bn->fz_hi; z++) {
-                        if (fill)
-                            g->bfz[g->nbfz] = g->fz[z];
+                        if (fill) {
+                            const gz_fz *e = &g->fz[z];
+                            g->bfz[g->nbfz] = *e;
+                            g->bpre[g->nbfz] = e->mask |
+                                               (uint64_t)(e->klen < 255 ? e->klen : 255) << 32 |
+                                               (uint64_t)(e->ns == GZ_NS_MUN) << 40;
+                        }
                         g->nbfz++;
                     }
                 }
@@ -941,6 +947,7 @@ void tw_gazetteer_free(tw_gazetteer *g)
     ctx_free(ctx, g->anc);
     ctx_free(ctx, g->lvl);
     ctx_free(ctx, g->bfz);
+    ctx_free(ctx, g->bpre);
     ctx_free(ctx, g->bfz_lo);
     ctx_free(ctx, g->key_bits);
     ctx_free(ctx, g->del_bits);

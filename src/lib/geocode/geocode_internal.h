@@ -158,6 +158,8 @@ struct tw_gazetteer {
     gz_fz *bfz;          /* per municipality-level node: the keys of its barangays
                             (through sub-municipalities), contiguous, in child order */
     size_t nbfz;
+    uint64_t *bpre;      /* per bfz entry, packed for the scan's prefilter: letter mask
+                            (bits 0-31), key length (32-39, at most 255), MUN namespace (40) */
     uint32_t *bfz_lo;    /* per node: its barangays' keys are bfz[bfz_lo[i] .. bfz_lo[i + 1]) */
     size_t count[6];     /* per tw_level */
 };

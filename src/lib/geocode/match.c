@@ -584,12 +584,13 @@ static void fuzzy_barangays(const state *s, const segkeys *k, int32_t m, best_n 
     const size_t md[2] = {kls[0] >= 8 ? 2 : kls[0] >= 4 ? 1 : 0, kls[1] >= 8 ? 2 : kls[1] >= 4 ? 1 : 0};
     const uint32_t masks[2] = {k->gmask, k->mmask};
     for (uint32_t z = g->bfz_lo[m]; z < g->bfz_lo[m + 1]; z++) {
-        const gz_fz *e = &g->bfz[z];
-        int mun = e->ns == GZ_NS_MUN;
-        size_t kl = kls[mun], maxd = md[mun];
-        if (!maxd || (e->klen > kl ? e->klen - kl : kl - e->klen) > maxd ||
-            (size_t)gz_popcount32(masks[mun] ^ e->mask) > 2 * maxd)
+        uint64_t pre = g->bpre[z]; /* mask, length, namespace in 8 bytes */
+        int mun = (int)(pre >> 40 & 1);
+        size_t kl = kls[mun], maxd = md[mun], el = (size_t)(pre >> 32 & 255);
+        if (!maxd || (el < 255 && (el > kl ? el - kl : kl - el) > maxd) ||
+            (size_t)gz_popcount32(masks[mun] ^ (uint32_t)pre) > 2 * maxd)
             continue;
+        const gz_fz *e = &g->bfz[z];
         double f = fuzzy_factor(s, k, e, min_sim);
         if (f > 0)
             best_push(b, e->node, f);
