@@ -1466,6 +1466,13 @@ typedef struct tw_publication {
     size_t n_suppressed;   /* nodes withheld */
     double narrowest;      /* smallest width (hi - lo) of a withheld node's feasible
                               range in the audit; INFINITY when none is withheld */
+    /* tw_publish_cube only (else 0 and NULL), @since 0.2: the cells of the
+       space-time cube, step-major (cell t * n + i), each a child of its
+       area in the same tree, so one pattern covers cells, areas and totals */
+    size_t n_steps;
+    double *cell_count;    /* n * n_steps: published, NaN when suppressed */
+    double *cell_view;     /* n * n_steps: published or imputed from published numbers */
+    int *cell_suppressed;  /* n * n_steps: 1 withheld, 0 published */
 } tw_publication;
 
 /**
@@ -1477,6 +1484,30 @@ typedef struct tw_publication {
 tw_status tw_publish_compute(tw_ctx *ctx, const tw_areas *a, const double *counts,
                              const tw_publish_opts *opts, tw_publication **out);
 void tw_publication_free(tw_ctx *ctx, tw_publication *p);
+
+/**
+ * Publish a space-time cube: cube holds n * steps whole counts >= 0,
+ * step-major (cell t * n + i, as tw_cube_count writes it). The cells sit
+ * under their areas in the tree of tw_publish_compute (an area's count is
+ * the sum of its cells), so the per-area table, the totals and the cube
+ * share one suppression pattern and one audit. n_suppressed, narrowest
+ * and tw_publish_audit cover the cells too. @since 0.2
+ */
+tw_status tw_publish_cube(tw_ctx *ctx, const tw_areas *a, const double *cube, size_t steps,
+                          const tw_publish_opts *opts, tw_publication **out);
+
+/**
+ * Whole-number public view (for statistics that need whole counts, such
+ * as the scan): area_view (n) and, for a cube, cell_view (n * n_steps)
+ * get the published count where shown, and for withheld nodes whole
+ * numbers imputed top-down from published numbers only (what the
+ * parent's view leaves after its published children, at least 1 each when
+ * it suffices, the rest by population with largest remainders). Every
+ * family sums to its parent's view. @since 0.2
+ */
+tw_status tw_publish_view_whole(tw_ctx *ctx, const tw_publication *p, const tw_areas *a,
+                                double *area_view, double *cell_view);
+
 
 /**
  * Audit: the exact range [lo[k], hi[k]] (n + n_totals entries, hi may be

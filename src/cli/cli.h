@@ -176,6 +176,23 @@ int cli_write_local(cli_analysis *an, const cli_args *a, const tw_local_result *
 extern const cli_optspec cli_public_opts[];
 extern const size_t cli_public_nopts;
 int cli_public_apply(cli_analysis *an, const cli_args *a);
+/* The same for a space-time cube (n * steps, step-major; NULL: counts only):
+   one publication over cells, areas and totals; the analysis then sees the
+   public view in an->count and cube (whole numbers when whole). */
+int cli_public_apply_cube(cli_analysis *an, const cli_args *a, double *cube, size_t steps,
+                          bool whole);
+/* scan: cli_public_apply_cube on its area-major cube (or NULL), whole view. */
+int cli_public_scan(cli_analysis *an, const cli_args *a, double *cube, size_t steps);
+/* scan --public: clusters with 0 < observed < --min-count (public view) get
+   observed, rr, oe, llr, p, p_gumbel and recurrence NaN (printed "nan"). */
+void cli_public_scan_clusters(const cli_analysis *an, tw_scan_result *r);
+/* kde: check --public and its options (bandwidth sigma_m in metres, given
+   as a number); *min_count gets --min-count, 0 when not public. Then mask and round the surface:
+   cells where fewer than min_count cases weigh in (density / peak_one) are
+   NaN, the others rounded to whole cases; returns the cells masked. */
+#define CLI_PUBLIC_KDE_MIN_BW_KM 5.0
+int cli_public_kde(const cli_args *a, double sigma_m, bool bandwidth_given, double *min_count);
+size_t cli_public_kde_mask(double *dens, size_t cells, double peak_one, double min_count);
 size_t cli_public_table(cli_analysis *an, const tw_extra_column *extra, size_t n_extra,
                         tw_extra_column *out, size_t cap);
 void cli_public_print_inputs(const cli_analysis *an);

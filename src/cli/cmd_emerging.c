@@ -188,6 +188,8 @@ int cmd_emerging(int argc, char **argv)
             spec[ns++] = cli_analysis_opts[k];
     memcpy(spec + ns, emerging_opts, sizeof emerging_opts);
     ns += sizeof emerging_opts / sizeof emerging_opts[0];
+    memcpy(spec + ns, cli_public_opts, cli_public_nopts * sizeof *spec);
+    ns += cli_public_nopts;
     cli_args a;
     int rc = cli_parse(&a, spec, ns, argc, argv,
                        "tanaw emerging --areas FILE --cases FILE|--db PATH --from DATE --to DATE [options]",
@@ -332,6 +334,10 @@ int cmd_emerging(int argc, char **argv)
         for (size_t i = 0; i < n; i++)
             an.count[i] += cube[t * n + i];
     }
+    /* --public: one publication over the cube's cells, the areas and their
+       totals; the statistics see only its public view (docs/publication.md) */
+    if ((rc = cli_public_apply_cube(&an, &a, cube, steps, false)))
+        goto done;
     if ((rc = cli_make_weights(&an, &a)))
         goto done;
     s = tw_emerging_compute(an.ctx, an.nb, cube, steps, &eo, &r);
@@ -369,12 +375,15 @@ int cmd_emerging(int argc, char **argv)
             goto done;
         }
         fprintf(f, "id,name,category,category_code,count,trend_z,trend_p,trend_tau,hot_steps,"
-                   "cold_steps,last_z,count_tau,count_p,count_sen_slope\n");
+                   "cold_steps,last_z,count_tau,count_p,count_sen_slope%s\n",
+                an.pub ? ",suppressed" : "");
         for (size_t i = 0; i < n; i++) {
             csv_str(f, tw_areas_id(an.areas, i));
             fputc(',', f);
             csv_str(f, tw_areas_name(an.areas, i));
-            fprintf(f, ",%s,%d,%.10g,", tw_emerging_label(r->category[i]), r->category[i], an.count[i]);
+            fprintf(f, ",%s,%d,", tw_emerging_label(r->category[i]), r->category[i]);
+            csv_num(f, an.pub ? an.pub->count[i] : an.count[i]); /* empty: withheld */
+            fputc(',', f);
             csv_num(f, r->trend_z[i]);
             fputc(',', f);
             csv_num(f, r->trend_p[i]);
@@ -388,6 +397,8 @@ int cmd_emerging(int argc, char **argv)
             csv_num(f, r->count_p[i]);
             fputc(',', f);
             csv_num(f, r->count_sen[i]);
+            if (an.pub)
+                fprintf(f, ",%d", an.pub->suppressed[i]);
             fputc('\n', f);
         }
         if ((rc = close_out(f, out)))
@@ -401,20 +412,25 @@ int cmd_emerging(int argc, char **argv)
             rc = EXIT_OUTPUT;
             goto done;
         }
-        fprintf(f, "id,step,start,count,z,p,p_adjusted,class\n");
+        fprintf(f, "id,step,start,count,z,p,p_adjusted,class%s\n", an.pub ? ",suppressed" : "");
         for (size_t i = 0; i < n; i++)
             for (size_t t = 0; t < steps; t++) {
                 size_t b = t * n + i;
                 char day[11];
                 tw_date_format(tw_step_start(step, d0, t) > d0 ? tw_step_start(step, d0, t) : d0, day);
                 csv_str(f, tw_areas_id(an.areas, i));
-                fprintf(f, ",%s,%s,%.10g,", labels[t], day, cube[b]);
+                fprintf(f, ",%s,%s,", labels[t], day);
+                csv_num(f, an.pub ? an.pub->cell_count[b] : cube[b]); /* empty: withheld */
+                fputc(',', f);
                 csv_num(f, r->z[b]);
                 fputc(',', f);
                 csv_num(f, r->p[b]);
                 fputc(',', f);
                 csv_num(f, r->p_adjusted[b]);
-                fprintf(f, ",%s\n", tw_class_label(r->bin_cls[b]));
+                fprintf(f, ",%s", tw_class_label(r->bin_cls[b]));
+                if (an.pub)
+                    fprintf(f, ",%d", an.pub->cell_suppressed[b]);
+                fputc('\n', f);
             }
         if ((rc = close_out(f, cp)))
             goto done;
@@ -426,15 +442,16 @@ int cmd_emerging(int argc, char **argv)
             {"category_code", NULL, r->category}, {"trend_z", r->trend_z, NULL},
             {"trend_tau", r->trend_tau, NULL},    {"hot_steps", NULL, r->hot_steps},
             {"cold_steps", NULL, r->cold_steps},  {"count_tau", r->count_tau, NULL},
-            {"count_p", r->count_p, NULL},        {"count_sen_slope", r->count_sen, NULL}};
+            {"count_p", r->count_p, NULL},        {"count_sen_slope", r->count_sen, NULL},
+            {"suppressed", NULL, an.pub ? an.pub->suppressed : NULL}};
         tw_area_table t;
         memset(&t, 0, sizeof t);
         t.areas = an.areas;
-        t.count = an.count;
+        t.count = an.pub ? an.pub->count : an.count; /* published counts only */
         t.z = r->last_z;
         t.p = r->trend_p;
         t.extra = ex;
-        t.n_extra = sizeof ex / sizeof ex[0];
+        t.n_extra = sizeof ex / sizeof ex[0] - (an.pub ? 0 : 1);
         if ((s = tw_table_write_geojson(an.ctx, &t, gj))) {
             cli_report(an.ctx, gj);
             rc = EXIT_OUTPUT;
@@ -476,7 +493,8 @@ int cmd_emerging(int argc, char **argv)
         for (size_t q = 0; q < m; q++) {
             size_t i = items[q].i;
             printf("%4zu  %-10s  %-30.30s %8.0f  %-24s %8.3f %8.3f %6d\n", q + 1,
-                   tw_areas_id(an.areas, i), tw_areas_name(an.areas, i), an.count[i],
+                   tw_areas_id(an.areas, i), tw_areas_name(an.areas, i),
+                   an.pub ? an.pub->count[i] : an.count[i],
                    tw_emerging_label(r->category[i]), r->trend_z[i], r->last_z[i], r->hot_steps[i]);
         }
     }
@@ -503,7 +521,8 @@ int cmd_emerging(int argc, char **argv)
         for (size_t t = 0; t < steps; t++)
             sl[t] = labels[t];
         char title[128];
-        snprintf(title, sizeof title, "Cases per %s, the %zu areas with the most", tw_step_name(step), ms);
+        snprintf(title, sizeof title, "Cases per %s, the %zu areas with the most%s",
+                 tw_step_name(step), ms, an.pub ? " (public view)" : "");
         s = tw_chart_write(an.ctx, names, vals, ms, steps, sl, title, "cases", chart);
         free(vals);
         free(names);

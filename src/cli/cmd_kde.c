@@ -69,7 +69,13 @@ static void grow(double box[4], double x, double y)
 int cmd_kde(int argc, char **argv)
 {
     cli_args a;
-    int rc = cli_parse(&a, kde_opts, sizeof kde_opts / sizeof kde_opts[0], argc, argv,
+    cli_optspec spec[64];
+    size_t ns = sizeof kde_opts / sizeof kde_opts[0];
+    memcpy(spec, kde_opts, sizeof kde_opts);
+    for (size_t k = 0; k < cli_public_nopts; k++) /* a surface has no totals table */
+        if (strcmp(cli_public_opts[k].name, "totals") != 0)
+            spec[ns++] = cli_public_opts[k];
+    int rc = cli_parse(&a, spec, ns, argc, argv,
                        "tanaw kde --cases FILE|--db PATH [--bandwidth KM|scott|silverman|cv] [--cell KM] "
                        "[--out grid.asc] [--map FILE.png] [options]",
                        "Kernel density (intensity, cases per km^2) of the records' points on a UTM\n"
@@ -118,6 +124,15 @@ int cmd_kde(int argc, char **argv)
         if (!cli_double("bandwidth", v, 1e-3, 1000, &bw_km))
             return EXIT_USAGE;
         by_rule = 0;
+    }
+    /* --public: a numeric bandwidth of at least 5 km; cells masked and rounded below */
+    double pub_t = 0;
+    if ((rc = cli_public_kde(&a, bw_km * 1000, !by_rule, &pub_t)))
+        return rc;
+    if (pub_t > 0 && !cli_get(&a, "extent") && !cli_get(&a, "areas") && !cli_get(&a, "population")) {
+        fprintf(stderr, "tanaw: kde --public needs --areas, --population or --extent for the grid: "
+                        "a grid fitted to the points would show where the outermost cases are\n");
+        return EXIT_USAGE;
     }
     double cell_km = 2;
     long grid_n = 0;
@@ -227,7 +242,8 @@ int cmd_kde(int argc, char **argv)
     double box[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
     for (size_t i = 0; i < n; i++) {
         tw_utm_forward((int)zone, lon[i], lat[i], &x[i], &y[i]);
-        grow(box, x[i], y[i]);
+        if (pub_t == 0) /* --public: a grid fitted to the points shows the outermost cases */
+            grow(box, x[i], y[i]);
     }
     /* boundaries and population points widen the grid to the whole study area */
     const char *af[64];
@@ -370,22 +386,38 @@ int cmd_kde(int argc, char **argv)
     }
     cli_warnings(ctx, cli_quiet());
     static const char *const modes[] = {"spatstat", "linear", "exact"};
-    printf("kernel density: %zu points (%zu records without coordinates left out), %s kernel, "
-           "sigma %.4g km%s, %s mode%s\n",
-           n, without, ko.kernel == TW_KERNEL_GAUSSIAN ? "gaussian" : "quartic", sigma / 1000,
-           by_rule ? (rule == TW_BW_SCOTT ? " (scott)" : rule == TW_BW_SILVERMAN ? " (silverman)" : " (cv)") : "",
-           modes[ko.mode], ko.edge ? ", edge corrected" : "");
+    if (pub_t > 0) {
+        /* one case adds at most the kernel's centre value to a cell */
+        double one = (ko.kernel == TW_KERNEL_GAUSSIAN ? 0.5 : 0.375) / acos(-1.0) / (sigma * sigma);
+        size_t masked = cli_public_kde_mask(dens, cells, one, pub_t);
+        check = 0; /* the check reads the unmasked surface */
+        printf("kernel density (public): %s kernel, sigma %.4g km, %s mode; %zu of %zu cells where "
+               "fewer than %.0f cases weigh in are nodata, the others rounded to whole cases\n",
+               ko.kernel == TW_KERNEL_GAUSSIAN ? "gaussian" : "quartic", sigma / 1000,
+               modes[ko.mode], masked, cells, pub_t);
+    } else {
+        printf("kernel density: %zu points (%zu records without coordinates left out), %s kernel, "
+               "sigma %.4g km%s, %s mode%s\n",
+               n, without, ko.kernel == TW_KERNEL_GAUSSIAN ? "gaussian" : "quartic", sigma / 1000,
+               by_rule ? (rule == TW_BW_SCOTT ? " (scott)" : rule == TW_BW_SILVERMAN ? " (silverman)" : " (cv)") : "",
+               modes[ko.mode], ko.edge ? ", edge corrected" : "");
+    }
     printf("grid: %zu x %zu cells of %.4g km, UTM zone %ldN, lower-left (%.1f, %.1f) m; computed in %.3f s\n",
            g.nx, g.ny, cell / 1000, zone, g.x0, g.y0, t1 - t0);
     double peak = 0, mass = 0;
     for (size_t t = 0; t < cells; t++) {
+        if (isnan(dens[t])) /* --public: masked */
+            continue;
         peak = fmax(peak, dens[t]);
         mass += dens[t] * cell * cell;
     }
     double total = 0;
     for (size_t i = 0; i < n; i++)
         total += w[i];
-    printf("peak %.6g cases per km^2; mass on the grid %.6g of %.6g\n", peak * 1e6, mass, total);
+    if (pub_t > 0) /* the number of points is a count of its own */
+        printf("peak %.6g cases per km^2; mass on the published cells %.6g\n", peak * 1e6, mass);
+    else
+        printf("peak %.6g cases per km^2; mass on the grid %.6g of %.6g\n", peak * 1e6, mass, total);
     if (check > 0 && !ko.edge) {
         double diff;
         if ((s = tw_kde_compare_exact(ctx, x, y, weighted ? w : NULL, n, &g, &ko, dens, (size_t)check,

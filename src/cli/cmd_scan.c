@@ -292,8 +292,11 @@ static int write_members(const cli_analysis *an, const tw_scan_result *r, const 
         const tw_scan_cluster *c = &r->clusters[k];
         for (size_t e = 0; e < c->n_areas; e++) {
             size_t i = (size_t)c->members[e];
-            fprintf(f, "%s,%s,%d,%.0f,%.0f\n", tw_areas_id(an->areas, i),
-                    csv_text(nb, sizeof nb, tw_areas_name(an->areas, i)), c->rank, cases[i],
+            char cs[40] = ""; /* empty: withheld (--public) */
+            if (!isnan(cases[i]))
+                snprintf(cs, sizeof cs, "%.0f", cases[i]);
+            fprintf(f, "%s,%s,%d,%s,%.0f\n", tw_areas_id(an->areas, i),
+                    csv_text(nb, sizeof nb, tw_areas_name(an->areas, i)), c->rank, cs,
                     measure[i]);
         }
     }
@@ -510,6 +513,8 @@ int cmd_scan(int argc, char **argv)
             spec[na++] = cli_analysis_opts[i];
     memcpy(spec + na, scan_opts, sizeof scan_opts);
     size_t ns = na + sizeof scan_opts / sizeof scan_opts[0];
+    memcpy(spec + ns, cli_public_opts, cli_public_nopts * sizeof *spec);
+    ns += cli_public_nopts;
     cli_args a;
     int rc = cli_parse(&a, spec, ns, argc, argv,
                        "tanaw scan --areas FILE --cases FILE [options]",
@@ -554,6 +559,11 @@ int cmd_scan(int argc, char **argv)
     if ((model == 2 || mode != 0) && tunit == 0) {
         fprintf(stderr, "tanaw: scan: --model stperm and --mode prospective need --time UNIT "
                         "(day, week, month or quarter) and --from/--to\n");
+        return EXIT_USAGE;
+    }
+    if (cli_flag(&a, "public") && model == 1) {
+        fprintf(stderr, "tanaw: scan --public: the Bernoulli model's controls are counts of "
+                        "their own and are not published; use --model poisson\n");
         return EXIT_USAGE;
     }
     if (tunit != 0 && model == 1) {
@@ -669,6 +679,9 @@ int cmd_scan(int argc, char **argv)
         if ((rc = load_cube(&an, &a, ustart, uend, T, cube)))
             goto done;
     }
+    /* --public: the scan sees the whole-number public view (docs/publication.md) */
+    if ((rc = cli_public_scan(&an, &a, cube, (size_t)T)))
+        goto done;
     tw_scan_data d;
     memset(&d, 0, sizeof d);
     d.n = n;
@@ -695,6 +708,7 @@ int cmd_scan(int argc, char **argv)
         rc = cli_exit_for(s);
         goto done;
     }
+    cli_public_scan_clusters(&an, r); /* --public: small clusters' counts withheld */
     double *measure = controls;
     if (o.model == TW_SCAN_BERNOULLI)
         for (size_t i = 0; i < n; i++)
@@ -707,7 +721,7 @@ int cmd_scan(int argc, char **argv)
     const char *gj = cli_get(&a, "geojson"), *map = cli_get(&a, "map");
     if (out && (rc = write_clusters(&an, r, out, ustart, uend)))
         goto done;
-    if (mem && (rc = write_members(&an, r, an.count, measure, mem)))
+    if (mem && (rc = write_members(&an, r, an.pub ? an.pub->count : an.count, measure, mem)))
         goto done;
     /* Per area: the rank of its cluster, and a class for the map: +3/+2/+1
      * for members of high-rate clusters with p <= 0.01/0.05/0.10, negative
@@ -748,19 +762,20 @@ int cmd_scan(int argc, char **argv)
                 pv[i] = r->clusters[k].p;
                 rr[i] = r->clusters[k].rr;
             }
-        tw_extra_column extra[4] = {{"cluster", NULL, rank},
+        tw_extra_column extra[5] = {{"cluster", NULL, rank},
                                     {"cluster_llr", llr, NULL},
                                     {"cluster_p", pv, NULL},
-                                    {"cluster_rr", rr, NULL}};
+                                    {"cluster_rr", rr, NULL},
+                                    {"suppressed", NULL, an.pub ? an.pub->suppressed : NULL}};
         tw_area_table t;
         memset(&t, 0, sizeof t);
         t.areas = an.areas;
-        t.count = an.count;
+        t.count = an.pub ? an.pub->count : an.count; /* published counts only */
         t.statistic = llr;
         t.p = pv;
         t.cls = cls;
         t.extra = extra;
-        t.n_extra = 4;
+        t.n_extra = an.pub ? 5 : 4;
         s = tw_table_write_geojson(an.ctx, &t, gj);
         free(llr);
         free(pv);

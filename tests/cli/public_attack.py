@@ -16,6 +16,16 @@ below the threshold, then attacks:
   3. (--brute, small cases) every integer assignment of the withheld areas
      up to the national total is enumerated: the values each withheld node
      can take.
+With --cube (emerging: area x step cells, each cell a child of its area;
+a withheld cell may be 0, since the cube withholds zeros too) the cells
+join the tree. With --clusters and --members (scan) every cluster whose
+observed count is shown adds the constraint "observed = sum of its member
+areas' counts" to the subtraction and to the brute force: the constraints
+a reader would try, although a public scan computes its clusters from the
+public view (docs/publication.md), so that they are no sums of real
+counts. --truth FILE (psgc,count: the real counts, known to the test only)
+then decides: the attack succeeds when it pins a withheld count to its
+true value, or narrows it to fewer than floor((t-1)/2)+1 values around it.
 Exit 0 when the attack fails (nothing pinned, every withheld count keeps at
 least floor((t-1)/2)+1 possible values), 1 otherwise, with the reason.
 """
@@ -29,6 +39,8 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--csv"); ap.add_argument("--geojson"); ap.add_argument("--totals", required=True)
 ap.add_argument("--stdout"); ap.add_argument("--min-count", type=float, default=10)
 ap.add_argument("--brute", action="store_true")
+ap.add_argument("--cube"); ap.add_argument("--clusters"); ap.add_argument("--members")
+ap.add_argument("--truth")
 args = ap.parse_args()
 t = args.min_count
 width = max(1, math.floor((t - 1) / 2))
@@ -63,7 +75,7 @@ areas = set()
 if args.csv:
     with open(args.csv, newline="") as f:
         for r in csv.DictReader(f):
-            check_area(r["id"], num(r["count"]), r["suppressed"] == "1", num(r["rate"]), "csv")
+            check_area(r["id"], num(r["count"]), r["suppressed"] == "1", num(r.get("rate")), "csv")
             areas.add(r["id"])
 if args.geojson:
     with open(args.geojson) as f:
@@ -72,7 +84,52 @@ if args.geojson:
         p = ft["properties"]
         c = p["count"]
         check_area(p["id"], None if c is None else float(c), p["suppressed"] == 1,
-                   p["rate"], "geojson")
+                   p.get("rate"), "geojson")
+if args.cube:
+    with open(args.cube, newline="") as f:
+        for r in csv.DictReader(f):
+            k, c, supp = r["id"] + "@" + r["step"], num(r["count"]), r["suppressed"] == "1"
+            if r["id"] not in nodes:
+                fail("cube: area %s not in the totals" % r["id"])
+            if supp != (c is None):
+                fail("cube: %s: suppressed flag and empty count disagree" % k)
+            if c is not None and 0 < c < t:
+                fail("cube: %s: count %g below %g is shown" % (k, c, t))
+            if c == 0 and nodes[r["id"]]["count"] != 0:
+                fail("cube: %s: a zero is shown in an area that is not a shown zero" % k)
+            nodes[k] = {"parent": r["id"], "count": c, "supp": supp, "level": "cell"}
+sums = []  # (members, observed): non-tree sums a reader may try
+if args.clusters:
+    members = {}
+    if args.members:
+        with open(args.members, newline="") as f:
+            for r in csv.DictReader(f):
+                c = num(r["cases"])
+                if r["area_id"] not in nodes:
+                    fail("members: area %s not in the totals" % r["area_id"])
+                n = nodes[r["area_id"]]
+                if (c is None) != n["supp"] or (c is not None and c != n["count"]):
+                    fail("members: area %s shows %r, the totals %r" % (r["area_id"], c, n["count"]))
+                members.setdefault(r["cluster"], []).append(r["area_id"])
+    with open(args.clusters, newline="") as f:
+        for r in csv.DictReader(f):
+            o = None if r["observed"] in ("", "nan") else float(r["observed"])
+            if o is not None and 0 < o < t:
+                fail("cluster %s: observed %g below %g is shown" % (r["rank"], o, t))
+            if o is None:
+                for col in ("llr", "rr", "oe", "p"):
+                    if r[col] not in ("", "nan"):
+                        fail("cluster %s: observed withheld but %s shown" % (r["rank"], col))
+            elif r["rank"] in members:
+                sums.append((members[r["rank"]], o))
+    print("attack: %d cluster sums over member areas" % len(sums))
+truth = None
+if args.truth:
+    truth = {}
+    with open(args.truth, newline="") as f:
+        for r in csv.DictReader(f):
+            truth[r["psgc"]] = float(r["count"])
+
 national = [k for k, v in nodes.items() if v["parent"] is None]
 if len(national) != 1:
     fail("expected one national total, got %d" % len(national))
@@ -108,6 +165,27 @@ for k, v in nodes.items():
     if v["parent"]:
         children[v["parent"]].append(k)
 withheld = [k for k, v in nodes.items() if v["supp"]]
+floor_of = {k: (0 if v["level"] == "cell" else 1) for k, v in nodes.items()}  # what a reader knows
+if truth is not None:  # the truth of every tree node, from the areas' real counts
+    tv = {}
+    def true_of(k):
+        if k not in tv:
+            tv[k] = truth.get(k, 0.0) if not children[k] else sum(true_of(c) for c in children[k])
+        return tv[k]
+    for k in nodes:
+        true_of(k)
+
+def judge(k, lo, hi, how):
+    """A withheld node narrowed to [lo, hi]: a success of the attack?"""
+    if hi - lo >= width:
+        return
+    if truth is None:
+        fail("%s: withheld %s %s" % (how, k, "is pinned to %g" % lo if hi == lo else
+                                     "lies in [%g, %g]: fewer than %d possible values" % (lo, hi, width + 1)))
+    if lo <= tv[k] <= hi:
+        fail("%s: withheld %s lies in [%g, %g], and its true count %g is there" % (how, k, lo, hi, tv[k]))
+    print("attack: %s: %s in [%g, %g] by the published sums, but its true count is %g: the "
+          "cluster sums are not sums of real counts" % (how, k, lo, hi, tv[k]))
 
 # 1. subtraction to a fixpoint
 known = {k: v["count"] for k, v in nodes.items() if not v["supp"]}
@@ -124,9 +202,16 @@ while changed:
         elif p not in known and not unknown:
             known[p] = sum(known[c] for c in ch)
             changed = True
+    for ms, o in sums:
+        unknown = [c for c in ms if c not in known]
+        if len(unknown) == 1:
+            known[unknown[0]] = o - sum(known[c] for c in ms if c in known)
+            changed = True
 recovered = [k for k in withheld if k in known]
-if recovered:
+if recovered and truth is None:
     fail("subtraction recovers %d withheld counts, e.g. %s = %g" % (len(recovered), recovered[0], known[recovered[0]]))
+for k in recovered:
+    judge(k, known[k], known[k], "subtraction")
 
 # 2. exact ranges on the tree
 depth = {}
@@ -136,7 +221,7 @@ def get_depth(k):
         x = nodes[x]["parent"]; d += 1
     return d
 post = sorted(nodes, key=lambda k: -get_depth(k))
-box = {k: ((1, math.inf) if v["supp"] else (v["count"], v["count"])) for k, v in nodes.items()}
+box = {k: ((floor_of[k], math.inf) if v["supp"] else (v["count"], v["count"])) for k, v in nodes.items()}
 down = {}
 for k in post:
     lo, hi = box[k]
@@ -158,12 +243,8 @@ for k in reversed(post):
         up[k] = (lo, hi)
     rng[k] = (max(up[k][0], down[k][0]), min(up[k][1], down[k][1]))
 narrow = [(rng[k][1] - rng[k][0], k) for k in withheld]
-if narrow:
-    w, k = min(narrow)
-    if w < 1:
-        fail("withheld %s is pinned to %g" % (k, rng[k][0]))
-    if w < width:
-        fail("withheld %s lies in [%g, %g]: fewer than %d possible values" % (k, rng[k][0], rng[k][1], width + 1))
+for w, k in sorted(narrow)[:50]:
+    judge(k, rng[k][0], rng[k][1], "exact tree ranges")
 print("attack: %d nodes, %d withheld; subtraction recovers none; narrowest exact range %s"
       % (len(nodes), len(withheld), min(narrow)[0] if narrow else "-"))
 
@@ -182,14 +263,17 @@ if args.brute:
         for k in post:
             if children[k]:
                 val[k] = sum(val[c] for c in children[k])
-        if all((val[k] >= 1) if nodes[k]["supp"] else (val[k] == nodes[k]["count"]) for k in nodes if children[k]):
+        if all((val[k] >= 1) if nodes[k]["supp"] else (val[k] == nodes[k]["count"]) for k in nodes if children[k]) \
+                and all(sum(val[c] for c in ms) == o for ms, o in sums):
             sols += 1
             for k in nodes:
                 lo_b[k] = min(lo_b[k], val[k]); hi_b[k] = max(hi_b[k], val[k])
     for k in withheld:
-        if hi_b[k] - lo_b[k] < width:
-            fail("brute force: withheld %s takes only values %g..%g" % (k, lo_b[k], hi_b[k]))
-        if (lo_b[k], hi_b[k]) != rng[k]:
+        if sols == 0:
+            print("attack: brute force: no assignment meets every published sum")
+            break
+        judge(k, lo_b[k], hi_b[k], "brute force")
+        if not sums and (lo_b[k], hi_b[k]) != rng[k]:
             fail("brute force %s: %g..%g but the ranges said %g..%g" % (k, lo_b[k], hi_b[k], *rng[k]))
     print("attack: brute force over %d withheld areas: %d consistent assignments, none pinned"
           % (len(hidden), sols))

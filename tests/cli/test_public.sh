@@ -1,4 +1,5 @@
-# test_public.sh: --public on gistar, lisa and moran (docs/publication.md).
+# test_public.sh: --public on gistar, lisa, moran, scan, emerging and kde
+# (docs/publication.md).
 # A hand-made geography of eight provinces in three regions with counts
 # chosen by hand: the expected cells are withheld, an outside attacker
 # (public_attack.py, which shares no code with the library) recovers nothing
@@ -103,6 +104,111 @@ expect_exit 1 "--min-count without --public" -- "$TANAW" gistar --areas prov.geo
 expect_exit 1 "--min-count 2 refused" -- "$TANAW" gistar "${P[@]}" --counts c1.csv --min-count 2
 expect_grep "says why" "$TMP/err" "would be 1"
 expect_exit 1 "--noise-seed without --epsilon" -- "$TANAW" gistar "${P[@]}" --counts c1.csv --noise-seed 3
+
+# scan --public: the scan runs on the whole-number public view, so its
+# clusters, members, GeoJSON, map and stdout are functions of the
+# published numbers; the attack adds "observed = sum of the members" for
+# every shown cluster and is judged against the real counts
+S=(--areas prov.geojson --areas prov.csv --replicas 99 --seed 2 --quiet --public)
+for k in 1 2; do
+  expect_exit 0 "scan --public, data set $k" -- "$TANAW" scan "${S[@]}" --counts c$k.csv \
+    --out s$k.csv --members sm$k.csv --geojson s$k.geojson --totals st$k.csv --map s$k.svg
+  cp "$TMP/out" sout$k.txt
+done
+for f in s.csv sm.csv s.geojson st.csv sout.txt s.svg; do
+  b="${f%.*}" e="${f##*.}"
+  check "scan: same release when only withheld cells differ: $f" cmp -s "${b}1.$e" "${b}2.$e"
+done
+check "scan members: a withheld area's count is empty" grep -q '^0102900000,Ilocos Sur,[0-9]*,,200000$' sm1.csv
+check "scan geojson: suppressed flag" grep -q '"id":"0102900000","name":"Ilocos Sur","count":null.*"suppressed":1' s1.geojson
+check "scan stdout: no record diagnostics" bash -c "! grep -qE '^(records|placed):' sout1.txt"
+expect_grep "scan stdout: published national total" sout1.txt "^national total: 215$"
+expect_grep "scan: most likely cluster holds Ilocos Sur" sm1.csv "^0102900000,Ilocos Sur,1,"
+for k in 1 2; do
+  expect_exit 0 "attack on the public scan fails (truth $k, subtraction and brute force)" -- \
+    "${ATTACK[@]}" --totals st1.csv --clusters s1.csv --members sm1.csv --truth c$k.csv --brute
+done
+expect_grep "attack used the cluster sums" "$TMP/out" "cluster sums over member areas"
+# broken on purpose: clusters from the real counts give the withheld cells away
+TANAW_TEST_PUBLIC_SCAN_LEAK=1 expect_exit 0 "scan --public leaking (test flag)" -- "$TANAW" scan \
+  "${S[@]}" --counts c1.csv --out sl.csv --members sml.csv --totals stl.csv
+expect_exit 1 "attack recovers a withheld cell from a leaking scan's clusters" -- "${ATTACK[@]}" \
+  --totals stl.csv --clusters sl.csv --members sml.csv --truth c1.csv --brute
+expect_grep "says how" "$TMP/out" "true count .* is there"
+expect_exit 1 "scan --public refuses the Bernoulli model" -- "$TANAW" scan "${S[@]}" --counts c1.csv \
+  --model bernoulli --controls c1.csv
+
+# emerging --public: cells, areas and totals are one publication (zeros
+# withheld in the cube); two record sets that differ only inside withheld
+# cells give the same release; the attack on the cube fails, and succeeds
+# when complementary suppression is switched off (test flag)
+cases_of() { # psgc:date:n ... -> a cases CSV
+  echo "case_id,report_date,source,psgc"
+  local i=0 spec
+  for spec in "$@"; do
+    IFS=: read -r code day n <<< "$spec"
+    for ((j = 0; j < n; j++)); do i=$((i + 1)); echo "E$i,$day,ncmec,$code"; done
+  done
+}
+BASE=(0102900000:2024-01-10:6 0102900000:2024-04-10:7 0102900000:2024-07-10:6 0102900000:2024-10-10:6
+      0103300000:2024-01-10:10 0103300000:2024-04-10:10 0103300000:2024-07-10:10 0103300000:2024-10-10:10
+      0105500000:2024-01-10:15 0105500000:2024-04-10:15 0105500000:2024-07-10:15 0105500000:2024-10-10:15
+      0201500000:2024-01-10:5 0201500000:2024-04-10:8 0201500000:2024-07-10:9 0201500000:2024-10-10:8
+      0203100000:2024-01-10:12 0203100000:2024-04-10:11 0203100000:2024-07-10:11 0203100000:2024-10-10:11
+      0300800000:2024-01-10:3 0300800000:2024-04-10:3 0300800000:2024-07-10:3 0300800000:2024-10-10:3)
+cases_of "${BASE[@]}" 0102800000:2024-01-10:2 0102800000:2024-04-10:1 > e1.csv
+cases_of "${BASE[@]}" 0102800000:2024-01-10:1 0102800000:2024-04-10:2 > e2.csv
+E=(--areas prov.geojson --areas prov.csv --from 2024-01-01 --to 2024-12-31 --step quarter
+   --weights knn:3 --seed 2 --quiet --public)
+for k in 1 2; do
+  expect_exit 0 "emerging --public, data set $k" -- "$TANAW" emerging "${E[@]}" --cases e$k.csv \
+    --out eo$k.csv --cube ec$k.csv --geojson eg$k.geojson --totals et$k.csv --map em$k.svg \
+    --chart ech$k.svg --trends etr$k.csv --trend-level region
+  cp "$TMP/out" eout$k.txt
+done
+for f in eo.csv ec.csv eg.geojson et.csv eout.txt em.svg ech.svg etr.csv; do
+  b="${f%.*}" e="${f##*.}"
+  check "emerging: same release when only withheld cells differ: $f" cmp -s "${b}1.$e" "${b}2.$e"
+done
+check "emerging cube: a small cell withheld" grep -q '^0102800000,2024-Q1,2024-01-01,,.*,1$' ec1.csv
+check "emerging cube: a zero withheld in a non-zero area" grep -q '^0102800000,2024-Q3,2024-07-01,,.*,1$' ec1.csv
+check "emerging cube: zeros of a zero area shown" grep -q '^0200900000,2024-Q1,2024-01-01,0,.*,0$' ec1.csv
+check "emerging table: suppressed column" test "$(head -1 eo1.csv | awk -F, '{print $NF}')" = suppressed
+expect_grep "emerging stdout: published national total" eout1.txt "^national total: 215$"
+check "no rejects file next to public outputs" bash -c "! ls | grep -q rejects"
+expect_exit 0 "attack on the public cube fails" -- "${ATTACK[@]}" --totals et1.csv --csv eo1.csv \
+  --cube ec1.csv
+TANAW_TEST_PUBLIC_NO_COMPLEMENTS=1 expect_exit 0 "emerging --public without complements (test flag)" -- \
+  "$TANAW" emerging "${E[@]}" --cases e1.csv --cube ecb.csv --totals etb.csv
+expect_exit 1 "attack recovers cells when complements are off" -- "${ATTACK[@]}" --totals etb.csv \
+  --cube ecb.csv
+
+# kde --public: a numeric bandwidth of 5 km or more; cells where fewer than
+# --min-count cases weigh in are nodata, the rest rounded to whole cases, so
+# a lone case far from the others changes nothing that is published
+{ echo "case_id,report_date,source,lon,lat"
+  for i in $(seq 1 40); do echo "K$i,2024-03-01,ncmec,120.5$((i % 7)),16.0$((i % 5))"; done; } > k1.csv
+{ cat k1.csv; echo "K99,2024-03-01,ncmec,121.9,20.4"; } > k2.csv
+K=(--areas prov.csv --bandwidth 5 --cell 2 --quiet --public)
+for k in 1 2; do
+  expect_exit 0 "kde --public, points $k" -- "$TANAW" kde --cases k$k.csv "${K[@]}" --out k$k.asc \
+    --cells kc$k.csv --map k$k.svg
+  cp "$TMP/out" kout$k.txt
+done
+for f in k.asc kc.csv k.svg; do
+  b="${f%.*}" e="${f##*.}"
+  check "kde: a lone case changes nothing published: $f" cmp -s "${b}1.$e" "${b}2.$e"
+done
+check "kde: some cells published" test "$(wc -l < kc1.csv)" -gt 1
+check "kde stdout: no number of points" bash -c "! grep -q points kout1.txt"
+check "kde stdout: the same but for the timing" cmp -s <(grep -v "computed in" kout1.txt) <(grep -v "computed in" kout2.txt)
+expect_exit 1 "kde --public needs a grid that does not follow the points" -- "$TANAW" kde \
+  --cases k1.csv --bandwidth 5 --public --quiet
+expect_exit 1 "kde --public refuses a bandwidth rule" -- "$TANAW" kde --cases k1.csv --areas prov.csv --public --quiet
+expect_exit 1 "kde --public refuses a bandwidth below 5 km" -- "$TANAW" kde --cases k1.csv --public \
+  --bandwidth 2 --quiet
+expect_exit 1 "kde --public refuses --epsilon" -- "$TANAW" kde --cases k1.csv "${K[@]}" --epsilon 1
+expect_exit 1 "kde: --min-count needs --public" -- "$TANAW" kde --cases k1.csv --bandwidth 5 --min-count 5
 
 # the real geography: simulated records with a planted cluster
 if [ -n "$DATA" ]; then

@@ -27,7 +27,7 @@ static void test_hand_tree(void)
     double pop[8] = {100, 300, 50, 10, 20, 0, 0, 0};
     for (int k = 0; k < 7; k++)
         pop[hand_parent[k]] += pop[k];
-    pub_tree t = {5, 8, hand_parent, pop, NULL};
+    pub_tree t = {5, 8, hand_parent, pop, NULL, 0};
     double c[5] = {3, 15, 20, 0, 40};
     double value[8], view[8], lo[8], hi[8];
     int supp[8];
@@ -211,7 +211,7 @@ static void test_random_trees(void)
     for (int it = 0; it < 400; it++) {
         rtree t;
         random_tree(&r, &t, it % 2);
-        pub_tree pt = {t.nl, t.nn, t.parent, t.pop, NULL};
+        pub_tree pt = {t.nl, t.nn, t.parent, t.pop, NULL, 0};
         double value[MAXN], view[MAXN], lo[MAXN], hi[MAXN];
         int supp[MAXN];
         tw_publish_opts o = {10, 0, 0};
@@ -263,7 +263,7 @@ static void test_release_depends_on_published_only(void)
     for (int it = 0; it < 300; it++) {
         rtree t;
         random_tree(&r, &t, 0);
-        pub_tree pt = {t.nl, t.nn, t.parent, t.pop, NULL};
+        pub_tree pt = {t.nl, t.nn, t.parent, t.pop, NULL, 0};
         double v1[MAXN], w1[MAXN], v2[MAXN], w2[MAXN];
         int s1[MAXN], s2[MAXN];
         tw_publish_opts o = {10, 0, 0};
@@ -340,7 +340,7 @@ static void test_noisy_run(void)
     for (int k = 0; k < 7; k++)
         pop[hand_parent[k]] += pop[k];
     uint64_t streams[5] = {11, 12, 13, 14, 15};
-    pub_tree t = {5, 8, hand_parent, pop, streams};
+    pub_tree t = {5, 8, hand_parent, pop, streams, 0};
     double c[5] = {3, 15, 20, 0, 40};
     double value[8], view[8], v2[8];
     int supp[8], s2[8];
@@ -364,7 +364,7 @@ static void test_noisy_run(void)
 
 static void test_errors(void)
 {
-    pub_tree t = {5, 8, hand_parent, NULL, NULL};
+    pub_tree t = {5, 8, hand_parent, NULL, NULL, 0};
     double c[5] = {3, 15, 20, 0, 40};
     double value[8], view[8];
     int supp[8];
@@ -379,7 +379,7 @@ static void test_errors(void)
     CHECK(strstr(tw_ctx_error(ctx)->message, "whole") != NULL);
     c[1] = 15;
     int32_t bad[8] = {5, 5, 5, 6, 6, 7, 7, 3};
-    pub_tree tb = {5, 8, bad, NULL, NULL};
+    pub_tree tb = {5, 8, bad, NULL, NULL, 0};
     CHECK_EQ_INT(pub_run(ctx, &tb, c, &o, value, supp, view), TW_E_ARG);
     /* min count 1: nothing withheld, every count shown */
     o.min_count = 1;

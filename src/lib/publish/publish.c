@@ -133,15 +133,15 @@ static int exposed_range(double lo, double hi, double t)
 
 /* The two passes; lo/hi get the feasible ranges. */
 static tw_status audit_core(tw_ctx *ctx, audit_work *w, size_t n, const int32_t *parent,
-                            const double *value, const int *supp, double t, double *lo,
-                            double *hi, size_t *exposed)
+                            const double *value, const int *supp, double t, size_t n_zero,
+                            double *lo, double *hi, size_t *exposed)
 {
     for (size_t k = 0; k < n; k++) {
         w->slo[k] = w->shf[k] = 0;
         w->ninf[k] = w->nch[k] = 0;
     }
     for (size_t k = 0; k < n; k++) {
-        double blo = supp[k] ? 1 : value[k], bhi = supp[k] ? INFINITY : value[k];
+        double blo = supp[k] ? (k < n_zero ? 0 : 1) : value[k], bhi = supp[k] ? INFINITY : value[k];
         double l = blo, h = bhi;
         if (w->nch[k]) {
             double sh = w->ninf[k] ? INFINITY : w->shf[k];
@@ -165,7 +165,7 @@ static tw_status audit_core(tw_ctx *ctx, audit_work *w, size_t n, const int32_t 
     }
     size_t nexp = 0;
     for (size_t j = n; j-- > 0;) {
-        double blo = supp[j] ? 1 : value[j], bhi = supp[j] ? INFINITY : value[j];
+        double blo = supp[j] ? (j < n_zero ? 0 : 1) : value[j], bhi = supp[j] ? INFINITY : value[j];
         int32_t p = parent[j];
         if (p < 0) {
             w->ulo[j] = blo;
@@ -190,16 +190,23 @@ static tw_status audit_core(tw_ctx *ctx, audit_work *w, size_t n, const int32_t 
     return TW_OK;
 }
 
-tw_status pub_audit(tw_ctx *ctx, size_t n_nodes, const int32_t *parent, const double *value,
-                    const int *supp, double t, double *lo, double *hi, size_t *exposed)
+tw_status pub_audit_zero(tw_ctx *ctx, size_t n_nodes, const int32_t *parent, const double *value,
+                         const int *supp, double t, size_t n_zero, double *lo, double *hi,
+                         size_t *exposed)
 {
     audit_work w;
     tw_status s = work_alloc(ctx, &w, n_nodes);
     if (s)
         return s;
-    s = audit_core(ctx, &w, n_nodes, parent, value, supp, t, lo, hi, exposed);
+    s = audit_core(ctx, &w, n_nodes, parent, value, supp, t, n_zero, lo, hi, exposed);
     work_free(ctx, &w);
     return s;
+}
+
+tw_status pub_audit(tw_ctx *ctx, size_t n_nodes, const int32_t *parent, const double *value,
+                    const int *supp, double t, double *lo, double *hi, size_t *exposed)
+{
+    return pub_audit_zero(ctx, n_nodes, parent, value, supp, t, 0, lo, hi, exposed);
 }
 
 /* ---- suppression ---------------------------------------------------- */
@@ -372,11 +379,14 @@ tw_status pub_run(tw_ctx *ctx, const pub_tree *t, const double *leaf_count,
     /* 2. primary */
     for (size_t k = 0; k < n; k++)
         supp[k] = value[k] > 0 && value[k] < thr ? PUB_PRIMARY : PUB_SHOWN;
+    for (size_t k = 0; k < t->n_zero && k < t->n_leaves; k++) /* cells: zeros too */
+        if (value[k] == 0 && thr > 1 && value[t->parent[k]] > 0)
+            supp[k] = PUB_PRIMARY;
     /* 3-4. complements until the audit passes */
     for (;;) {
         family_rules(t, &x, value, supp);
         size_t exposed;
-        if ((s = audit_core(ctx, &w, n, t->parent, value, supp, thr, lo, hi, &exposed)))
+        if ((s = audit_core(ctx, &w, n, t->parent, value, supp, thr, t->n_zero, lo, hi, &exposed)))
             goto fail;
         if (exposed == 0)
             break;
@@ -395,14 +405,23 @@ tw_status pub_run(tw_ctx *ctx, const pub_tree *t, const double *leaf_count,
         for (size_t k = 0; k < n; k++) {
             if (!snapshot[k] || !exposed_range(lo[k], hi[k], thr))
                 continue;
-            if ((t->parent[k] >= 0 && touched[t->parent[k]]) || touched[k])
+            /* a complement already added on k's way up may free it */
+            int skip = 0;
+            for (int32_t v = (int32_t)k; v >= 0 && !skip; v = t->parent[v])
+                skip = touched[v];
+            if (skip)
                 continue;
             int32_t c = widen(t, &x, &w, value, supp, k, thr);
             if (c >= 0) {
                 added++;
                 touched[c] = 1;
-                if (t->parent[c] >= 0)
-                    touched[t->parent[c]] = 1;
+                int32_t top = t->parent[c] >= 0 ? t->parent[c] : c;
+                for (int32_t v = (int32_t)k; v >= 0; v = t->parent[v]) {
+                    touched[v] = 1;
+                    if (v == top)
+                        break;
+                }
+                touched[top] = 1;
             }
         }
         if (TW_NEVER(added == 0)) {
@@ -501,6 +520,9 @@ void tw_publication_free(tw_ctx *ctx, tw_publication *p)
     ctx_free(ctx, p->parent);
     ctx_free(ctx, p->total_id);
     ctx_free(ctx, p->total_level);
+    ctx_free(ctx, p->cell_count);
+    ctx_free(ctx, p->cell_view);
+    ctx_free(ctx, p->cell_suppressed);
     ctx_free(ctx, p);
 }
 
@@ -513,10 +535,19 @@ static long find_total(const total_key *keys, size_t nk, int level, const char *
     return f ? (long)(f - keys) : -1;
 }
 
-tw_status tw_publish_compute(tw_ctx *ctx, const tw_areas *a, const double *counts,
-                             const tw_publish_opts *opts, tw_publication **out)
+/*
+ * The tree of a publication: with steps == 0 the leaves are the n areas;
+ * with steps > 0 they are the n * steps cells of a space-time cube
+ * (step-major: cell t * n + i), each under its area, so that the areas,
+ * their ancestors and the cells form one tree and one suppression pattern
+ * (the cube's rows sum to the area counts of the same run). L = n * steps
+ * is the index of area 0 in the full tree (0 without a cube); nodes L ..
+ * L + nn - 1 are the publication's areas and totals.
+ */
+static tw_status publish_build(tw_ctx *ctx, const tw_areas *a, const double *leaf, size_t steps,
+                               const tw_publish_opts *opts, tw_publication **out)
 {
-    if (!a || !counts || !out)
+    if (!a || !leaf || !out)
         return ctx_error(ctx, TW_E_ARG, "areas, counts and out are required");
     *out = NULL;
     double thr, eps;
@@ -526,17 +557,19 @@ tw_status tw_publish_compute(tw_ctx *ctx, const tw_areas *a, const double *count
     size_t n = tw_areas_count(a);
     if (n == 0)
         return ctx_error(ctx, TW_E_EMPTY, "no areas to publish");
-    if (n > (size_t)INT32_MAX / 8)
-        return ctx_error(ctx, TW_E_UNSUPPORTED, "too many areas to publish (%zu)", n);
-    for (size_t i = 0; i < n; i++)
-        if (!(counts[i] >= 0 && counts[i] <= WHOLE_MAX) || counts[i] != floor(counts[i]))
+    if (n > (size_t)INT32_MAX / 8 || (steps && n * steps > (size_t)INT32_MAX / 8))
+        return ctx_error(ctx, TW_E_UNSUPPORTED, "too many areas or cells to publish (%zu)", n);
+    size_t L = n * steps, nleaf = steps ? L : n;
+    for (size_t i = 0; i < nleaf; i++)
+        if (!(leaf[i] >= 0 && leaf[i] <= WHOLE_MAX) || leaf[i] != floor(leaf[i]))
             return ctx_error_at(ctx, TW_E_DOMAIN, NULL, 0, 0, "count",
-                                "area %s: count %g is not a whole number >= 0; public output "
-                                "needs whole counts", tw_areas_id(a, i), counts[i]);
+                                "area %s%s: count %g is not a whole number >= 0; public output "
+                                "needs whole counts", tw_areas_id(a, steps ? i % n : i),
+                                steps ? " (a step of the cube)" : "", leaf[i]);
     tw_publication *p = NULL;
     total_key *keys = NULL;
     int32_t *par = NULL;
-    double *pop = NULL, *value = NULL;
+    double *pop = NULL, *value = NULL, *view = NULL;
     uint64_t *stream = NULL;
     int *supp = NULL;
     size_t nk = 0;
@@ -554,32 +587,43 @@ tw_status tw_publish_compute(tw_ctx *ctx, const tw_areas *a, const double *count
         if (u == 0 || cmp_key(&keys[u - 1], &keys[k]) != 0)
             keys[u++] = keys[k];
     nk = u;
-    size_t nn = n + nk + 1;
+    size_t nn = n + nk + 1, nall = L + nn;
     p = ctx_calloc(ctx, 1, sizeof *p);
-    par = ctx_mallocarray(ctx, nn, sizeof *par);
-    pop = ctx_calloc(ctx, nn, sizeof *pop);
-    value = ctx_mallocarray(ctx, nn, sizeof *value);
-    stream = ctx_mallocarray(ctx, n, sizeof *stream);
-    supp = ctx_mallocarray(ctx, nn, sizeof *supp);
-    if (!p || !par || !pop || !value || !stream || !supp) {
+    par = ctx_mallocarray(ctx, nall, sizeof *par);
+    pop = ctx_calloc(ctx, nall, sizeof *pop);
+    value = ctx_mallocarray(ctx, nall, sizeof *value);
+    view = ctx_mallocarray(ctx, nall, sizeof *view);
+    stream = ctx_mallocarray(ctx, nleaf, sizeof *stream);
+    supp = ctx_mallocarray(ctx, nall, sizeof *supp);
+    if (!p || !par || !pop || !value || !view || !stream || !supp) {
         s = ctx_nomem(ctx);
         goto fail;
     }
     p->n = n;
     p->n_totals = nk + 1;
+    p->n_steps = steps;
     p->count = ctx_mallocarray(ctx, nn, sizeof *p->count);
     p->view = ctx_mallocarray(ctx, nn, sizeof *p->view);
     p->suppressed = ctx_mallocarray(ctx, nn, sizeof *p->suppressed);
-    p->parent = par;
-    par = NULL;
+    p->parent = ctx_mallocarray(ctx, nn, sizeof *p->parent);
     p->total_id = ctx_mallocarray(ctx, nk + 1, sizeof *p->total_id);
     p->total_level = ctx_mallocarray(ctx, nk + 1, sizeof *p->total_level);
-    if (!p->count || !p->view || !p->suppressed || !p->total_id || !p->total_level) {
+    if (!p->count || !p->view || !p->suppressed || !p->parent || !p->total_id || !p->total_level) {
         s = ctx_nomem(ctx);
         goto fail;
     }
+    if (steps) {
+        p->cell_count = ctx_mallocarray(ctx, L, sizeof *p->cell_count);
+        p->cell_view = ctx_mallocarray(ctx, L, sizeof *p->cell_view);
+        p->cell_suppressed = ctx_mallocarray(ctx, L, sizeof *p->cell_suppressed);
+        if (!p->cell_count || !p->cell_view || !p->cell_suppressed) {
+            s = ctx_nomem(ctx);
+            goto fail;
+        }
+    }
+    int32_t *pp = par + L; /* the publication's nodes, numbered from 0 */
     for (size_t k = 0; k < nn; k++)
-        p->parent[k] = k + 1 < nn ? -2 : -1; /* -2: not seen yet */
+        pp[k] = k + 1 < nn ? -2 : -1; /* -2: not seen yet */
     for (size_t k = 0; k < nk; k++) {
         memcpy(p->total_id[k], keys[k].code, sizeof keys[k].code);
         p->total_level[k] = (tw_level)keys[k].level;
@@ -593,51 +637,74 @@ tw_status tw_publish_compute(tw_ctx *ctx, const tw_areas *a, const double *count
         for (size_t j = 0; j <= m; j++) {
             int32_t up = j < m ? (int32_t)(n + (size_t)find_total(keys, nk, ch[j].level, ch[j].code))
                                : (int32_t)(nn - 1);
-            if (p->parent[node] != -2 && p->parent[node] != up) {
-                const char *other = p->parent[node] == (int32_t)(nn - 1) ? "the country" :
-                                    p->total_id[p->parent[node] - (int32_t)n];
+            if (pp[node] != -2 && pp[node] != up) {
+                const char *other = pp[node] == (int32_t)(nn - 1) ? "the country" :
+                                    p->total_id[pp[node] - (int32_t)n];
                 s = ctx_error(ctx, TW_E_ARG,
                               "inconsistent hierarchy: %s %s lies in %s and in %s (area %s)",
                               tw_level_name(p->total_level[node - n]), p->total_id[node - n],
                               other, j < m ? ch[j].code : "the country", tw_areas_id(a, i));
                 goto fail;
             }
-            p->parent[node] = up;
+            pp[node] = up;
             if (j < m)
                 node = (size_t)up;
             else
                 break;
         }
-        double pp = tw_areas_population(a, i);
-        pop[i] = isfinite(pp) && pp > 0 ? pp : 0;
-        stream[i] = fnv1a(tw_areas_id(a, i));
+        double ap = tw_areas_population(a, i);
+        pop[L + i] = isfinite(ap) && ap > 0 ? ap : 0;
+        uint64_t h = fnv1a(tw_areas_id(a, i));
+        if (!steps)
+            stream[i] = h;
+        for (size_t t = 0; t < steps; t++) { /* cells: a share of the area's population */
+            size_t c = t * n + i;
+            par[c] = (int32_t)i;
+            pop[c] = pop[L + i] / (double)steps;
+            stream[c] = h + UINT64_C(0x9e3779b97f4a7c15) * (t + 1);
+        }
     }
-    for (size_t k = 0; k + 1 < nn; k++)
-        pop[p->parent[k]] += pop[k];
-    pub_tree t = {n, nn, p->parent, pop, stream};
+    for (size_t k = 0; k < nall; k++) /* parents as full-tree indices */
+        if (par[k] >= 0)
+            par[k] += (int32_t)L;
+    for (size_t k = L; k + 1 < nall; k++)
+        pop[par[k]] += pop[k];
+    pub_tree t = {nleaf, nall, par, pop, stream, L};
     tw_publish_opts o = {thr, eps, opts ? opts->noise_seed : 0};
-    if ((s = pub_run(ctx, &t, counts, &o, value, supp, p->view)))
+    if ((s = pub_run(ctx, &t, leaf, &o, value, supp, view)))
         goto fail;
     p->min_count = thr;
     p->epsilon = eps;
-    for (size_t k = 0; k < nn; k++) {
-        p->suppressed[k] = supp[k] != PUB_SHOWN;
-        p->count[k] = supp[k] ? NAN : value[k];
+    for (size_t k = 0; k < nall; k++)
         p->n_suppressed += supp[k] != PUB_SHOWN;
+    for (size_t k = 0; k < nn; k++) {
+        p->suppressed[k] = supp[L + k] != PUB_SHOWN;
+        p->count[k] = supp[L + k] ? NAN : value[L + k];
+        p->view[k] = view[L + k];
+        p->parent[k] = par[L + k] < 0 ? -1 : par[L + k] - (int32_t)L;
+    }
+    for (size_t c = 0; c < L; c++) {
+        p->cell_suppressed[c] = supp[c] != PUB_SHOWN;
+        p->cell_count[c] = supp[c] ? NAN : value[c];
+        p->cell_view[c] = view[c];
     }
     /* narrowest range, from the published numbers as an attacker sees them */
     {
         double *lo = pop, *hi = value; /* reuse: no longer needed */
         size_t exposed;
-        if ((s = tw_publish_audit(ctx, p, lo, hi, &exposed)))
+        for (size_t k = 0; k < nall; k++)
+            value[k] = supp[k] ? NAN : value[k];
+        for (size_t k = 0; k < nall; k++)
+            supp[k] = supp[k] != PUB_SHOWN;
+        if ((s = pub_audit_zero(ctx, nall, par, value, supp, thr, L, lo, hi, &exposed)))
             goto fail;
         if (TW_NEVER(exposed)) {
             s = ctx_error(ctx, TW_E_INTERNAL, "suppression left %zu counts exposed", exposed);
             goto fail;
         }
         p->narrowest = INFINITY;
-        for (size_t k = 0; k < nn; k++)
-            if (p->suppressed[k] && hi[k] - lo[k] < p->narrowest)
+        for (size_t k = 0; k < nall; k++)
+            if (supp[k] && hi[k] - lo[k] < p->narrowest)
                 p->narrowest = hi[k] - lo[k];
     }
     *out = p;
@@ -649,9 +716,58 @@ fail:
     ctx_free(ctx, par);
     ctx_free(ctx, pop);
     ctx_free(ctx, value);
+    ctx_free(ctx, view);
     ctx_free(ctx, stream);
     ctx_free(ctx, supp);
     return s;
+}
+
+tw_status tw_publish_compute(tw_ctx *ctx, const tw_areas *a, const double *counts,
+                             const tw_publish_opts *opts, tw_publication **out)
+{
+    return publish_build(ctx, a, counts, 0, opts, out);
+}
+
+tw_status tw_publish_cube(tw_ctx *ctx, const tw_areas *a, const double *cube, size_t steps,
+                          const tw_publish_opts *opts, tw_publication **out)
+{
+    if (steps == 0)
+        return ctx_error(ctx, TW_E_ARG, "a cube needs at least one step");
+    return publish_build(ctx, a, cube, steps, opts, out);
+}
+
+/*
+ * The full tree of p as an attacker sees it: parents (cells first when p
+ * is a cube, then areas and totals), the published counts (NaN withheld)
+ * and the withheld flags. The caller frees the three arrays.
+ */
+static tw_status full_tree(tw_ctx *ctx, const tw_publication *p, int32_t **par, double **val,
+                           int **sup)
+{
+    size_t nn = p->n + p->n_totals, L = p->n * p->n_steps, nall = L + nn;
+    *par = ctx_mallocarray(ctx, nall, sizeof **par);
+    *val = ctx_mallocarray(ctx, nall, sizeof **val);
+    *sup = ctx_mallocarray(ctx, nall, sizeof **sup);
+    if (!*par || !*val || !*sup) {
+        ctx_free(ctx, *par);
+        ctx_free(ctx, *val);
+        ctx_free(ctx, *sup);
+        *par = NULL;
+        *val = NULL;
+        *sup = NULL;
+        return ctx_nomem(ctx);
+    }
+    for (size_t c = 0; c < L; c++) {
+        (*par)[c] = (int32_t)(L + c % p->n);
+        (*val)[c] = p->cell_count[c];
+        (*sup)[c] = p->cell_suppressed[c];
+    }
+    for (size_t k = 0; k < nn; k++) {
+        (*par)[L + k] = p->parent[k] < 0 ? -1 : p->parent[k] + (int32_t)L;
+        (*val)[L + k] = p->count[k];
+        (*sup)[L + k] = p->suppressed[k];
+    }
+    return TW_OK;
 }
 
 tw_status tw_publish_audit(tw_ctx *ctx, const tw_publication *p, double *lo, double *hi,
@@ -661,7 +777,152 @@ tw_status tw_publish_audit(tw_ctx *ctx, const tw_publication *p, double *lo, dou
         return ctx_error(ctx, TW_E_ARG, "publication, lo, hi and exposed are required");
     size_t nn = p->n + p->n_totals;
     /* only what is published: the counts shown and which are withheld */
-    return pub_audit(ctx, nn, p->parent, p->count, p->suppressed, p->min_count, lo, hi, exposed);
+    if (!p->n_steps)
+        return pub_audit(ctx, nn, p->parent, p->count, p->suppressed, p->min_count, lo, hi,
+                         exposed);
+    /* a cube: the cells are published too, and constrain the areas */
+    size_t L = p->n * p->n_steps;
+    int32_t *par;
+    double *val, *flo = NULL, *fhi = NULL;
+    int *sup;
+    tw_status s = full_tree(ctx, p, &par, &val, &sup);
+    if (s)
+        return s;
+    flo = ctx_mallocarray(ctx, L + nn, sizeof *flo);
+    fhi = ctx_mallocarray(ctx, L + nn, sizeof *fhi);
+    if (!flo || !fhi)
+        s = ctx_nomem(ctx);
+    else
+        s = pub_audit_zero(ctx, L + nn, par, val, sup, p->min_count, L, flo, fhi, exposed);
+    if (!s) {
+        memcpy(lo, flo + L, nn * sizeof *lo);
+        memcpy(hi, fhi + L, nn * sizeof *hi);
+    }
+    ctx_free(ctx, flo);
+    ctx_free(ctx, fhi);
+    ctx_free(ctx, par);
+    ctx_free(ctx, val);
+    ctx_free(ctx, sup);
+    return s;
+}
+
+typedef struct share_item {
+    double frac;
+    size_t node;
+} share_item;
+
+static int cmp_share(const void *x, const void *y)
+{
+    const share_item *a = x, *b = y;
+    if (a->frac != b->frac)
+        return a->frac < b->frac ? 1 : -1;
+    return (a->node > b->node) - (a->node < b->node);
+}
+
+/*
+ * Whole-number view, top-down from published numbers only: a withheld
+ * national total takes the (rounded) middle of its audited range; in
+ * every family, what the parent's view leaves after the published
+ * children goes to the withheld ones, one each first when it suffices
+ * (a withheld count is at least 1), the rest by population with largest
+ * remainders (ties: the earlier node). Sums are kept in every family.
+ */
+static tw_status whole_view(tw_ctx *ctx, size_t nall, const int32_t *par, const double *pop,
+                            const double *val, const int *sup, double root, double *out)
+{
+    size_t *start = ctx_calloc(ctx, nall + 1, sizeof *start);
+    size_t *child = ctx_mallocarray(ctx, nall, sizeof *child);
+    share_item *it = ctx_mallocarray(ctx, nall, sizeof *it);
+    if (!start || !child || !it) {
+        ctx_free(ctx, start);
+        ctx_free(ctx, child);
+        ctx_free(ctx, it);
+        return ctx_nomem(ctx);
+    }
+    for (size_t k = 0; k + 1 < nall; k++)
+        start[par[k] + 1]++;
+    for (size_t k = 0; k < nall; k++)
+        start[k + 1] += start[k];
+    for (size_t k = 0, *fill = (size_t *)it; k < nall; k++)
+        fill[k] = start[k]; /* scratch: it holds at least nall size_t */
+    for (size_t k = 0, *fill = (size_t *)it; k + 1 < nall; k++)
+        child[fill[par[k]]++] = k;
+    out[nall - 1] = sup[nall - 1] ? floor(root + 0.5) : val[nall - 1];
+    for (size_t q = nall; q-- > 0;) {
+        double rest = out[q], popw = 0;
+        size_t m = 0;
+        for (size_t j = start[q]; j < start[q + 1]; j++) {
+            size_t c = child[j];
+            if (sup[c]) {
+                it[m++] = (share_item){0, c};
+                popw += pop[c] > 0 ? pop[c] : 0;
+            } else {
+                rest -= val[c];
+                out[c] = val[c];
+            }
+        }
+        if (m == 0)
+            continue;
+        if (rest < 0)
+            rest = 0;
+        double base = rest >= (double)m ? 1 : 0;
+        rest -= base * (double)m;
+        double left = rest;
+        for (size_t j = 0; j < m; j++) {
+            size_t c = it[j].node;
+            double sh = popw > 0 ? rest * (pop[c] > 0 ? pop[c] : 0) / popw : rest / (double)m;
+            out[c] = base + floor(sh);
+            it[j].frac = sh - floor(sh);
+            left -= floor(sh);
+        }
+        qsort(it, m, sizeof *it, cmp_share);
+        for (size_t j = 0; j < m && left > 0.5; j++, left -= 1)
+            out[it[j].node] += 1;
+    }
+    ctx_free(ctx, start);
+    ctx_free(ctx, child);
+    ctx_free(ctx, it);
+    return TW_OK;
+}
+
+tw_status tw_publish_view_whole(tw_ctx *ctx, const tw_publication *p, const tw_areas *a,
+                                double *area_view, double *cell_view)
+{
+    if (!p || !a || !area_view || tw_areas_count(a) != p->n || (p->n_steps && !cell_view))
+        return ctx_error(ctx, TW_E_ARG, "publication, its areas and the outputs are required");
+    size_t nn = p->n + p->n_totals, L = p->n * p->n_steps, nall = L + nn;
+    int32_t *par;
+    double *val, *pop = NULL, *out = NULL;
+    int *sup;
+    tw_status s = full_tree(ctx, p, &par, &val, &sup);
+    if (s)
+        return s;
+    pop = ctx_calloc(ctx, nall, sizeof *pop);
+    out = ctx_mallocarray(ctx, nall, sizeof *out);
+    if (!pop || !out) {
+        s = ctx_nomem(ctx);
+        goto fail;
+    }
+    for (size_t i = 0; i < p->n; i++) { /* the same public weights as the view */
+        double ap = tw_areas_population(a, i);
+        pop[L + i] = isfinite(ap) && ap > 0 ? ap : 0;
+        for (size_t t = 0; t < p->n_steps; t++)
+            pop[t * p->n + i] = pop[L + i] / (double)p->n_steps;
+    }
+    for (size_t k = L; k + 1 < nall; k++)
+        pop[par[k]] += pop[k];
+    if ((s = whole_view(ctx, nall, par, pop, val, sup, p->view[nn - 1], out)))
+        goto fail;
+    memcpy(area_view, out + L, p->n * sizeof *area_view);
+    if (L)
+        memcpy(cell_view, out, L * sizeof *cell_view);
+fail:
+    ctx_free(ctx, par);
+    ctx_free(ctx, val);
+    ctx_free(ctx, sup);
+    ctx_free(ctx, pop);
+    ctx_free(ctx, out);
+    return s;
 }
 
 void tw_publish_withhold(const tw_publication *p, double *values)

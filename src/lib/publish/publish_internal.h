@@ -15,6 +15,9 @@ typedef struct pub_tree {
     const int32_t *parent;   /* n_nodes; -1 only for the root, n_nodes - 1 */
     const double *pop;       /* n_nodes (sums over leaves for totals); NULL = all 0 */
     const uint64_t *stream;  /* n_leaves noise streams (e.g. a hash of the id); NULL = index */
+    size_t n_zero;           /* leaves 0 .. n_zero-1 (a cube's cells) withhold zeros too: primary
+                                when value < t unless the parent is a shown 0; an attacker
+                                knows only that such a withheld count is >= 0 */
 } pub_tree;
 
 /* Suppression states in supp[]: published, primary (0 < value < t), complementary. */
@@ -40,6 +43,10 @@ tw_status pub_run(tw_ctx *ctx, const pub_tree *t, const double *leaf_count,
  */
 tw_status pub_audit(tw_ctx *ctx, size_t n_nodes, const int32_t *parent, const double *value,
                     const int *supp, double t, double *lo, double *hi, size_t *exposed);
+/* The same when nodes 0 .. n_zero-1 withheld are only known to be >= 0. */
+tw_status pub_audit_zero(tw_ctx *ctx, size_t n_nodes, const int32_t *parent, const double *value,
+                         const int *supp, double t, size_t n_zero, double *lo, double *hi,
+                         size_t *exposed);
 
 /* Room a withheld count must keep: floor((t - 1) / 2), at least 1. */
 double pub_width(double t);
