@@ -5,13 +5,16 @@
  * the audit's ranges and the totals file; noise is reproducible for a seed
  * and keeps totals the sums of the published areas; a hierarchy whose
  * columns contradict each other is refused; every allocation failure is
- * TW_E_NOMEM without leaks. With the real geography, random counts over the
+ * TW_E_NOMEM without leaks. A two-step cube is published with its areas
+ * as one tree (zeros withheld in the cube) and its whole-number view
+ * keeps every sum. With the real geography, random counts over the
  * 1,600-odd municipalities are published and audited.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "harness.h"
 #include "tanaw/tanaw.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -217,6 +220,97 @@ static void t_free(void *ud, void *q)
     free(q);
 }
 
+/*
+ * A cube of two steps over the hand geography: cells, areas and totals are
+ * one publication. Counts per step (step-major), by province:
+ *   Ilocos Norte 2,1  Ilocos Sur 12,13  La Union 20,20  Pangasinan 30,30
+ *   Batanes 0,0       Cagayan 15,15     Isabela 20,25   Bataan 12,0
+ */
+static const double cube2[16] = {2, 12, 20, 30, 0, 15, 20, 12, 1, 13, 20, 30, 0, 15, 25, 0};
+
+static void test_cube(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_areas *a = load(ctx, "prov4.csv", prov_csv);
+    tw_publication *p = NULL;
+    CHECK_OK(ctx, tw_publish_cube(ctx, a, cube2, 2, NULL, &p));
+    if (!p) {
+        tw_areas_free(a);
+        tw_ctx_free(ctx);
+        return;
+    }
+    CHECK_EQ_INT(p->n_steps, 2);
+    /* areas and totals as sums of the cells; national 215 shown */
+    size_t nn = p->n + p->n_totals;
+    CHECK(!p->suppressed[nn - 1] && p->count[nn - 1] == 215);
+    for (size_t i = 0; i < 8; i++)
+        if (!p->suppressed[i])
+            CHECK(p->count[i] == cube2[i] + cube2[8 + i]);
+    /* primary cells: Ilocos Norte's 2 and 1, Bataan's 0 in an area of 12
+       (zeros withheld in the cube), hence Bataan's 12 as its complement */
+    CHECK(p->cell_suppressed[0] && p->cell_suppressed[8]);
+    CHECK(p->cell_suppressed[15] && p->cell_suppressed[7]);
+    /* Batanes: a published 0, its cells shown as zeros */
+    CHECK(!p->suppressed[4] && p->count[4] == 0);
+    CHECK(!p->cell_suppressed[4] && p->cell_count[4] == 0 && !p->cell_suppressed[12]);
+    /* Ilocos Norte's complement in region I, and in the withheld area
+       Ilocos Sur one cell more (a withheld total over shown children) */
+    CHECK(p->suppressed[0] && p->suppressed[1]);
+    CHECK(p->cell_suppressed[1] + p->cell_suppressed[9] >= 1);
+    for (size_t c = 0; c < 16; c++) {
+        if (!p->cell_suppressed[c]) {
+            CHECK(p->cell_count[c] == cube2[c]);
+            CHECK(p->cell_count[c] >= 10 || p->count[c % 8] == 0);
+        } else {
+            CHECK(isnan(p->cell_count[c]));
+        }
+    }
+    double lo[16], hi[16];
+    size_t exposed = 99;
+    CHECK_OK(ctx, tw_publish_audit(ctx, p, lo, hi, &exposed));
+    CHECK_EQ_INT(exposed, 0);
+    CHECK(p->narrowest >= 4 && isfinite(p->narrowest));
+    /* the whole-number view: published where shown, whole numbers that
+       keep every sum (cells to areas, areas to the national total) */
+    double av[8], cv[16];
+    CHECK_OK(ctx, tw_publish_view_whole(ctx, p, a, av, cv));
+    double tot = 0;
+    for (size_t i = 0; i < 8; i++) {
+        CHECK(av[i] == floor(av[i]) && av[i] >= 0);
+        CHECK(av[i] == cv[i] + cv[8 + i]);
+        if (!p->suppressed[i])
+            CHECK(av[i] == p->count[i]);
+        tot += av[i];
+    }
+    CHECK(tot == 215);
+    for (size_t c = 0; c < 16; c++)
+        if (!p->cell_suppressed[c])
+            CHECK(cv[c] == p->cell_count[c]);
+    CHECK(av[0] + av[1] == 28); /* region I (128) less its shown 100 */
+    /* the view depends on the published numbers only: move a case inside
+       the withheld cells of Ilocos Norte, same publication, same view */
+    double moved[16];
+    memcpy(moved, cube2, sizeof moved);
+    moved[0] = 1;
+    moved[8] = 2;
+    tw_publication *q = NULL;
+    CHECK_OK(ctx, tw_publish_cube(ctx, a, moved, 2, NULL, &q));
+    if (q) {
+        double av2[8], cv2[16];
+        CHECK_OK(ctx, tw_publish_view_whole(ctx, q, a, av2, cv2));
+        CHECK(memcmp(av, av2, sizeof av) == 0 && memcmp(cv, cv2, sizeof cv) == 0);
+        CHECK(memcmp(p->cell_suppressed, q->cell_suppressed, 16 * sizeof(int)) == 0);
+        tw_publication_free(ctx, q);
+    }
+    /* a cube needs steps and whole counts */
+    CHECK_EQ_INT(tw_publish_cube(ctx, a, cube2, 0, NULL, &q), TW_E_ARG);
+    moved[3] = 0.5;
+    CHECK_EQ_INT(tw_publish_cube(ctx, a, moved, 2, NULL, &q), TW_E_DOMAIN);
+    tw_publication_free(ctx, p);
+    tw_areas_free(a);
+    tw_ctx_free(ctx);
+}
+
 static void test_nomem(void)
 {
     tw_ctx *base = tw_ctx_new();
@@ -230,9 +324,20 @@ static void test_nomem(void)
         alloc_count = 0;
         tw_publication *p = NULL;
         tw_status s = tw_publish_compute(ctx, a, counts, NULL, &p);
+        if (s == TW_OK) { /* then the cube and its whole view, failing further on */
+            tw_publication *q = NULL;
+            double av[8], cv[16];
+            s = tw_publish_cube(ctx, a, cube2, 2, NULL, &q);
+            if (s == TW_OK)
+                s = tw_publish_view_whole(ctx, q, a, av, cv);
+            tw_publication_free(ctx, q);
+        }
         if (s == TW_OK) {
             done = 1;
             CHECK(p != NULL);
+        } else if (p) { /* the cube or the view failed */
+            CHECK_EQ_INT(s, TW_E_NOMEM);
+            failures++;
         } else {
             CHECK_EQ_INT(s, TW_E_NOMEM);
             CHECK(p == NULL);
@@ -309,6 +414,7 @@ int main(void)
     RUN(test_hand_geography);
     RUN(test_noise);
     RUN(test_inconsistent_hierarchy);
+    RUN(test_cube);
     RUN(test_nomem);
     RUN(test_real_municipalities);
     return harness_finish();
