@@ -143,9 +143,9 @@ int cli_aggregate_opts(cli_analysis *an, const cli_args *a, tw_aggregate_opts *a
    in buf (*out = buf), or *out = NULL when not given; EXIT_USAGE after
    printing the problem. */
 int cli_source_filter(const cli_args *a, char *buf, size_t cap, const char **out);
-/* --by-source/--by-source-out: set an->by_source, refuse them with --public
-   and --by-source-out alone (EXIT_USAGE after printing why). */
-int cli_by_source_opts(cli_analysis *an, const cli_args *a);
+/* --by-source/--by-source-out: set *on, refuse them with --public and
+   --by-source-out alone (EXIT_USAGE after printing why). */
+int cli_by_source_opts(const cli_args *a, bool *on);
 /* Placement fields of ao from an (--coarse, IP rule, crosswalk read into *cw,
    which the caller frees after counting); sets an->placement_applied. */
 int cli_placement_opts(cli_analysis *an, tw_aggregate_opts *ao, tw_crosswalk **cw);

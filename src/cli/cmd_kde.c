@@ -49,6 +49,9 @@ static const cli_optspec kde_opts[] = {
     {"threads", 1, 0, "N", "threads (default: all cores)"},
     {"seed", 1, 0, "S", "seed of the sampled cells (default 1)"},
     {"quiet", 0, 0, NULL, "no progress or notes on stderr"},
+    {"by-source", 0, 0, NULL, "for the highest peaks, each source's share of the density there"},
+    {"by-source-out", 1, 0, "FILE.csv", "with --by-source: one row per peak and source"},
+    {"peaks", 1, 0, "N", "with --by-source: peaks reported (default 10)"},
 };
 
 static double now_s(void)
@@ -64,6 +67,137 @@ static void grow(double box[4], double x, double y)
     box[1] = fmin(box[1], y);
     box[2] = fmax(box[2], x);
     box[3] = fmax(box[3], y);
+}
+
+/* Peaks of the density: cells above all 8 neighbours (ties: the first in
+   row-major order), highest first; at most cap, their cell indices in idx. */
+static size_t find_peaks(const tw_grid *g, const double *d, size_t *idx, size_t cap)
+{
+    size_t m = 0;
+    for (size_t r = 0; r < g->ny; r++)
+        for (size_t c = 0; c < g->nx; c++) {
+            size_t t = r * g->nx + c;
+            double v = d[t];
+            if (!(v > 0))
+                continue;
+            bool top = true;
+            for (int dr = -1; dr <= 1 && top; dr++)
+                for (int dc = -1; dc <= 1 && top; dc++) {
+                    if ((!dr && !dc) || (dr < 0 && !r) || (dc < 0 && !c) ||
+                        (dr > 0 && r + 1 == g->ny) || (dc > 0 && c + 1 == g->nx))
+                        continue;
+                    size_t u = (r + (size_t)(long)dr) * g->nx + c + (size_t)(long)dc;
+                    double o = d[u];
+                    top = o < v || (o == v && u > t);
+                }
+            if (!top)
+                continue;
+            /* insertion into the top list, highest first */
+            size_t k = m < cap ? m++ : cap;
+            if (k == cap && !(v > d[idx[cap - 1]]))
+                continue;
+            if (k == cap)
+                k = cap - 1;
+            while (k > 0 && d[idx[k - 1]] < v) {
+                idx[k] = idx[k - 1];
+                k--;
+            }
+            idx[k] = t;
+        }
+    return m;
+}
+
+/*
+ * --by-source: the density is a sum over records, so each source's own
+ * surface (same grid, kernel, bandwidth, mode) adds up to it: at each of the
+ * highest peaks, the source's share of the density says which channel makes
+ * the peak. Each source's surface is computed in turn; only the values at
+ * the peaks are kept.
+ */
+static int report_sources(tw_ctx *ctx, const cli_args *a, const tw_cases *cases,
+                          const tw_points_opts *po, int zone, const tw_grid *g,
+                          const tw_kde_opts *ko, const double *dens, double total)
+{
+    long npk = 10;
+    const char *v = cli_get(a, "peaks");
+    if (v && !cli_int("peaks", v, 1, 1000, &npk))
+        return EXIT_USAGE;
+    size_t cells = g->nx * g->ny, pk[1000];
+    size_t m = find_peaks(g, dens, pk, (size_t)npk);
+    const char *names[64];
+    size_t ns = tw_cases_sources(cases, names, 64), n = tw_cases_count(cases);
+    double *sd = malloc(cells * sizeof *sd), *x = malloc((n + 1) * sizeof *x),
+           *y = malloc((n + 1) * sizeof *y), *lon = malloc((n + 1) * sizeof *lon),
+           *lat = malloc((n + 1) * sizeof *lat), *w = malloc((n + 1) * sizeof *w);
+    double *at = calloc(64 * (m ? m : 1), sizeof *at), sum[64] = {0};
+    size_t used = 0, k_of[64];
+    int rc = sd && x && y && lon && lat && w && at ? EXIT_OK : EXIT_INTERNAL;
+    for (size_t j = 0; j < ns && !rc; j++) {
+        if (!tw_source_in_filter(po->source, names[j]))
+            continue; /* --source: only those */
+        tw_points_opts one = *po;
+        one.source = names[j];
+        size_t np = 0, wo = 0;
+        tw_status s = tw_cases_points(ctx, cases, &one, lon, lat, w, n, &np, &wo);
+        if (!s && np > 0) {
+            bool weighted = false;
+            for (size_t i = 0; i < np; i++) {
+                tw_utm_forward(zone, lon[i], lat[i], &x[i], &y[i]);
+                weighted |= w[i] != 1;
+                sum[used] += w[i];
+            }
+            s = tw_kde_compute(ctx, x, y, weighted ? w : NULL, np, g, ko, sd);
+            cli_progress_done();
+        } else if (!s) {
+            memset(sd, 0, cells * sizeof *sd);
+        }
+        if (s) {
+            cli_report(ctx, names[j]);
+            rc = cli_exit_for(s);
+            break;
+        }
+        for (size_t q = 0; q < m; q++) /* FFT round-off (1e-17 of the peak) is 0 */
+            at[used * m + q] = fabs(sd[pk[q]]) < 1e-12 * dens[pk[0]] ? 0 : sd[pk[q]];
+        k_of[used++] = j;
+    }
+    const char *path = cli_get(a, "by-source-out");
+    FILE *f = NULL;
+    if (!rc && path && !(f = fopen(path, "w"))) {
+        fprintf(stderr, "tanaw: --by-source-out %s: cannot write\n", path);
+        rc = EXIT_OUTPUT;
+    }
+    if (f)
+        fprintf(f, "peak,lon,lat,easting,northing,density,source,density_source,share,national_share\n");
+    if (!rc)
+        printf("sources of the %zu highest peaks (share of the density at the peak; national share):\n", m);
+    for (size_t q = 0; q < m && !rc; q++) {
+        size_t t = pk[q];
+        double e = g->x0 + ((double)(t % g->nx) + 0.5) * g->cell;
+        double nn = g->y0 + ((double)(t / g->nx) + 0.5) * g->cell, plon, plat;
+        tw_utm_inverse(zone, e, nn, &plon, &plat);
+        printf("  peak %zu at %.4f, %.4f: %.4g cases per km^2\n", q + 1, plon, plat, dens[t] * 1e6);
+        for (size_t u = 0; u < used; u++) {
+            double sh = dens[t] > 0 ? at[u * m + q] / dens[t] : 0, nat = total > 0 ? sum[u] / total : 0;
+            printf("      %-20s %5.1f%% (national %5.1f%%)%s\n", names[k_of[u]], 100 * sh, 100 * nat,
+                   sh > 0.5 && sh > 2 * nat ? "  <- drives this peak" : "");
+            if (f)
+                fprintf(f, "%zu,%.6f,%.6f,%.1f,%.1f,%.10g,%s,%.10g,%.6f,%.6f\n", q + 1, plon, plat, e, nn,
+                        dens[t] * 1e6, names[k_of[u]], at[u * m + q] * 1e6, sh, nat);
+        }
+    }
+    if (f && fclose(f) != 0 && !rc) {
+        fprintf(stderr, "tanaw: --by-source-out %s: cannot write\n", path);
+        rc = EXIT_OUTPUT;
+    } else if (f && !rc)
+        cli_note("wrote %s", path);
+    free(sd);
+    free(x);
+    free(y);
+    free(lon);
+    free(lat);
+    free(w);
+    free(at);
+    return rc;
 }
 
 int cmd_kde(int argc, char **argv)
@@ -89,6 +223,13 @@ int cmd_kde(int argc, char **argv)
         fprintf(stderr, "tanaw: kde: --coarse is not offered: the density is smoothed from points and "
                         "has no analysis level; records without coordinates are always left out "
                         "(counted on stdout). Use gistar, lisa or emerging with --coarse level|allocate\n");
+        return EXIT_USAGE;
+    }
+    bool by_source;
+    if ((rc = cli_by_source_opts(&a, &by_source)))
+        return rc;
+    if (cli_get(&a, "peaks") && !by_source) {
+        fprintf(stderr, "tanaw: --peaks needs --by-source\n");
         return EXIT_USAGE;
     }
     tw_kde_opts ko;
@@ -228,8 +369,10 @@ int cmd_kde(int argc, char **argv)
         rc = cli_exit_for(s);
         goto done;
     }
-    tw_cases_free(cases);
-    cases = NULL;
+    if (!by_source) { /* --by-source reads them again per source */
+        tw_cases_free(cases);
+        cases = NULL;
+    }
     if (n < 2) {
         fprintf(stderr, "tanaw: %zu records with coordinates after the filters: a density needs at "
                         "least 2\n", n);
@@ -429,6 +572,8 @@ int cmd_kde(int argc, char **argv)
         printf("difference from the exact kernel sum at %ld sampled cells: at most %.3g %% of the peak\n",
                (long)(check < (long)cells ? check : (long)cells), 100 * diff);
     }
+    if (by_source && (rc = report_sources(ctx, &a, cases, &po, (int)zone, &g, &ko, dens, total)))
+        goto done;
     /* FFT round-off leaves values of 1e-17 of the peak (some negative) far from
      * every point: written as 0, they keep the .asc and the CSV readable */
     for (size_t t = 0; t < cells; t++)

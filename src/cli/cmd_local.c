@@ -238,7 +238,7 @@ static int run_local(int argc, char **argv, int lisa)
     }
     cli_analysis an;
     memset(&an, 0, sizeof an);
-    if ((rc = cli_by_source_opts(&an, &a)))
+    if ((rc = cli_by_source_opts(&a, &an.by_source)))
         return rc;
     if (!(an.ctx = cli_ctx_new(&a)))
         return EXIT_USAGE;

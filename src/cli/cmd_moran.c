@@ -150,7 +150,7 @@ int cmd_moran(int argc, char **argv)
         style = TW_STYLE_B;
     cli_analysis an;
     memset(&an, 0, sizeof an);
-    if ((rc = cli_by_source_opts(&an, &a)))
+    if ((rc = cli_by_source_opts(&a, &an.by_source)))
         return rc;
     if (!(an.ctx = cli_ctx_new(&a)))
         return EXIT_USAGE;

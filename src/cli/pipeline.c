@@ -460,18 +460,18 @@ static int place_counts(cli_analysis *an, const tw_cases *cases, tw_aggregate_op
     return EXIT_OK;
 }
 
-/* --by-source and --by-source-out (gistar, lisa, moran, scan): set
-   an->by_source; refused with --public (per-source counts are small counts
-   of their own) and --by-source-out without --by-source. */
-int cli_by_source_opts(cli_analysis *an, const cli_args *a)
+/* --by-source and --by-source-out (gistar, lisa, moran, scan, kde): set
+   *on; refused with --public (per-source counts are small counts of their
+   own) and --by-source-out without --by-source. */
+int cli_by_source_opts(const cli_args *a, bool *on)
 {
-    an->by_source = cli_flag(a, "by-source");
-    if (an->by_source && cli_flag(a, "public")) {
+    *on = cli_flag(a, "by-source");
+    if (*on && cli_flag(a, "public")) {
         fprintf(stderr, "tanaw: --by-source cannot be used with --public: per-source counts "
                         "would bypass the suppression of small counts\n");
         return EXIT_USAGE;
     }
-    if (cli_get(a, "by-source-out") && !an->by_source) {
+    if (cli_get(a, "by-source-out") && !*on) {
         fprintf(stderr, "tanaw: --by-source-out needs --by-source\n");
         return EXIT_USAGE;
     }

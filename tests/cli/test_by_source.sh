@@ -99,6 +99,24 @@ check "moran: the all-records I is unchanged by --by-source" \
 expect_exit 1 "moran --by-source with --public refused" -- "$TANAW" moran --areas geo/municipalities.csv \
   --counts counts.csv --by-source --public
 
+# kde --by-source: the density is a sum over records, so the sources' shares
+# at a peak add up to 1. The highest peak is Town 38 (61 PNP and 61 DSWD
+# records at one point, 1+1 at each neighbour): exactly half each. The
+# second is Town 10, made by its 90 CyberTipline records.
+expect_exit 0 "kde --by-source" -- "$TANAW" kde --cases records.csv --bandwidth 5 --by-source \
+  --by-source-out ksrc.csv --peaks 3 --out k3.asc --quiet
+cp "$TMP/out" kde_by_source.txt
+expect_grep "kde by-source header" ksrc.csv \
+  '^peak,lon,lat,easting,northing,density,source,density_source,share,national_share$'
+check "kde: shares at each peak add up to 1" \
+  awk -F, 'NR > 1 { s[$1] += $9 } END { for (k in s) if (s[k] < 0.999999 || s[k] > 1.000001) exit 1 }' ksrc.csv
+expect_grep "kde: peak 1 is half PNP" ksrc.csv '^1,.*,PNP,[0-9.e-]+,0\.500000,0\.368421$'
+expect_grep "kde: peak 1 has no CyberTipline" ksrc.csv '^1,.*,CyberTipline,0,0\.000000,0\.263158$'
+expect_grep "kde: CyberTipline drives peak 2" kde_by_source.txt 'CyberTipline +9[0-9]\.[0-9]% \(national +26\.3%\) +<- drives this peak'
+expect_exit 0 "kde without --by-source" -- "$TANAW" kde --cases records.csv --bandwidth 5 --out k3b.asc --quiet
+check "kde: the surface is unchanged by --by-source" cmp k3.asc k3b.asc
+expect_exit 1 "kde --peaks without --by-source refused" -- "$TANAW" kde --cases records.csv --peaks 3
+
 # several sources: repeated --source, or a comma-separated list (any of them)
 expect_exit 0 "gistar --source twice" -- "$TANAW" gistar "${COMMON[@]}" --source PNP --source dswd --out two.csv
 check "two sources: 126 PNP + 126 DSWD records" \
