@@ -89,7 +89,7 @@ static int cmp_desc(const void *x, const void *y)
 
 /* --trends: counts of the cube summed per unit of a level, with Mann-Kendall and Sen. */
 static int write_trends(cli_analysis *an, const char *path, tw_level lv, const double *cube,
-                        size_t steps, char (*labels)[16])
+                        const double *acube, size_t steps, char (*labels)[16])
 {
     size_t n = tw_areas_count(an->areas);
     char (*code)[TW_PSGC_LEN + 1] = calloc(n ? n : 1, sizeof *code);
@@ -139,7 +139,7 @@ static int write_trends(cli_analysis *an, const char *path, tw_level lv, const d
     fprintf(f, "level,id,name,total,tau,p,sen_slope_per_step");
     for (size_t k = 0; k < steps; k++)
         fprintf(f, ",%s", labels[k]);
-    fputc('\n', f);
+    fputs(acube ? ",allocated_count\n" : "\n", f); /* --coarse allocate: the spread part */
     for (size_t g = 0; g < ng; g++) {
         const double *x = series + g * steps;
         double tot = 0;
@@ -166,6 +166,13 @@ static int write_trends(cli_analysis *an, const char *path, tw_level lv, const d
         csv_num(f, m.sen_slope);
         for (size_t k = 0; k < steps; k++)
             fprintf(f, ",%.10g", x[k]);
+        if (acube) {
+            double al = 0;
+            for (size_t k = 0; k < steps; k++)
+                for (size_t i = 0; i < n; i++)
+                    al += group[i] == g ? acube[k * n + i] : 0;
+            fprintf(f, ",%.10g", al);
+        }
         fputc('\n', f);
     }
     rc = close_out(f, path);
@@ -260,6 +267,7 @@ int cmd_emerging(int argc, char **argv)
         return EXIT_USAGE;
     tw_cases *cases = NULL;
     double *cube = NULL;
+    double *acube = NULL; /* --coarse allocate: the part of each bin spread by population */
     tw_emerging_result *r = NULL;
     char (*labels)[16] = NULL;
     rank_item *items = NULL;
@@ -319,6 +327,26 @@ int cmd_emerging(int argc, char **argv)
         if (!moved)
             break;
     }
+    /* --coarse allocate: the same cube without spreading; the difference is
+       what was allocated, flagged in every output (docs/cases.md) */
+    if (!s && an.coarse == TW_COARSE_ALLOCATE) {
+        tw_aggregate_opts od = ao;
+        od.coarse = TW_COARSE_DROP;
+        acube = calloc(n * steps + 1, sizeof *acube);
+        an.allocated = calloc(n + 1, sizeof *an.allocated);
+        if (!acube || !an.allocated) {
+            tw_crosswalk_free(cw);
+            rc = EXIT_INTERNAL;
+            goto done;
+        }
+        cli_warnings(an.ctx, cli_quiet()); /* the first count's; the second's repeat them */
+        s = tw_cube_count(an.ctx, cases, an.areas, an.locator, &od, step, d0, d1, acube, NULL);
+        tw_ctx_clear_warnings(an.ctx);
+        for (size_t b = 0; !s && b < n * steps; b++) {
+            acube[b] = cube[b] - acube[b];
+            an.allocated[b % n] += acube[b];
+        }
+    }
     tw_crosswalk_free(cw);
     tw_cases_free(cases);
     cases = NULL;
@@ -374,9 +402,10 @@ int cmd_emerging(int argc, char **argv)
             rc = EXIT_OUTPUT;
             goto done;
         }
+        int flag = an.allocated && !an.pub; /* --coarse allocate (left out with --public) */
         fprintf(f, "id,name,category,category_code,count,trend_z,trend_p,trend_tau,hot_steps,"
-                   "cold_steps,last_z,count_tau,count_p,count_sen_slope%s\n",
-                an.pub ? ",suppressed" : "");
+                   "cold_steps,last_z,count_tau,count_p,count_sen_slope%s%s\n",
+                an.pub ? ",suppressed" : "", flag ? ",allocated,allocated_count" : "");
         for (size_t i = 0; i < n; i++) {
             csv_str(f, tw_areas_id(an.areas, i));
             fputc(',', f);
@@ -399,6 +428,9 @@ int cmd_emerging(int argc, char **argv)
             csv_num(f, r->count_sen[i]);
             if (an.pub)
                 fprintf(f, ",%d", an.pub->suppressed[i]);
+            if (flag)
+                fprintf(f, ",%.10g,%.10g", an.count[i] > 0 ? an.allocated[i] / an.count[i] : 0,
+                        an.allocated[i]);
             fputc('\n', f);
         }
         if ((rc = close_out(f, out)))
@@ -412,7 +444,9 @@ int cmd_emerging(int argc, char **argv)
             rc = EXIT_OUTPUT;
             goto done;
         }
-        fprintf(f, "id,step,start,count,z,p,p_adjusted,class%s\n", an.pub ? ",suppressed" : "");
+        int flag = acube && !an.pub;
+        fprintf(f, "id,step,start,count,z,p,p_adjusted,class%s%s\n", an.pub ? ",suppressed" : "",
+                flag ? ",allocated_count" : "");
         for (size_t i = 0; i < n; i++)
             for (size_t t = 0; t < steps; t++) {
                 size_t b = t * n + i;
@@ -430,6 +464,8 @@ int cmd_emerging(int argc, char **argv)
                 fprintf(f, ",%s", tw_class_label(r->bin_cls[b]));
                 if (an.pub)
                     fprintf(f, ",%d", an.pub->cell_suppressed[b]);
+                if (flag)
+                    fprintf(f, ",%.10g", acube[b]);
                 fputc('\n', f);
             }
         if ((rc = close_out(f, cp)))
@@ -452,7 +488,20 @@ int cmd_emerging(int argc, char **argv)
         t.p = r->trend_p;
         t.extra = ex;
         t.n_extra = sizeof ex / sizeof ex[0] - (an.pub ? 0 : 1);
-        if ((s = tw_table_write_geojson(an.ctx, &t, gj))) {
+        /* --coarse allocate: the share and count spread by population */
+        tw_extra_column exa[sizeof ex / sizeof ex[0] + 2];
+        double *share = an.allocated && !an.pub ? calloc(n + 1, sizeof *share) : NULL;
+        if (share) {
+            memcpy(exa, ex, t.n_extra * sizeof *ex);
+            for (size_t i = 0; i < n; i++)
+                share[i] = an.count[i] > 0 ? an.allocated[i] / an.count[i] : 0;
+            exa[t.n_extra++] = (tw_extra_column){"allocated", share, NULL};
+            exa[t.n_extra++] = (tw_extra_column){"allocated_count", an.allocated, NULL};
+            t.extra = exa;
+        }
+        s = tw_table_write_geojson(an.ctx, &t, gj);
+        free(share);
+        if (s) {
             cli_report(an.ctx, gj);
             rc = EXIT_OUTPUT;
             goto done;
@@ -462,9 +511,10 @@ int cmd_emerging(int argc, char **argv)
     const char *map = cli_get(&a, "map");
     if (map) {
         char sub[256];
-        snprintf(sub, sizeof sub, "%zu %ss %s..%s; weights %s; %d previous step%s; alpha %g",
+        snprintf(sub, sizeof sub, "%zu %ss %s..%s; weights %s; %d previous step%s; alpha %g%s",
                  steps, tw_step_name(step), labels[0], labels[steps - 1], an.weights_text,
-                 eo.time_neighbours, eo.time_neighbours == 1 ? "" : "s", eo.alpha);
+                 eo.time_neighbours, eo.time_neighbours == 1 ? "" : "s", eo.alpha,
+                 an.allocated ? "; counts partly allocated by population" : "");
         const char *title = cli_get(&a, "title");
         if ((s = tw_emerging_map_write(an.ctx, an.areas, r->category,
                                        title ? title : "Emerging hot spots", sub, map))) {
@@ -475,7 +525,7 @@ int cmd_emerging(int argc, char **argv)
         cli_note("wrote %s", map);
     }
     const char *tr = cli_get(&a, "trends");
-    if (tr && (rc = write_trends(&an, tr, trend_level, cube, steps, labels)))
+    if (tr && (rc = write_trends(&an, tr, trend_level, cube, an.pub ? NULL : acube, steps, labels)))
         goto done;
     /* top areas by cases: on stdout with their category, and in the chart */
     items = malloc((n + 1) * sizeof *items);
@@ -522,7 +572,8 @@ int cmd_emerging(int argc, char **argv)
             sl[t] = labels[t];
         char title[128];
         snprintf(title, sizeof title, "Cases per %s, the %zu areas with the most%s",
-                 tw_step_name(step), ms, an.pub ? " (public view)" : "");
+                 tw_step_name(step), ms,
+                 an.pub ? " (public view)" : an.allocated ? " (partly allocated by population)" : "");
         s = tw_chart_write(an.ctx, names, vals, ms, steps, sl, title, "cases", chart);
         free(vals);
         free(names);
@@ -539,6 +590,7 @@ done:
     free(items);
     free(labels);
     free(cube);
+    free(acube);
     tw_cases_free(cases);
     tw_emerging_result_free(an.ctx, r);
     cli_analysis_free(&an);

@@ -110,13 +110,21 @@ expect_grep "no steps: message" "$TMP/err" "psgc version 2023Q4 cannot be brough
 expect_exit 2 "crosswalk file missing" -- "$TANAW" gistar "${N[@]}" --crosswalk "$TMP/none.csv" --to-version 2024Q2
 # emerging applies them as gistar does: the same per-area totals as n2
 # (c2 in 2024, the rest in 2023: Dumaguete 1.2975249715 + 1)
-expect_exit 0 "emerging: crosswalk and allocate" -- "$TANAW" emerging --areas "$TMP/mun.geojson" --pop-field pop --cases "$TMP/nrec.csv" --weights knn:1 --from 2023-01-01 --to 2024-12-31 --step year --crosswalk "$TMP/nir.csv" --to-version 2024Q2 --coarse allocate --rejects "$TMP/rej.csv" --out "$TMP/ne.csv" --cube "$TMP/nc.csv"
+expect_exit 0 "emerging: crosswalk and allocate" -- "$TANAW" emerging --areas "$TMP/mun.geojson" --pop-field pop --cases "$TMP/nrec.csv" --weights knn:1 --from 2023-01-01 --to 2024-12-31 --step year --crosswalk "$TMP/nir.csv" --to-version 2024Q2 --coarse allocate --rejects "$TMP/rej.csv" --out "$TMP/ne.csv" --cube "$TMP/nc.csv" --geojson "$TMP/ne.geojson" --trends "$TMP/nt.csv"
 near() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; exit !(d < 1e-6 && d > -1e-6) }'; }
 check "emerging: Dumaguete 2.2975249715" near "$(col "$TMP/ne.csv" 1804610000 count)" 2.2975249715
 check "emerging: NegOr 0.8925749145" near "$(col "$TMP/ne.csv" 1804611000 count)" 0.8925749145
 check "emerging: Cebu 1.809900114" near "$(col "$TMP/ne.csv" 0702201000 count)" 1.809900114
 check "emerging: Dumaguete 2023 in the cube 1.2975249715" near "$(awk -F, '$1 == "1804610000" && $2 == "2023" { print $4 }' "$TMP/nc.csv")" 1.2975249715
 expect_grep "emerging: allocated on stdout" "$TMP/out" "^ALLOCATED: 2 records"
+# ... and in every file: Dumaguete 0.25 (c6, 1:3) + 0.0475249715 (c5's NIR
+# part, 1:3) of 2.2975249715 spread; NegOr all 0.8925749145; Cebu 0.809900114
+check "emerging: allocated_count in --out" near "$(col "$TMP/ne.csv" 1804610000 allocated_count)" 0.2975249715
+check "emerging: allocated share in --out" near "$(col "$TMP/ne.csv" 1804611000 allocated)" 1
+check "emerging: allocated_count per bin in --cube" test "$(awk -F, '$1 == "0702201000" { printf "%s ", $9 }' "$TMP/nc.csv")" = "0.809900114 0 "
+check "emerging: GeoJSON flags it" grep -q '"allocated":1' "$TMP/ne.geojson"
+check "emerging: --trends flags it" test "$(head -1 "$TMP/nt.csv" | awk -F, '{ print $NF }')" = "allocated_count"
+check "emerging: cube header flags it" grep -q '^id,step,start,count,z,p,p_adjusted,class,allocated_count$' "$TMP/nc.csv"
 expect_grep "emerging: recoded on stdout" "$TMP/out" "^PSGC versions: 3 records recoded onto 2024Q2 by the crosswalk, 1 of them split"
 check "emerging: no note that options are ignored" test -z "$(grep "not applied" "$TMP/out")"
 
