@@ -178,6 +178,18 @@ expect_grep "emerging stdout: published national total" eout1.txt "^national tot
 check "no rejects file next to public outputs" bash -c "! ls | grep -q rejects"
 expect_exit 0 "attack on the public cube fails" -- "${ATTACK[@]}" --totals et1.csv --csv eo1.csv \
   --cube ec1.csv
+# the space-time scan publishes the same cube (one pattern with the totals)
+for k in 1 2; do
+  expect_exit 0 "space-time scan --public, data set $k" -- "$TANAW" scan --areas prov.geojson \
+    --areas prov.csv --replicas 99 --seed 2 --quiet --public --time quarter --from 2024-01-01 \
+    --to 2024-12-31 --cases e$k.csv --out sts$k.csv --members stm$k.csv --totals stt$k.csv
+  cp "$TMP/out" stout$k.txt
+done
+for f in sts.csv stm.csv stt.csv stout.txt; do
+  b="${f%.*}" e="${f##*.}"
+  check "space-time scan: same release when only withheld cells differ: $f" cmp -s "${b}1.$e" "${b}2.$e"
+done
+check "space-time scan: the totals are the cube's" cmp -s stt1.csv et1.csv
 TANAW_TEST_PUBLIC_NO_COMPLEMENTS=1 expect_exit 0 "emerging --public without complements (test flag)" -- \
   "$TANAW" emerging "${E[@]}" --cases e1.csv --cube ecb.csv --totals etb.csv
 expect_exit 1 "attack recovers cells when complements are off" -- "${ATTACK[@]}" --totals etb.csv \
@@ -226,6 +238,26 @@ if [ -n "$DATA" ]; then
   expect_exit 0 "attack fails on the municipalities" -- "${ATTACK[@]}" --csv r.csv --geojson r.geojson \
     --totals rt.csv --stdout rout.txt
   expect_grep "attack checked the hotspot list" "$TMP/out" "10 top-hotspot rows"
+  # scan, emerging and kde on the municipalities (records dated over 2023)
+  expect_exit 0 "simulate dated records" -- "$TANAW" simulate --areas "$DATA/municipalities.geojson" \
+    --areas "$DATA/municipalities.csv" --n 3000 --seed 5 --cluster 0731300000:8:5 --from 2023-01-01 \
+    --to 2023-12-31 --out dated.csv --quiet
+  expect_exit 0 "scan --public on the municipalities" -- "$TANAW" scan "${M[@]}" --cases dated.csv \
+    --public --replicas 99 --out rs.csv --members rsm.csv --totals rst.csv --quiet
+  expect_grep "scan: the planted cluster is the most likely one" rsm.csv "^0731300000,City of Mandaue,1,"
+  # (the cluster sums are tried on the hand geography above, where they can be judged)
+  expect_exit 0 "attack on the public scan fails (municipalities)" -- "${ATTACK[@]}" --totals rst.csv \
+    --members rsm.csv
+  expect_exit 0 "emerging --public on the municipalities" -- "$TANAW" emerging "${M[@]}" --cases dated.csv \
+    --from 2023-01-01 --to 2023-12-31 --step quarter --public --out re.csv --cube rc.csv --totals ret.csv --quiet
+  cp "$TMP/out" reout.txt
+  expect_grep "emerging: the national total stays published" reout.txt "^national total: 3000$"
+  expect_grep "emerging: Mandaue a hot spot" re.csv "^0731300000,City of Mandaue,[a-z]* hot spot,"
+  expect_exit 0 "attack on the public cube fails (municipalities)" -- "${ATTACK[@]}" --totals ret.csv \
+    --csv re.csv --cube rc.csv
+  expect_exit 0 "kde --public on the municipalities" -- "$TANAW" kde --cases dated.csv --public \
+    --bandwidth 10 --cell 5 --areas "$DATA/municipalities.csv" --out rk.asc --quiet
+  check "kde: published cells around Cebu" test "$(grep -c '' rk.asc)" -gt 6
 else
   echo "skip: no real geography" >&2
 fi

@@ -808,6 +808,7 @@ tw_status tw_publish_audit(tw_ctx *ctx, const tw_publication *p, double *lo, dou
 
 typedef struct share_item {
     double frac;
+    uint64_t tie; /* a public hash of the node: equal shares are broken without order */
     size_t node;
 } share_item;
 
@@ -816,7 +817,18 @@ static int cmp_share(const void *x, const void *y)
     const share_item *a = x, *b = y;
     if (a->frac != b->frac)
         return a->frac < b->frac ? 1 : -1;
+    if (a->tie != b->tie)
+        return a->tie < b->tie ? -1 : 1;
     return (a->node > b->node) - (a->node < b->node);
+}
+
+/* splitmix64's finaliser: a fixed, public scramble of a node index */
+static uint64_t scramble(uint64_t z)
+{
+    z += UINT64_C(0x9e3779b97f4a7c15);
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
 }
 
 /*
@@ -825,7 +837,10 @@ static int cmp_share(const void *x, const void *y)
  * every family, what the parent's view leaves after the published
  * children goes to the withheld ones, one each first when it suffices
  * (a withheld count is at least 1), the rest by population with largest
- * remainders (ties: the earlier node). Sums are kept in every family.
+ * remainders (ties by a fixed scramble of the node index, not by order:
+ * a cube's cells of one area have equal shares, and ties given to the
+ * earlier steps would make a trend of their own). Sums are kept in every
+ * family.
  */
 static tw_status whole_view(tw_ctx *ctx, size_t nall, const int32_t *par, const double *pop,
                             const double *val, const int *sup, double root, double *out)
@@ -854,7 +869,7 @@ static tw_status whole_view(tw_ctx *ctx, size_t nall, const int32_t *par, const 
         for (size_t j = start[q]; j < start[q + 1]; j++) {
             size_t c = child[j];
             if (sup[c]) {
-                it[m++] = (share_item){0, c};
+                it[m++] = (share_item){0, scramble(c), c};
                 popw += pop[c] > 0 ? pop[c] : 0;
             } else {
                 rest -= val[c];
