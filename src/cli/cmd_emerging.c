@@ -30,6 +30,9 @@ static const cli_optspec emerging_opts[] = {
     {"trend-level", 1, 0, "LEVEL", "level of --trends: the areas' own (default), municipality, province, region"},
     {"chart", 1, 0, "FILE.png|FILE.svg", "counts over time of the --top areas with the most cases"},
     {"top", 1, 0, "N", "areas listed on stdout and drawn in --chart (default 10, chart at most 12)"},
+    {"by-source", 0, 0, NULL, "for each hot spot, each source's share of its records and its "
+                              "category without the source"},
+    {"by-source-out", 1, 0, "FILE.csv", "with --by-source: one row per hot spot and source"},
 };
 
 #define MAX_OPTS 64
@@ -186,6 +189,114 @@ done:
     return rc;
 }
 
+/*
+ * --by-source: for each area in a hot spot category, each source's share of
+ * its records over the period (against the source's share of all records)
+ * and the area's category when the whole analysis (cube, space-time Gi*,
+ * correction, trends) is run again without that source's records. The
+ * cube of each source is counted with the same placement as the cube.
+ */
+static int report_sources(cli_analysis *an, const cli_args *a, const tw_cases *cases,
+                          const tw_aggregate_opts *ao, tw_step step, int32_t d0, int32_t d1,
+                          size_t steps, const double *cube, const tw_emerging_result *r,
+                          const tw_emerging_opts *eo, size_t top)
+{
+    size_t n = tw_areas_count(an->areas), nb = n * steps, nhot = 0;
+    for (size_t i = 0; i < n; i++)
+        nhot += r->category[i] > 0;
+    const char *names[64];
+    size_t ns = tw_cases_sources(cases, names, 64);
+    double *ck = malloc((nb + 1) * sizeof *ck), *wo = malloc((nb + 1) * sizeof *wo);
+    double *part = calloc(64 * (n ? n : 1), sizeof *part), national[64] = {0}, total = 0;
+    int *cat_wo = malloc(64 * (n ? n : 1) * sizeof *cat_wo);
+    size_t used = 0, k_of[64];
+    int rc = ck && wo && part && cat_wo ? EXIT_OK : EXIT_INTERNAL;
+    for (size_t b = 0; b < nb; b++)
+        total += cube[b];
+    for (size_t j = 0; j < ns && !rc && nhot; j++) {
+        if (!tw_source_in_filter(ao->source, names[j]))
+            continue; /* --source: only those */
+        tw_aggregate_opts one = *ao;
+        one.source = names[j];
+        tw_emerging_result *rk = NULL;
+        tw_status s = tw_cube_count(an->ctx, cases, an->areas, an->locator, &one, step, d0, d1, ck, NULL);
+        for (size_t b = 0; !s && b < nb; b++) {
+            part[used * n + b % n] += ck[b];
+            national[used] += ck[b];
+            wo[b] = cube[b] > ck[b] ? cube[b] - ck[b] : 0;
+        }
+        if (!s)
+            s = tw_emerging_compute(an->ctx, an->nb, wo, steps, eo, &rk);
+        cli_progress_done();
+        tw_ctx_clear_warnings(an->ctx); /* the cube's own warnings were shown */
+        if (s == TW_E_NOMEM) {
+            rc = EXIT_INTERNAL;
+            break;
+        }
+        for (size_t i = 0; i < n; i++) /* no result (nothing varies without it): no pattern */
+            cat_wo[used * n + i] = rk ? rk->category[i] : 0;
+        tw_emerging_result_free(an->ctx, rk);
+        k_of[used++] = j;
+    }
+    const char *path = cli_get(a, "by-source-out");
+    FILE *f = NULL;
+    if (!rc && path && !(f = open_out(path)))
+        rc = EXIT_OUTPUT;
+    if (f)
+        fprintf(f, "id,name,category,source,count,area_count,share,national_share,category_without\n");
+    /* hot spots by their number of records, most first */
+    size_t *ord = malloc((nhot + 1) * sizeof *ord), m = 0;
+    if (!ord && !rc)
+        rc = EXIT_INTERNAL;
+    for (size_t i = 0; i < n && !rc; i++)
+        if (r->category[i] > 0) {
+            size_t q = m++;
+            while (q > 0 && an->count[ord[q - 1]] < an->count[i]) {
+                ord[q] = ord[q - 1];
+                q--;
+            }
+            ord[q] = i;
+        }
+    if (!rc)
+        printf(nhot ? "sources of the hot spots (share of the area's records; national share; "
+                      "category without the source)%s:\n"
+                    : "sources of the hot spots: no hot spot%s\n",
+               nhot > top ? ", the areas with the most records first" : "");
+    for (size_t q = 0; q < m && !rc; q++) {
+        size_t i = ord[q];
+        if (q < top)
+            printf("  %-10s  %-30.30s %6.0f  %s\n", tw_areas_id(an->areas, i), tw_areas_name(an->areas, i),
+                   an->count[i], tw_emerging_label(r->category[i]));
+        for (size_t u = 0; u < used; u++) {
+            double c = part[u * n + i], sh = an->count[i] > 0 ? c / an->count[i] : 0;
+            double nat = total > 0 ? national[u] / total : 0;
+            int cw = cat_wo[u * n + i];
+            if (q < top)
+                printf("      %-20s %6.0f  %5.1f%% (national %5.1f%%)  without: %s%s\n", names[k_of[u]], c,
+                       100 * sh, 100 * nat, tw_emerging_label(cw),
+                       cw > 0 ? "" : "  <- not a hot spot without it");
+            if (f) {
+                csv_str(f, tw_areas_id(an->areas, i));
+                fputc(',', f);
+                csv_str(f, tw_areas_name(an->areas, i));
+                fprintf(f, ",%s,%s,%.10g,%.10g,%.6f,%.6f,%s\n", tw_emerging_label(r->category[i]),
+                        names[k_of[u]], c, an->count[i], sh, nat, tw_emerging_label(cw));
+            }
+        }
+    }
+    if (f) {
+        int rc2 = close_out(f, path);
+        if (!rc && !(rc = rc2))
+            cli_note("wrote %s", path);
+    }
+    free(ord);
+    free(ck);
+    free(wo);
+    free(part);
+    free(cat_wo);
+    return rc;
+}
+
 int cmd_emerging(int argc, char **argv)
 {
     cli_optspec spec[MAX_OPTS];
@@ -263,6 +374,8 @@ int cmd_emerging(int argc, char **argv)
     }
     cli_analysis an;
     memset(&an, 0, sizeof an);
+    if ((rc = cli_by_source_opts(&a, &an.by_source)))
+        return rc;
     if (!(an.ctx = cli_ctx_new(&a)))
         return EXIT_USAGE;
     tw_cases *cases = NULL;
@@ -348,8 +461,10 @@ int cmd_emerging(int argc, char **argv)
         }
     }
     tw_crosswalk_free(cw);
-    tw_cases_free(cases);
-    cases = NULL;
+    if (!an.by_source) { /* --by-source counts each source's cube from them */
+        tw_cases_free(cases);
+        cases = NULL;
+    }
     if (s) {
         cli_progress_done();
         cli_report(an.ctx, "space-time cube");
@@ -393,6 +508,9 @@ int cmd_emerging(int argc, char **argv)
         if (ncat[c])
             printf("  %-24s %zu\n", tw_emerging_label(c <= 8 ? c : 8 - c), ncat[c]);
     printf("  %-24s %zu\n", tw_emerging_label(0), ncat[0]);
+    if (an.by_source &&
+        (rc = report_sources(&an, &a, cases, &ao, step, d0, d1, steps, cube, r, &eo, (size_t)top)))
+        goto done;
 
     /* outputs */
     const char *out = cli_get(&a, "out");

@@ -117,6 +117,29 @@ expect_exit 0 "kde without --by-source" -- "$TANAW" kde --cases records.csv --ba
 check "kde: the surface is unchanged by --by-source" cmp k3.asc k3b.asc
 expect_exit 1 "kde --peaks without --by-source refused" -- "$TANAW" kde --cases records.csv --peaks 3
 
+# emerging --by-source: each hot spot's records split by source (shares add
+# up to 1; Town 38 is half PNP, half DSWD), and its category without a
+# source is the category of a run on the other sources only (--source).
+EM=(--areas geo/municipalities.csv --cases records.csv --from 2024-01-01 --to 2024-06-30 --weights band:14 --quiet)
+expect_exit 0 "emerging --by-source" -- "$TANAW" emerging "${EM[@]}" --by-source --by-source-out esrc.csv --out eall.csv
+expect_grep "emerging by-source header" esrc.csv \
+  '^id,name,category,source,count,area_count,share,national_share,category_without$'
+expect_grep "emerging: Town 38 is half PNP" esrc.csv '^9900238000,Synthetic Town 38,[a-z ]+,PNP,61,122,0\.500000,0\.368421,'
+check "emerging: shares add up to 1 in every hot spot" \
+  awk -F, 'NR > 1 { s[$1] += $7 } END { n = 0; for (k in s) { n++; if (s[k] < 0.999999 || s[k] > 1.000001) exit 1 } exit n == 0 }' esrc.csv
+check "emerging: the hot spots are the areas with a hot category" \
+  test "$(cut -d, -f1 esrc.csv | sed 1d | sort -u)" = "$(awk -F, 'NR > 1 && $4 > 0 { print $1 }' eall.csv | sort)"
+for pair in "PNP DSWD,CyberTipline" "DSWD PNP,CyberTipline" "CyberTipline PNP,DSWD"; do
+  set -- $pair
+  expect_exit 0 "emerging on $2 only" -- "$TANAW" emerging "${EM[@]}" --source "$2" --out "eo_$1.csv"
+  check "emerging: category without $1 = category of $2 alone" \
+    test -z "$(awk -F, -v s="$1" 'NR == FNR { if (FNR > 1) c[$1] = $3; next }
+      FNR > 1 && $4 == s && c[$1] != $9 { print $1 }' "eo_$1.csv" esrc.csv)"
+done
+expect_exit 0 "emerging: --by-source leaves the analysis as it was" -- "$TANAW" emerging "${EM[@]}" --out eplain.csv
+check "emerging: same table with and without --by-source" cmp eall.csv eplain.csv
+expect_exit 1 "emerging --by-source with --public refused" -- "$TANAW" emerging "${EM[@]}" --by-source --public
+
 # several sources: repeated --source, or a comma-separated list (any of them)
 expect_exit 0 "gistar --source twice" -- "$TANAW" gistar "${COMMON[@]}" --source PNP --source dswd --out two.csv
 check "two sources: 126 PNP + 126 DSWD records" \
