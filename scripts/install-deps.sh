@@ -5,6 +5,8 @@
 # Runs apt-get through sudo when not root. Safe to run again.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libjansson-dev libcairo2-dev libfftw3-dev libsqlite3-dev libsodium-dev python3)
+# the case store on PostgreSQL: libpq to build, a server (and psql) for the tests
+pkgs+=(libpq-dev postgresql)
 if [ "${1:-}" = "--peers" ]; then
   pkgs+=(r-base-core r-cran-spdep r-cran-sf r-cran-spatstat.explore time bc)
 fi

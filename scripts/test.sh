@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh: the whole test suite, as CI runs it (.ci/run calls this).
 # Installs missing build dependencies, builds a release and a sanitizer
-# (ASan + UBSan) build, and runs every test in both with ctest. The real
+# (ASan + UBSan) build, and runs every test in both with ctest (the store
+# tests against SQLite and against a throwaway PostgreSQL server). The real
 # geography is read from $TANAW_DATA or ../shared/data/ph.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,6 +11,15 @@ scripts/install-deps.sh
 jobs=$(nproc 2>/dev/null || echo 2)
 export TANAW_DATA="${TANAW_DATA:-$root/../shared/data/ph}"
 status=0
+# The store tests run on PostgreSQL too: one throwaway server for the whole
+# run, stopped at the end even on failure; without it they are skipped.
+pgdir=$(mktemp -d "${TMPDIR:-/tmp}/tanaw-pg-XXXXXX")
+trap 'scripts/pg-test-server.sh stop "$pgdir"' EXIT
+if url=$(scripts/pg-test-server.sh start "$pgdir"); then
+  export TANAW_TEST_PG_URL="$url"
+else
+  echo "== no PostgreSQL server: the *_pg store tests are skipped" >&2
+fi
 for type in RelWithDebInfo Sanitize; do
   dir="build-test-$type"
   echo "== $type build ($dir)"

@@ -1311,13 +1311,19 @@ typedef struct tw_store tw_store;
 #define TW_STORE_CREATE 1u /* tw_store_open: create the file when absent */
 
 /**
- * Open the store at path; with TW_STORE_CREATE in flags a missing file is
- * created empty, otherwise it is TW_E_IO (a typo must not make a new
- * store). The schema is not touched: call tw_store_migrate (tanaw db
- * init) once. Errors: TW_E_IO; TW_E_UNSUPPORTED for postgresql:// URLs.
+ * Open the store at path: a SQLite file path, or a PostgreSQL connection
+ * URL (postgresql://... or postgres://..., libpq; the database must
+ * exist). With TW_STORE_CREATE in flags a missing SQLite file is created
+ * empty, otherwise it is TW_E_IO (a typo must not make a new store). The
+ * schema is not touched: call tw_store_migrate (tanaw db init) once.
+ * Errors: TW_E_IO (messages never show a URL's password).
  */
 tw_status tw_store_open(tw_ctx *ctx, const char *path, unsigned flags, tw_store **out);
 void tw_store_close(tw_store *st);
+/** 1 when a --db value names a PostgreSQL store (postgresql:// or postgres://). */
+int tw_store_is_url(const char *path);
+/** The --db value fit for messages: a URL's password replaced by ***. */
+void tw_store_redact(const char *path, char *out, size_t cap);
 /**
  * Apply the forward migrations the store lacks. *from and *to (may be
  * NULL) receive the schema version before and after. A store newer than

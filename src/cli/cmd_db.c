@@ -1,7 +1,8 @@
 /*
  * cmd_db.c: `tanaw db init|ingest|status|export|verify|purge`: the case
  * store (docs/store.md) from the command line. The store is named by
- * --db: a SQLite file path (PostgreSQL URLs are refused by this build).
+ * --db: a SQLite file path, or a postgresql:// URL (shown in messages
+ * with its password masked).
  *
  * Exit codes follow the store's own contract (issue 5), which differs from
  * the analyses' on 3: 0 success, 1 usage error (including a wrong or
@@ -17,7 +18,8 @@
 enum { DB_OK = 0, DB_USAGE = 1, DB_INPUT = 2, DB_STORE = 3 };
 
 static const cli_optspec opts[] = {
-    {"db", 1, 0, "PATH", "the store: a SQLite file (created by init)"},
+    {"db", 1, 0, "PATH|URL",
+     "the store: a SQLite file (created by init) or postgresql://user@host/db"},
     {"agency", 1, 0, "NAME", "ingest: agency that sent the file"},
     {"file", 1, 0, "FILE.csv", "ingest: the batch (docs/store.md for the columns)"},
     {"key", 1, 0, "FILE", "ingest: pseudonymisation key file (default: $TANAW_KEY)"},
@@ -173,7 +175,7 @@ int cmd_db(int argc, char **argv)
     for (size_t i = 0; sub && i < sizeof subs / sizeof *subs; i++)
         known |= strcmp(sub, subs[i]) == 0;
     if (sub && (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0)) {
-        printf("usage: tanaw db init|ingest|status|export|verify|purge --db PATH [options]\n"
+        printf("usage: tanaw db init|ingest|status|export|verify|purge --db PATH|URL [options]\n"
                "  (tanaw db SUBCOMMAND --help for the options; docs/store.md)\n");
         return DB_OK;
     }
@@ -184,7 +186,7 @@ int cmd_db(int argc, char **argv)
     }
     cli_args a;
     int rc = cli_parse(&a, opts, sizeof opts / sizeof opts[0], argc - 1, argv + 1,
-                       "tanaw db init|ingest|status|export|verify|purge --db PATH [options]",
+                       "tanaw db init|ingest|status|export|verify|purge --db PATH|URL [options]",
                        "The case store: batches of records from several agencies, each taken\n"
                        "whole or not at all, with provenance; identifiers kept only as keyed\n"
                        "hashes. Exit codes: 0 ok, 1 usage, 2 input rejected (nothing stored),\n"
@@ -192,11 +194,13 @@ int cmd_db(int argc, char **argv)
     if (rc >= 0)
         return rc == EXIT_USAGE ? DB_USAGE : rc;
     cli_set_quiet(cli_flag(&a, "quiet"));
-    const char *db = cli_get(&a, "db");
-    if (!db) {
-        fprintf(stderr, "tanaw: db %s: --db PATH is required\n", sub);
+    const char *target = cli_get(&a, "db");
+    if (!target) {
+        fprintf(stderr, "tanaw: db %s: --db PATH|URL is required\n", sub);
         return DB_USAGE;
     }
+    char db[512]; /* what messages show: a URL without its password */
+    tw_store_redact(target, db, sizeof db);
     int32_t before = 0;
     const char *out = cli_get(&a, "out");
     if (strcmp(sub, "purge") == 0) {
@@ -217,7 +221,8 @@ int cmd_db(int argc, char **argv)
     }
     tw_store *st = NULL;
     /* only init creates a store: elsewhere a mistyped path is an error */
-    tw_status s = tw_store_open(ctx, db, strcmp(sub, "init") == 0 ? TW_STORE_CREATE : 0, &st);
+    tw_status s =
+        tw_store_open(ctx, target, strcmp(sub, "init") == 0 ? TW_STORE_CREATE : 0, &st);
     if (s) {
         rc = fail(ctx, s, db, NULL);
         if (s == TW_E_UNSUPPORTED)

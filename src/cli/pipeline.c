@@ -224,24 +224,28 @@ int cli_read_records(tw_ctx *ctx, const cli_args *a, tw_read_report *report,
         f.category = cli_get(a, "category");
         tw_store *st = NULL;
         size_t got = 0;
-        FILE *probe = fopen(db, "rb"); /* reading must not create a store */
-        if (!probe) {
-            fprintf(stderr, "tanaw: --db %s: no such store (create it with tanaw db init)\n", db);
+        char shown[512]; /* a URL without its password */
+        tw_store_redact(db, shown, sizeof shown);
+        FILE *probe = tw_store_is_url(db) ? NULL : fopen(db, "rb");
+        if (!probe && !tw_store_is_url(db)) { /* reading must not create a store */
+            fprintf(stderr, "tanaw: --db %s: no such store (create it with tanaw db init)\n",
+                    shown);
             return EXIT_INPUT;
         }
-        fclose(probe);
+        if (probe)
+            fclose(probe);
         if ((s = tw_store_open(ctx, db, 0, &st)) ||
             (s = tw_store_read_cases(ctx, st, &f, &cases, &got))) {
             tw_store_close(st);
             tw_cases_free(cases);
             cli_progress_done();
-            cli_report(ctx, db);
+            cli_report(ctx, shown);
             return cli_exit_for(s);
         }
         tw_store_close(st);
         report->rows_read += got;
         report->rows_accepted += got;
-        cli_note("%s: %zu records from the store", db, got);
+        cli_note("%s: %zu records from the store", shown, got);
         (*n_sources)++;
     }
     char rej[4096];

@@ -12,8 +12,8 @@
  */
 #include "harness.h"
 #include "tanaw/tanaw.h"
+#include "test_store_backend.h"
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,10 +43,20 @@ static const char *const batch_b =
     "A-2,2023-02-10,CyberTipline,123.9,10.3,,2,grooming,,exact,,,,\n"
     "B-1,2023-04-01,NBI,,,0702201001,1,trafficking,,,,+63 917-123-4567,,\n";
 
+static const char *store_target(const char *name)
+{
+    return store_target_in("store", name);
+}
+
+static const char *store_target_name(const char *name)
+{
+    return store_name_in("store", name);
+}
+
 static tw_store *fresh(tw_ctx *ctx, const char *name)
 {
     tw_store *st = NULL;
-    CHECK_OK(ctx, tw_store_open(ctx, harness_tmp(name), TW_STORE_CREATE, &st));
+    CHECK_OK(ctx, tw_store_open(ctx, store_target(name), TW_STORE_CREATE, &st));
     int from = -1, to = -1;
     CHECK_OK(ctx, tw_store_migrate(ctx, st, &from, &to));
     CHECK_EQ_INT(from, 0);
@@ -79,13 +89,20 @@ static void test_init_is_idempotent(void)
     CHECK_EQ_INT(info.records, 0);
     tw_store_close(st);
     /* an uninitialised store is refused with a hint, not used */
-    CHECK_OK(ctx, tw_store_open(ctx, harness_tmp("noinit.db"), TW_STORE_CREATE, &st));
+    CHECK_OK(ctx, tw_store_open(ctx, store_target("noinit.db"), TW_STORE_CREATE, &st));
     tw_store_ingest_opts o = opts_for(key1);
     CHECK(tw_store_ingest_csv(ctx, st, harness_write("a0.csv", batch_a), &o, NULL) == TW_E_ARG);
     CHECK(strstr(tw_ctx_error(ctx)->message, "db init") != NULL);
     tw_store_close(st);
     /* without TW_STORE_CREATE a missing store is an error, and no file */
     st = NULL;
+    if (store_on_pg()) { /* PostgreSQL: a database nobody created */
+        char url[1024];
+        store_url_with_db(getenv("TANAW_TEST_PG_URL"), "tw_no_such_db", url, sizeof url);
+        CHECK(tw_store_open(ctx, url, TW_STORE_CREATE, &st) == TW_E_IO);
+        CHECK(strstr(tw_ctx_error(ctx)->message, "tw_no_such_db") != NULL);
+        CHECK(st == NULL);
+    }
     CHECK(tw_store_open(ctx, harness_tmp("typo.db"), 0, &st) == TW_E_IO);
     CHECK(st == NULL);
     FILE *f = fopen(harness_tmp("typo.db"), "rb");
@@ -194,22 +211,58 @@ static int file_contains(const char *path, const char *needle)
     return found;
 }
 
-static int count_hash(tw_store *st, const char *path, const char *kind)
+/* 100 * distinct hashes + rows of one identifier kind, read through the
+   store's SQL layer (either backend). */
+static int count_hash(const char *target, const char *kind)
 {
-    (void)st;
-    sqlite3 *db;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_stmt *q;
-    sqlite3_prepare_v2(db, "SELECT count(DISTINCT hash), count(*) FROM identifier WHERE kind=?",
-                       -1, &q, NULL);
-    sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
+    tw_ctx *ctx = tw_ctx_new();
+    sql_db *db = NULL;
+    sql_stmt *q = NULL;
+    char err[600];
     int distinct = -1;
-    if (sqlite3_step(q) == SQLITE_ROW)
-        distinct = sqlite3_column_int(q, 0) * 100 + sqlite3_column_int(q, 1);
-    sqlite3_finalize(q);
-    sqlite3_close(db);
+    if (sql_open(ctx, target, 0, &db, err, sizeof err) == SQL_OK &&
+        sql_prepare(db, "SELECT count(DISTINCT hash), count(*) FROM identifier WHERE kind=$1",
+                    &q) == SQL_OK &&
+        sql_bind_text(q, 1, kind, -1) == SQL_OK && sql_step(q) == SQL_ROW)
+        distinct = (int)(sql_column_int64(q, 0) * 100 + sql_column_int64(q, 1));
+    sql_finalize(q);
+    sql_close(db);
+    tw_ctx_free(ctx);
     return distinct;
+}
+
+/* Whether any row of the store's tables holds text (PostgreSQL: a row's
+   text form; the file search below is SQLite's). 1, 0, or -1 on error. */
+static int rows_contain(const char *target, const char *text)
+{
+    static const char *const tables[] = {"batch", "record", "identifier", "meta"};
+    tw_ctx *ctx = tw_ctx_new();
+    sql_db *db = NULL;
+    char err[600];
+    int found = -1;
+    if (sql_open(ctx, target, 0, &db, err, sizeof err) == SQL_OK) {
+        found = 0;
+        for (size_t t = 0; t < 4 && found == 0; t++) {
+            char sql[128];
+            sql_stmt *q = NULL;
+            snprintf(sql, sizeof sql, "SELECT count(*) FROM %s x WHERE strpos(x::text, $1) > 0",
+                     tables[t]);
+            if (sql_prepare(db, sql, &q) || sql_bind_text(q, 1, text, -1) ||
+                sql_step(q) != SQL_ROW)
+                found = -1;
+            else
+                found = sql_column_int64(q, 0) > 0;
+            sql_finalize(q);
+        }
+    }
+    sql_close(db);
+    tw_ctx_free(ctx);
+    return found;
+}
+
+static int store_contains(const char *target, const char *text)
+{
+    return store_on_pg() ? rows_contain(target, text) : file_contains(target, text);
 }
 
 static void test_identifiers_never_in_clear(void)
@@ -220,24 +273,24 @@ static void test_identifiers_never_in_clear(void)
     CHECK_OK(ctx, tw_store_ingest_csv(ctx, st, harness_write("c_a.csv", batch_a), &o, NULL));
     CHECK_OK(ctx, tw_store_ingest_csv(ctx, st, harness_write("c_b.csv", batch_b), &o, NULL));
     tw_store_close(st); /* checkpoint the WAL into the file */
-    const char *db = harness_tmp("clear.db");
+    const char *db = store_target_name("clear.db");
     /* positive control: the search does find what is stored in clear */
-    CHECK_EQ_INT(file_contains(db, "DOJ-OOC"), 1);
-    CHECK_EQ_INT(file_contains(db, "0702201001"), 1);
+    CHECK_EQ_INT(store_contains(db, "DOJ-OOC"), 1);
+    CHECK_EQ_INT(store_contains(db, "0702201001"), 1);
     static const char *const secrets[] = {"Juan", "juan.dela", "9171234567", "917 123",
                                           "203.0.113.7", "example.org", "Example.ORG",
                                           "Someone", "A-1", "A-2", "B-1"};
     for (size_t i = 0; i < sizeof secrets / sizeof *secrets; i++) {
-        int found = file_contains(db, secrets[i]);
+        int found = store_contains(db, secrets[i]);
         if (found != 0)
             harness_fail(__FILE__, __LINE__, "'%s' found in the store file (%d)", secrets[i], found);
         char wal[1200];
         snprintf(wal, sizeof wal, "%s-wal", db);
-        CHECK(file_contains(wal, secrets[i]) != 1);
+        CHECK(store_on_pg() || file_contains(wal, secrets[i]) != 1);
     }
     /* 0917 123 4567 (batch a) and +63 917-123-4567 (batch b): one hash,
        two rows: the same phone links across batches */
-    CHECK_EQ_INT(count_hash(st, db, "phone"), 102);
+    CHECK_EQ_INT(count_hash(db, "phone"), 102);
     tw_ctx_free(ctx);
 }
 
@@ -300,15 +353,20 @@ static void test_verify_finds_tampering(void)
     tw_store_ingest_opts o = opts_for(key1);
     CHECK_OK(ctx, tw_store_ingest_csv(ctx, st, harness_write("t_a.csv", batch_a), &o, NULL));
     tw_store_close(st);
-    sqlite3 *db;
-    CHECK(sqlite3_open(harness_tmp("tamper.db"), &db) == SQLITE_OK);
-    CHECK(sqlite3_exec(db, "UPDATE record SET content_hash='00' WHERE id=2", NULL, NULL, NULL) ==
-          SQLITE_OK);
-    CHECK(sqlite3_exec(db, "DELETE FROM record WHERE id=3", NULL, NULL, NULL) == SQLITE_OK);
-    CHECK(sqlite3_exec(db, "INSERT INTO identifier VALUES(999,'ip','ab')", NULL, NULL, NULL) ==
-          SQLITE_OK);
-    sqlite3_close(db);
-    CHECK_OK(ctx, tw_store_open(ctx, harness_tmp("tamper.db"), 0, &st));
+    /* tamper behind the store's back, foreign key checks switched off */
+    const char *target = store_target_name("tamper.db");
+    sql_db *db = NULL;
+    char err[600];
+    CHECK(sql_open(ctx, target, 0, &db, err, sizeof err) == SQL_OK);
+    if (db) {
+        CHECK(sql_exec(db, sql_kind(db) == SQL_PG ? "SET session_replication_role = replica"
+                                                  : "PRAGMA foreign_keys=OFF") == SQL_OK);
+        CHECK(sql_exec(db, "UPDATE record SET content_hash='00' WHERE id=2") == SQL_OK);
+        CHECK(sql_exec(db, "DELETE FROM record WHERE id=3") == SQL_OK);
+        CHECK(sql_exec(db, "INSERT INTO identifier VALUES(999,'ip','ab')") == SQL_OK);
+        sql_close(db);
+    }
+    CHECK_OK(ctx, tw_store_open(ctx, target, 0, &st));
     size_t problems = 0;
     CHECK_OK(ctx, tw_store_verify(ctx, st, &problems));
     /* dangling identifier, count of batch 1, records hash of batch 1 */
@@ -560,17 +618,13 @@ static void t_free(void *ud, void *p)
    no record behind. */
 static void test_every_allocation_fails(void)
 {
-    const char *csv = harness_write("nomem.csv", batch_a);
-    const char *db = harness_tmp("nomem.db");
-    char wal[1100], shm[1100];
-    snprintf(wal, sizeof wal, "%s-wal", db);
-    snprintf(shm, sizeof shm, "%s-shm", db);
+    char csv[1024], db[1024]; /* harness_tmp's buffers are reused */
+    snprintf(csv, sizeof csv, "%s", harness_write("nomem.csv", batch_a));
+    snprintf(db, sizeof db, "%s", store_target_name("nomem.db"));
     tw_allocator al = {t_malloc, t_realloc, t_free, NULL};
     int ok_seen = 0, injected = 1;
     for (alloc_fail_at = 0; injected && alloc_fail_at < 10000; alloc_fail_at++) {
-        remove(db);
-        remove(wal);
-        remove(shm);
+        store_target("nomem.db"); /* empty again */
         tw_ctx *ctx = tw_ctx_new();
         CHECK_OK(ctx, tw_ctx_set_allocator(ctx, &al));
         alloc_count = 0;
@@ -619,6 +673,7 @@ static void test_every_allocation_fails(void)
 
 int main(void)
 {
+    store_backend_check("test_store");
     RUN(test_init_is_idempotent);
     RUN(test_ingest_dedup_and_provenance);
     RUN(test_identifiers_never_in_clear);

@@ -11,6 +11,7 @@
 #include "harness.h"
 #include "cases/cases_internal.h"
 #include "store/store_internal.h"
+#include "test_store_backend.h"
 
 #include <string.h>
 
@@ -18,7 +19,7 @@ static void test_migrate_from_v1(void)
 {
     tw_ctx *ctx = tw_ctx_new();
     tw_store *st = NULL;
-    CHECK_OK(ctx, tw_store_open(ctx, harness_tmp("v1.db"), TW_STORE_CREATE, &st));
+    CHECK_OK(ctx, tw_store_open(ctx, store_target_in("internal", "v1.db"), TW_STORE_CREATE, &st));
     int from = -1;
     CHECK_OK(ctx, store_migrate_to(st, 1, &from));
     CHECK_EQ_INT(from, 0);
@@ -114,7 +115,7 @@ static void test_records_equal_csv(void)
     tw_cases_read_opts ro = {.max_day = maxd};
     CHECK_OK(ctx, tw_cases_read_csv(ctx, path, &ro, &a, NULL));
     tw_store *st = NULL;
-    CHECK_OK(ctx, tw_store_open(ctx, harness_tmp("eq.db"), TW_STORE_CREATE, &st));
+    CHECK_OK(ctx, tw_store_open(ctx, store_target_in("internal", "eq.db"), TW_STORE_CREATE, &st));
     CHECK_OK(ctx, tw_store_migrate(ctx, st, NULL, NULL));
     uint8_t key[32] = {3};
     tw_store_ingest_opts o = {.agency = "x", .loaded_by = "y", .key = key, .max_day = maxd};
@@ -149,10 +150,39 @@ static void test_records_equal_csv(void)
     tw_ctx_free(ctx);
 }
 
+/* A connection string never appears in a message with its password. */
+static void test_password_never_shown(void)
+{
+    char out[256];
+    sql_redact("postgresql://ana:s3cr%40t@db.example:5432/tanaw?sslmode=require", out, sizeof out);
+    CHECK(strcmp(out, "postgresql://ana:***@db.example:5432/tanaw?sslmode=require") == 0);
+    sql_redact("postgres://db.example/tanaw?user=ana&password=s3cret&sslmode=require", out,
+               sizeof out);
+    CHECK(strcmp(out, "postgres://db.example/tanaw?user=ana&password=***&sslmode=require") == 0);
+    sql_redact("postgresql://ana@db.example/tanaw", out, sizeof out);
+    CHECK(strcmp(out, "postgresql://ana@db.example/tanaw") == 0);
+    sql_redact("/tmp/a:b@c.db", out, sizeof out); /* a path is not a URL */
+    CHECK(strcmp(out, "/tmp/a:b@c.db") == 0);
+    /* nobody listens on port 1: the open fails, and says where without
+       the password */
+    tw_ctx *ctx = tw_ctx_new();
+    tw_store *st = NULL;
+    CHECK(tw_store_open(ctx, "postgresql://ana:s3cret@127.0.0.1:1/tanaw?connect_timeout=2", 0,
+                        &st) == TW_E_IO);
+    CHECK(st == NULL);
+    const tw_error *e = tw_ctx_error(ctx);
+    CHECK(strstr(e->message, "s3cret") == NULL);
+    CHECK(strstr(e->file, "s3cret") == NULL);
+    CHECK(strstr(e->file, "ana:***@127.0.0.1:1") != NULL);
+    tw_ctx_free(ctx);
+}
+
 int main(void)
 {
+    store_backend_check("test_store_internal");
     RUN(test_migrate_from_v1);
     RUN(test_normalise);
     RUN(test_records_equal_csv);
+    RUN(test_password_never_shown);
     return harness_finish();
 }

@@ -3,7 +3,7 @@
  * (tw_store_ingest_csv).
  *
  * Method: the file's SHA-256 is taken first (a file loaded before adds
- * nothing). Then, inside one BEGIN IMMEDIATE transaction, every row is
+ * nothing). Then, inside one write transaction (sql.h: loaders queue), every row is
  * validated with the rules of the record form of docs/cases.md (the same
  * checks, in the same order, as tw_cases_read_csv; a unit test holds the
  * two readers to the same verdicts), extended by the store's own columns
@@ -22,7 +22,7 @@
  *
  * Complexity: O(rows) time (one BLAKE2b per identifier and per record, one
  * B-tree insert per record); memory O(rows) for the duplicate case_id set
- * (24 bytes a row); SQLite keeps the uncommitted batch in its WAL.
+ * (24 bytes a row); the uncommitted batch waits in the database's WAL
  *
  * Limits: as docs/cases.md (case_id <= 64, source <= 32 characters,
  * children <= 1e9), at most 64 identifiers per cell; unknown columns
@@ -416,27 +416,33 @@ static tw_status check_key(tw_store *st, const uint8_t *key)
 {
     char want[STORE_HASH_HEX];
     pseudo_key_check(key, want);
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key='key_check'", -1, &q, NULL) !=
-        SQLITE_OK)
-        return store_db_error(st, "cannot read the key check");
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        const char *have = (const char *)sqlite3_column_text(q, 0);
+    sql_stmt *q = NULL;
+    tw_status s = store_prepare(st, "SELECT value FROM meta WHERE key='key_check'", &q,
+                                "cannot read the key check");
+    if (s)
+        return s;
+    int rc = sql_step(q);
+    if (rc == SQL_ROW) {
+        const char *have = sql_column_text(q, 0);
         int same = have && strcmp(have, want) == 0;
-        sqlite3_finalize(q);
+        sql_finalize(q);
         if (!same)
             return ctx_error_at(st->ctx, TW_E_ARG, st->path, 0, 0, NULL,
                                 "this key is not the store's key: identifiers would not link "
                                 "(use the key the store was first loaded with)");
         return TW_OK;
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE)
+    sql_finalize(q);
+    if (rc != SQL_DONE)
         return store_db_error(st, "cannot read the key check");
-    char sql[128];
-    snprintf(sql, sizeof sql, "INSERT INTO meta VALUES('key_check', '%s')", want);
-    return store_exec(st, sql);
+    if ((s = store_prepare(st, "INSERT INTO meta(key, value) VALUES('key_check', $1)", &q,
+                           "cannot record the key check")))
+        return s;
+    rc = sql_bind_text(q, 1, want, -1);
+    if (!rc)
+        rc = sql_step(q);
+    sql_finalize(q);
+    return rc == SQL_DONE ? TW_OK : store_db_error(st, "cannot record the key check");
 }
 
 static int32_t today_manila(void)
@@ -444,12 +450,36 @@ static int32_t today_manila(void)
     return (int32_t)(((int64_t)time(NULL) + 8 * 3600) / 86400);
 }
 
+/* Bind the columns of a validated row to the record insert. */
+static int bind_record(sql_stmt *q, int64_t batch, const char *content, const row *rw)
+{
+    int rc = sql_bind_int64(q, 1, batch) || sql_bind_text(q, 2, content, -1) ||
+             sql_bind_text(q, 3, rw->case_ref, -1) ||
+             sql_bind_text(q, 4, rw->source, (int)rw->source_len) ||
+             sql_bind_int64(q, 5, rw->day);
+    rc = rc || (rw->incident != INT32_MIN ? sql_bind_int64(q, 6, rw->incident)
+                                          : sql_bind_null(q, 6));
+    if (!isnan(rw->lon))
+        rc = rc || sql_bind_double(q, 7, rw->lon) || sql_bind_double(q, 8, rw->lat);
+    else
+        rc = rc || sql_bind_null(q, 7) || sql_bind_null(q, 8);
+    rc = rc || sql_bind_text(q, 9, rw->psgc[0] ? rw->psgc : NULL, -1) ||
+         sql_bind_text(q, 10, rw->precision >= 0 ? precisions[rw->precision] : NULL, -1) ||
+         sql_bind_int64(q, 11, rw->children) ||
+         sql_bind_text(q, 12, rw->category >= 0 ? cases_category_names[rw->category] : NULL, -1);
+    rc = rc || (!isnan(rw->radius_m) ? sql_bind_double(q, 13, rw->radius_m)
+                                     : sql_bind_null(q, 13));
+    rc = rc || (rw->version_len ? sql_bind_text(q, 14, rw->version, (int)rw->version_len)
+                                : sql_bind_null(q, 14));
+    return rc ? SQL_ERR : SQL_OK;
+}
+
 tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
                               const tw_store_ingest_opts *opts, tw_store_ingest_report *rep)
 {
     if (!ctx || !st || !path || !opts || !opts->key)
         return ctx ? ctx_error(ctx, TW_E_ARG, "tw_store_ingest_csv: NULL argument") : TW_E_ARG;
-    st->ctx = ctx;
+    store_use_ctx(st, ctx);
     if (!agent_ok(opts->agency) || !agent_ok(opts->loaded_by))
         return ctx_error(ctx, TW_E_ARG,
                          "agency and loaded-by must be 1-64 characters of A-Z a-z 0-9 _ . - @ "
@@ -468,11 +498,9 @@ tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
     dbuf canon;
     dbuf_init(&canon, ctx);
     row *rw = NULL;
-    sqlite3_stmt *ins_rec = NULL, *ins_id = NULL, *q = NULL;
+    sql_stmt *ins_rec = NULL, *ins_id = NULL, *q = NULL;
     int in_tx = 0;
     tw_status s;
-    crypto_generichash_state rh;
-    crypto_generichash_init(&rh, NULL, 0, STORE_HASH_BYTES);
 
     int v;
     if ((s = store_version(st, &v)))
@@ -491,29 +519,21 @@ tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
         s = ctx_nomem(ctx);
         goto fail;
     }
-    if ((s = store_exec(st, "BEGIN IMMEDIATE")))
-        goto fail;
-    in_tx = 1;
-    if ((s = check_key(st, opts->key)))
-        goto fail;
-    if (sqlite3_prepare_v2(st->db, "SELECT id FROM batch WHERE file_sha256=?", -1, &q, NULL) !=
-        SQLITE_OK) {
-        s = store_db_error(st, "cannot look up the file");
+    /* the write lock for the whole batch: loaders queue (sql.h) */
+    if (sql_begin(st->db, SQL_WRITE)) {
+        s = store_db_error(st, "cannot lock the store");
         goto fail;
     }
-    sqlite3_bind_text(q, 1, r.sha256, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) == SQLITE_ROW) {
+    in_tx = 1;
+    if ((s = check_key(st, opts->key)) || (s = store_find_batch(st, r.sha256, &r.batch_id)))
+        goto fail;
+    if (r.batch_id) {
         /* the same bytes were loaded before: nothing to add */
         r.file_known = 1;
-        r.batch_id = sqlite3_column_int64(q, 0);
-        sqlite3_finalize(q);
-        q = NULL;
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        sql_rollback(st->db);
         in_tx = 0;
         goto done;
     }
-    sqlite3_finalize(q);
-    q = NULL;
 
     /* the batch row first: records refer to it */
     {
@@ -524,38 +544,44 @@ tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
         char when[32];
         gmtime_r(&t, &tm);
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        if (sqlite3_prepare_v2(st->db,
-                               "INSERT INTO batch(agency, loaded_by, loaded_at, file_name, "
+        if ((s = store_prepare(st,
+                               /* numbered here, under the write lock: 1, 2, ... on
+                                  both backends (a PostgreSQL sequence would skip the
+                                  numbers of batches rolled back) */
+                               "INSERT INTO batch(id, agency, loaded_by, loaded_at, file_name, "
                                "file_sha256, rows_read, added, duplicates, records_hash) "
-                               "VALUES(?,?,?,?,?,0,0,0,'')",
-                               -1, &q, NULL) != SQLITE_OK) {
+                               "SELECT coalesce(max(id), 0) + 1, CAST($1 AS TEXT), "
+                               "CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT), "
+                               "CAST($5 AS TEXT), 0, 0, 0, '' FROM batch RETURNING id",
+                               &q, "cannot record the batch")))
+            goto fail;
+        if (sql_bind_text(q, 1, opts->agency, -1) || sql_bind_text(q, 2, opts->loaded_by, -1) ||
+            sql_bind_text(q, 3, when, -1) || sql_bind_text(q, 4, base, -1) ||
+            sql_bind_text(q, 5, r.sha256, -1) || sql_step(q) != SQL_ROW) {
             s = store_db_error(st, "cannot record the batch");
             goto fail;
         }
-        sqlite3_bind_text(q, 1, opts->agency, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 2, opts->loaded_by, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 3, when, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(q, 4, base, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 5, r.sha256, -1, SQLITE_STATIC);
-        if (sqlite3_step(q) != SQLITE_DONE) {
-            s = store_db_error(st, "cannot record the batch");
-            goto fail;
-        }
-        sqlite3_finalize(q);
+        r.batch_id = sql_column_int64(q, 0);
+        sql_finalize(q);
         q = NULL;
-        r.batch_id = sqlite3_last_insert_rowid(st->db);
     }
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT OR IGNORE INTO record(batch_id, content_hash, case_ref, source, "
+    /* a record already in the store (any batch) is skipped by its UNIQUE
+       content hash; its identifiers are added only with a record of this
+       batch, so nothing waits for the outcome of each insert and
+       PostgreSQL can pipeline them */
+    if ((s = store_prepare(st,
+                           "INSERT INTO record(batch_id, content_hash, case_ref, source, "
                            "report_day, incident_day, lon, lat, psgc, location_precision, "
                            "children, category, uncertainty_m, psgc_version) "
-                           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           -1, &ins_rec, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO identifier VALUES(?,?,?)", -1, &ins_id,
-                           NULL) != SQLITE_OK) {
-        s = store_db_error(st, "cannot prepare the insert");
+                           "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
+                           "ON CONFLICT DO NOTHING",
+                           &ins_rec, "cannot prepare the insert")) ||
+        (s = store_prepare(st,
+                           "INSERT INTO identifier(record_id, kind, hash) SELECT id, $2, $3 FROM "
+                           "record WHERE content_hash = $1 AND batch_id = $4 "
+                           "ON CONFLICT DO NOTHING",
+                           &ins_id, "cannot prepare the insert")))
         goto fail;
-    }
     if (opts->rejects_path) {
         I.rej = fopen(opts->rejects_path, "wb");
         if (!I.rej) {
@@ -569,6 +595,7 @@ tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
 
     char why[256];
     long first_line = 0;
+    size_t valid = 0;
     for (;;) {
         bool eof;
         if ((s = csv_next(I.csv, &eof)))
@@ -613,65 +640,19 @@ tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
         }
         char content[STORE_HASH_HEX];
         pseudo_hash_hex(opts->key, "tanaw record v1", canon.data, canon.len, content);
-        sqlite3_reset(ins_rec);
-        sqlite3_bind_int64(ins_rec, 1, r.batch_id);
-        sqlite3_bind_text(ins_rec, 2, content, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins_rec, 3, rw->case_ref, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins_rec, 4, rw->source, (int)rw->source_len, SQLITE_STATIC);
-        sqlite3_bind_int(ins_rec, 5, rw->day);
-        if (rw->incident != INT32_MIN)
-            sqlite3_bind_int(ins_rec, 6, rw->incident);
-        else
-            sqlite3_bind_null(ins_rec, 6);
-        if (!isnan(rw->lon)) {
-            sqlite3_bind_double(ins_rec, 7, rw->lon);
-            sqlite3_bind_double(ins_rec, 8, rw->lat);
-        } else {
-            sqlite3_bind_null(ins_rec, 7);
-            sqlite3_bind_null(ins_rec, 8);
-        }
-        if (rw->psgc[0])
-            sqlite3_bind_text(ins_rec, 9, rw->psgc, -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(ins_rec, 9);
-        if (rw->precision >= 0)
-            sqlite3_bind_text(ins_rec, 10, precisions[rw->precision], -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(ins_rec, 10);
-        sqlite3_bind_int64(ins_rec, 11, rw->children);
-        if (rw->category >= 0)
-            sqlite3_bind_text(ins_rec, 12, cases_category_names[rw->category], -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(ins_rec, 12);
-        if (!isnan(rw->radius_m))
-            sqlite3_bind_double(ins_rec, 13, rw->radius_m);
-        else
-            sqlite3_bind_null(ins_rec, 13);
-        if (rw->version_len)
-            sqlite3_bind_text(ins_rec, 14, rw->version, (int)rw->version_len, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(ins_rec, 14);
-        if (sqlite3_step(ins_rec) != SQLITE_DONE) {
+        valid++;
+        if (bind_record(ins_rec, r.batch_id, content, rw) || sql_run(ins_rec)) {
             s = store_db_error(st, "cannot store a record");
             goto fail;
         }
-        if (sqlite3_changes(st->db) == 0) {
-            r.duplicates++; /* already in the store, from this or another batch */
-            continue;
-        }
-        r.added++;
-        crypto_generichash_update(&rh, (const unsigned char *)content, strlen(content));
-        int64_t rid = sqlite3_last_insert_rowid(st->db);
-        for (size_t i = 0; i < rw->nids; i++) {
-            sqlite3_reset(ins_id);
-            sqlite3_bind_int64(ins_id, 1, rid);
-            sqlite3_bind_text(ins_id, 2, store_id_kinds[rw->ids[i].kind], -1, SQLITE_STATIC);
-            sqlite3_bind_text(ins_id, 3, rw->ids[i].hex, -1, SQLITE_STATIC);
-            if (sqlite3_step(ins_id) != SQLITE_DONE) {
+        for (size_t i = 0; i < rw->nids; i++)
+            if (sql_bind_text(ins_id, 1, content, -1) ||
+                sql_bind_text(ins_id, 2, store_id_kinds[rw->ids[i].kind], -1) ||
+                sql_bind_text(ins_id, 3, rw->ids[i].hex, -1) ||
+                sql_bind_int64(ins_id, 4, r.batch_id) || sql_run(ins_id)) {
                 s = store_db_error(st, "cannot store an identifier");
                 goto fail;
             }
-        }
     }
     if (I.rej) {
         int bad = ferror(I.rej);
@@ -694,47 +675,67 @@ tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
                          r.rows_rejected, r.rows_read);
         goto fail;
     }
+    if (sql_sync(st->db)) {
+        s = store_db_error(st, "cannot store a record");
+        goto fail;
+    }
+    /* what this batch added: its records (the rest were in the store) */
+    {
+        int64_t added = 0;
+        if ((s = store_prepare(st, "SELECT count(*) FROM record WHERE batch_id = $1", &q,
+                               "cannot count the batch")))
+            goto fail;
+        int rc = sql_bind_int64(q, 1, r.batch_id);
+        if (!rc && (rc = sql_step(q)) == SQL_ROW) {
+            added = sql_column_int64(q, 0);
+            rc = sql_reset(q);
+        }
+        sql_finalize(q);
+        q = NULL;
+        if (rc) {
+            s = store_db_error(st, "cannot count the batch");
+            goto fail;
+        }
+        r.added = (size_t)added;
+        r.duplicates = valid - r.added;
+    }
     if (r.added == 0) {
         /* every record is already in the store: no batch either */
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        sql_rollback(st->db);
         in_tx = 0;
         r.batch_id = 0;
         goto done;
     }
     {
-        uint8_t d[STORE_HASH_BYTES];
         char hex[STORE_HASH_HEX];
-        crypto_generichash_final(&rh, d, sizeof d);
-        sodium_bin2hex(hex, sizeof hex, d, sizeof d);
-        if (sqlite3_prepare_v2(st->db,
-                               "UPDATE batch SET rows_read=?, added=?, duplicates=?, "
-                               "records_hash=? WHERE id=?",
-                               -1, &q, NULL) != SQLITE_OK) {
+        if ((s = store_batch_records_hash(st, r.batch_id, hex)))
+            goto fail;
+        if ((s = store_prepare(st,
+                               "UPDATE batch SET rows_read=$1, added=$2, duplicates=$3, "
+                               "records_hash=$4 WHERE id=$5",
+                               &q, "cannot complete the batch")))
+            goto fail;
+        if (sql_bind_int64(q, 1, (int64_t)r.rows_read) || sql_bind_int64(q, 2, (int64_t)r.added) ||
+            sql_bind_int64(q, 3, (int64_t)r.duplicates) || sql_bind_text(q, 4, hex, -1) ||
+            sql_bind_int64(q, 5, r.batch_id) || sql_step(q) != SQL_DONE) {
             s = store_db_error(st, "cannot complete the batch");
             goto fail;
         }
-        sqlite3_bind_int64(q, 1, (int64_t)r.rows_read);
-        sqlite3_bind_int64(q, 2, (int64_t)r.added);
-        sqlite3_bind_int64(q, 3, (int64_t)r.duplicates);
-        sqlite3_bind_text(q, 4, hex, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 5, r.batch_id);
-        if (sqlite3_step(q) != SQLITE_DONE) {
-            s = store_db_error(st, "cannot complete the batch");
-            goto fail;
-        }
-        sqlite3_finalize(q);
+        sql_finalize(q);
         q = NULL;
     }
-    sqlite3_finalize(ins_rec);
-    sqlite3_finalize(ins_id);
+    sql_finalize(ins_rec);
+    sql_finalize(ins_id);
     ins_rec = ins_id = NULL;
-    if ((s = store_exec(st, "COMMIT")))
+    if (sql_commit(st->db)) {
+        s = store_db_error(st, "cannot commit the batch");
         goto fail;
+    }
     in_tx = 0;
 done:
-    sqlite3_finalize(q); /* an unfinalised statement keeps the connection alive */
-    sqlite3_finalize(ins_rec);
-    sqlite3_finalize(ins_id);
+    sql_finalize(q);
+    sql_finalize(ins_rec);
+    sql_finalize(ins_id);
     csv_close(I.csv);
     ctx_free(ctx, I.dups.slot);
     dbuf_free(&I.line);
@@ -746,11 +747,11 @@ done:
 fail:
     if (I.rej)
         fclose(I.rej);
-    sqlite3_finalize(q);
-    sqlite3_finalize(ins_rec);
-    sqlite3_finalize(ins_id);
+    sql_finalize(q);
+    sql_finalize(ins_rec);
+    sql_finalize(ins_id);
     if (in_tx)
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        sql_rollback(st->db);
     csv_close(I.csv);
     ctx_free(ctx, I.dups.slot);
     dbuf_free(&I.line);

@@ -1,23 +1,22 @@
 /*
- * store.c: the case store on SQLite: opening (WAL, full sync, foreign
- * keys, a busy timeout so that concurrent loaders wait instead of
- * failing), the versioned schema and its forward migrations, status,
- * verify, purge, the pseudonymised export and reading records back into a
- * tw_cases for the analyses. Ingest is in ingest.c.
+ * store.c: the case store over the SQL layer (sql.h), one code path for
+ * SQLite and PostgreSQL: opening, forward migrations (the list is in
+ * schema.c), status, verify, purge, the pseudonymised export and reading
+ * records back into a tw_cases for the analyses. Ingest is in ingest.c.
  *
- * Why SQLite in WAL mode: a batch is one transaction, and a transaction
- * that did not commit (process killed, power lost with synchronous=FULL)
- * is simply absent after the next open. Readers never block the loader.
+ * Why a batch is one transaction: a transaction that did not commit
+ * (process killed, power lost: SQLite WAL with synchronous=FULL, or the
+ * PostgreSQL server's own WAL) is simply absent afterwards.
  *
  * Schema (docs/store.md): batch (provenance, counts, file SHA-256 and a
  * records hash), record (one row per distinct record; content_hash UNIQUE
  * is what makes loading the same records twice add nothing), identifier
  * (keyed hashes of linked accounts etc.), meta (the key check),
  * schema_migrations (one row per applied migration). Hashes are lowercase
- * hex text so that the same schema carries over to PostgreSQL unchanged.
+ * hex text, the same on both backends.
  *
- * Limits: one writer at a time (SQLite); concurrent loaders queue on the
- * write lock for up to the busy timeout (10 minutes).
+ * Limits: one writer at a time per store (SQLite's write lock, or a
+ * PostgreSQL advisory lock: sql.h); concurrent loaders queue.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "store/store_internal.h"
@@ -32,94 +31,79 @@
 #include <string.h>
 #include <time.h>
 
-#define BUSY_TIMEOUT_MS 600000
+void store_use_ctx(tw_store *st, tw_ctx *ctx)
+{
+    st->ctx = ctx;
+    sql_set_ctx(st->db, ctx);
+}
 
 tw_status store_db_error(tw_store *st, const char *what)
 {
+    if (sql_nomem(st->db))
+        return ctx_nomem(st->ctx);
     return ctx_error_at(st->ctx, TW_E_IO, st->path, 0, 0, NULL, "%s: %s", what,
-                        sqlite3_errmsg(st->db));
+                        sql_errmsg(st->db));
 }
 
 tw_status store_exec(tw_store *st, const char *sql)
 {
-    char *msg = NULL;
-    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        tw_status s = ctx_error_at(st->ctx, TW_E_IO, st->path, 0, 0, NULL, "store error: %s",
-                                   msg ? msg : sqlite3_errmsg(st->db));
-        sqlite3_free(msg);
-        return s;
-    }
-    return TW_OK;
+    return sql_exec(st->db, sql) ? store_db_error(st, "store error") : TW_OK;
 }
 
-/* ---- migrations ----------------------------------------------------
- * Each migration runs in its own transaction together with the row that
- * records it, so a store is always at exactly one version. Migrations
- * are never edited once released: a change is a new migration. */
-static const char *const migrations[STORE_SCHEMA_VERSION] = {
-    /* 1: batches with provenance, records deduplicated by content hash */
-    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "CREATE TABLE batch("
-    " id INTEGER PRIMARY KEY,"
-    " agency TEXT NOT NULL, loaded_by TEXT NOT NULL, loaded_at TEXT NOT NULL,"
-    " file_name TEXT NOT NULL, file_sha256 TEXT NOT NULL UNIQUE,"
-    " rows_read INTEGER NOT NULL, added INTEGER NOT NULL, duplicates INTEGER NOT NULL,"
-    " records_hash TEXT NOT NULL);"
-    "CREATE TABLE record("
-    " id INTEGER PRIMARY KEY,"
-    " batch_id INTEGER NOT NULL REFERENCES batch(id),"
-    " content_hash TEXT NOT NULL UNIQUE, case_ref TEXT NOT NULL,"
-    " source TEXT NOT NULL, report_day INTEGER NOT NULL,"
-    " lon REAL, lat REAL, psgc TEXT, children INTEGER NOT NULL, category TEXT);"
-    "CREATE INDEX record_batch ON record(batch_id);"
-    "CREATE INDEX record_day ON record(report_day);",
-    /* 2: the fields agencies send beyond the analysis schema */
-    "ALTER TABLE record ADD COLUMN incident_day INTEGER;"
-    "ALTER TABLE record ADD COLUMN location_precision TEXT;"
-    "CREATE TABLE identifier("
-    " record_id INTEGER NOT NULL REFERENCES record(id),"
-    " kind TEXT NOT NULL, hash TEXT NOT NULL,"
-    " PRIMARY KEY(record_id, kind, hash));"
-    "CREATE INDEX identifier_hash ON identifier(hash);",
-    /* 3: retention: batches count what purge removed */
-    "ALTER TABLE batch ADD COLUMN purged INTEGER NOT NULL DEFAULT 0;",
-    /* 4: the record form's uncertainty radius and PSGC version (issue 6) */
-    "ALTER TABLE record ADD COLUMN uncertainty_m REAL;"
-    "ALTER TABLE record ADD COLUMN psgc_version TEXT;",
-};
+tw_status store_prepare(tw_store *st, const char *sql, sql_stmt **q, const char *what)
+{
+    return sql_prepare(st->db, sql, q) ? store_db_error(st, what) : TW_OK;
+}
+
+tw_status store_query_int64(tw_store *st, const char *sql, int64_t *out)
+{
+    sql_stmt *q = NULL;
+    tw_status s = store_prepare(st, sql, &q, "query failed");
+    if (s)
+        return s;
+    int rc = sql_step(q);
+    if (rc == SQL_ROW) {
+        *out = sql_column_int64(q, 0);
+        s = sql_reset(q) ? store_db_error(st, "query failed") : TW_OK;
+    } else {
+        s = rc == SQL_DONE ? ctx_error_at(st->ctx, TW_E_IO, st->path, 0, 0, NULL,
+                                          "query gave no row: %s", sql)
+                           : store_db_error(st, "query failed");
+    }
+    sql_finalize(q);
+    return s;
+}
 
 tw_status store_version(tw_store *st, int *version)
 {
-    sqlite3_stmt *q = NULL;
     *version = 0;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT count(*) FROM sqlite_master WHERE type='table' AND "
-                                "name='schema_migrations'",
-                                -1, &q, NULL);
-    if (rc != SQLITE_OK || sqlite3_step(q) != SQLITE_ROW) {
-        sqlite3_finalize(q);
+    int have = 0;
+    if (sql_table_exists(st->db, "schema_migrations", &have))
         return store_db_error(st, "cannot read the schema");
-    }
-    int have = sqlite3_column_int(q, 0);
-    sqlite3_finalize(q);
     if (!have)
         return TW_OK;
-    if (sqlite3_prepare_v2(st->db, "SELECT coalesce(max(version), 0) FROM schema_migrations",
-                           -1, &q, NULL) != SQLITE_OK ||
-        sqlite3_step(q) != SQLITE_ROW) {
-        sqlite3_finalize(q);
-        return store_db_error(st, "cannot read the schema version");
-    }
-    *version = sqlite3_column_int(q, 0);
-    sqlite3_finalize(q);
-    return TW_OK;
+    int64_t v;
+    tw_status s =
+        store_query_int64(st, "SELECT coalesce(max(version), 0) FROM schema_migrations", &v);
+    if (!s)
+        *version = (int)v;
+    return s;
+}
+
+static void utc_now(char out[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 tw_status store_migrate_to(tw_store *st, int target, int *from)
 {
     tw_status s;
-    if ((s = store_exec(st, "BEGIN IMMEDIATE")))
-        return s;
+    sql_stmt *q = NULL;
+    if (sql_begin(st->db, SQL_WRITE))
+        return store_db_error(st, "cannot lock the store");
     int v;
     if ((s = store_version(st, &v)))
         goto fail;
@@ -139,19 +123,31 @@ tw_status store_migrate_to(tw_store *st, int target, int *from)
                          "store has an invalid schema version %d", v);
         goto fail;
     }
+    if ((s = store_prepare(st, "INSERT INTO schema_migrations(version, applied_at) VALUES($1, $2)",
+                           &q, "cannot record a migration")))
+        goto fail;
     for (int k = v + 1; k >= 1 && k <= target && k <= STORE_SCHEMA_VERSION; k++) {
-        if ((s = store_exec(st, migrations[k - 1])))
+        const store_migration *m = &store_migrations[k - 1];
+        if (m->version != k) {
+            s = ctx_error(st->ctx, TW_E_INTERNAL, "migration %d is listed as %d (schema.c)", k,
+                          m->version);
             goto fail;
-        char sql[160];
-        snprintf(sql, sizeof sql,
-                 "INSERT INTO schema_migrations VALUES(%d, strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ','now'))",
-                 k);
+        }
+        const char *sql = sql_kind(st->db) == SQL_PG && m->pg ? m->pg : m->sqlite;
         if ((s = store_exec(st, sql)))
             goto fail;
+        char now[32];
+        utc_now(now);
+        if (sql_bind_int64(q, 1, k) || sql_bind_text(q, 2, now, -1) || sql_step(q) != SQL_DONE) {
+            s = store_db_error(st, "cannot record a migration");
+            goto fail;
+        }
     }
-    return store_exec(st, "COMMIT");
+    sql_finalize(q);
+    return sql_commit(st->db) ? store_db_error(st, "cannot commit the migration") : TW_OK;
 fail:
-    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    sql_finalize(q);
+    sql_rollback(st->db);
     return s;
 }
 
@@ -159,7 +155,7 @@ tw_status tw_store_migrate(tw_ctx *ctx, tw_store *st, int *from, int *to)
 {
     if (!ctx || !st)
         return ctx ? ctx_error(ctx, TW_E_ARG, "tw_store_migrate: NULL argument") : TW_E_ARG;
-    st->ctx = ctx;
+    store_use_ctx(st, ctx);
     tw_status s = store_migrate_to(st, STORE_SCHEMA_VERSION, from);
     if (!s && to)
         s = store_version(st, to);
@@ -170,51 +166,49 @@ tw_status tw_store_open(tw_ctx *ctx, const char *path, unsigned flags, tw_store 
 {
     if (!ctx || !path || !out)
         return ctx ? ctx_error(ctx, TW_E_ARG, "tw_store_open: NULL argument") : TW_E_ARG;
-    if (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0)
-        return ctx_error(ctx, TW_E_UNSUPPORTED,
-                         "postgresql stores are not supported by this build (docs/store.md)");
+    *out = NULL;
     if (sodium_init() < 0)
         return ctx_error(ctx, TW_E_INTERNAL, "libsodium could not be initialised");
     tw_store *st = ctx_calloc(ctx, 1, sizeof *st);
     if (!st)
         return ctx_nomem(ctx);
     st->ctx = ctx;
-    tw_status s = TW_OK;
-    if (!(st->path = ctx_strdup(ctx, path))) {
-        s = ctx_nomem(ctx);
-        goto fail;
+    char err[600];
+    int rc = sql_open(ctx, path, (flags & TW_STORE_CREATE) != 0, &st->db, err, sizeof err);
+    if (rc) {
+        char name[512];
+        sql_redact(path, name, sizeof name);
+        tw_status s = rc == -2 ? ctx_nomem(ctx)
+                               : ctx_error_at(ctx, TW_E_IO, name, 0, 0, NULL,
+                                              "cannot open the store: %s", err);
+        ctx_free(ctx, st);
+        return s;
     }
-    int how = SQLITE_OPEN_READWRITE | (flags & TW_STORE_CREATE ? SQLITE_OPEN_CREATE : 0);
-    if (sqlite3_open_v2(path, &st->db, how, NULL) != SQLITE_OK) {
-        s = st->db ? store_db_error(st, "cannot open the store")
-                   : ctx_error_at(ctx, TW_E_NOMEM, path, 0, 0, NULL, "cannot open the store");
-        goto fail;
-    }
-    sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-    /* WAL: a killed writer leaves an uncommitted tail that the next open
-       ignores; FULL: a committed batch survives a power cut too */
-    if ((s = store_exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                            "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536")))
-        goto fail;
+    st->path = sql_name(st->db);
     *out = st;
     return TW_OK;
-fail:
-    tw_store_close(st);
-    return s;
+}
+
+int tw_store_is_url(const char *path)
+{
+    return sql_is_url(path);
+}
+
+void tw_store_redact(const char *path, char *out, size_t cap)
+{
+    sql_redact(path, out, cap);
 }
 
 void tw_store_close(tw_store *st)
 {
     if (!st)
         return;
-    if (st->db)
-        sqlite3_close_v2(st->db);
-    ctx_free(st->ctx, st->path);
+    sql_close(st->db);
     ctx_free(st->ctx, st);
 }
 
 /* The store must be at the latest version before use (tanaw db init). */
-static tw_status require_current(tw_store *st)
+tw_status store_require_current(tw_store *st)
 {
     int v;
     tw_status s = store_version(st, &v);
@@ -232,97 +226,92 @@ static tw_status require_current(tw_store *st)
                         v, STORE_SCHEMA_VERSION);
 }
 
-static tw_status query_int64(tw_store *st, const char *sql, int64_t *out)
-{
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK ||
-        sqlite3_step(q) != SQLITE_ROW) {
-        sqlite3_finalize(q);
-        return store_db_error(st, "query failed");
-    }
-    *out = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    return TW_OK;
-}
-
 tw_status tw_store_info_get(tw_ctx *ctx, tw_store *st, tw_store_info *out)
 {
     if (!ctx || !st || !out)
         return ctx ? ctx_error(ctx, TW_E_ARG, "tw_store_info_get: NULL argument") : TW_E_ARG;
-    st->ctx = ctx;
+    store_use_ctx(st, ctx);
     memset(out, 0, sizeof *out);
     tw_status s = store_version(st, &out->schema_version);
     if (s || out->schema_version != STORE_SCHEMA_VERSION)
-        return s ? s : require_current(st);
+        return s ? s : store_require_current(st);
     int64_t v;
-    if ((s = query_int64(st, "SELECT count(*) FROM batch", &out->batches)) ||
-        (s = query_int64(st, "SELECT count(*) FROM record", &out->records)) ||
-        (s = query_int64(st, "SELECT count(*) FROM identifier", &out->identifiers)))
+    if ((s = store_query_int64(st, "SELECT count(*) FROM batch", &out->batches)) ||
+        (s = store_query_int64(st, "SELECT count(*) FROM record", &out->records)) ||
+        (s = store_query_int64(st, "SELECT count(*) FROM identifier", &out->identifiers)))
         return s;
     if (out->records) {
-        if ((s = query_int64(st, "SELECT min(report_day) FROM record", &v)))
+        if ((s = store_query_int64(st, "SELECT min(report_day) FROM record", &v)))
             return s;
         out->first_day = (int32_t)v;
-        if ((s = query_int64(st, "SELECT max(report_day) FROM record", &v)))
+        if ((s = store_query_int64(st, "SELECT max(report_day) FROM record", &v)))
             return s;
         out->last_day = (int32_t)v;
     }
     return TW_OK;
 }
 
-static void copy_col(char *dst, size_t cap, sqlite3_stmt *q, int col)
+static void copy_col(char *dst, size_t cap, sql_stmt *q, int col)
 {
-    const unsigned char *t = sqlite3_column_text(q, col);
-    snprintf(dst, cap, "%s", t ? (const char *)t : "");
+    const char *t = sql_column_text(q, col);
+    snprintf(dst, cap, "%s", t ? t : "");
 }
 
 tw_status tw_store_batches(tw_ctx *ctx, tw_store *st, tw_store_batch **out, size_t *n)
 {
     if (!ctx || !st || !out || !n)
         return ctx ? ctx_error(ctx, TW_E_ARG, "tw_store_batches: NULL argument") : TW_E_ARG;
-    st->ctx = ctx;
+    store_use_ctx(st, ctx);
     *out = NULL;
     *n = 0;
-    tw_status s = require_current(st);
+    tw_status s = store_require_current(st);
     if (s)
         return s;
+    if (sql_begin(st->db, SQL_READ)) /* the count and the rows: one snapshot */
+        return store_db_error(st, "cannot list batches");
     int64_t count;
-    if ((s = query_int64(st, "SELECT count(*) FROM batch", &count)))
-        return s;
-    tw_store_batch *b = ctx_calloc(ctx, count ? (size_t)count : 1, sizeof *b);
-    if (!b)
-        return ctx_nomem(ctx);
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(st->db,
+    sql_stmt *q = NULL;
+    tw_store_batch *b = NULL;
+    if ((s = store_query_int64(st, "SELECT count(*) FROM batch", &count)))
+        goto fail;
+    if (!(b = ctx_calloc(ctx, count ? (size_t)count : 1, sizeof *b))) {
+        s = ctx_nomem(ctx);
+        goto fail;
+    }
+    if ((s = store_prepare(st,
                            "SELECT id, agency, loaded_by, loaded_at, file_name, file_sha256, "
                            "rows_read, added, duplicates, purged FROM batch ORDER BY id",
-                           -1, &q, NULL) != SQLITE_OK) {
-        ctx_free(ctx, b);
-        return store_db_error(st, "cannot list batches");
-    }
+                           &q, "cannot list batches")))
+        goto fail;
     size_t k = 0;
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW && k < (size_t)count) {
+    int rc = SQL_DONE;
+    while (k < (size_t)count && (rc = sql_step(q)) == SQL_ROW) {
         tw_store_batch *x = &b[k++];
-        x->id = sqlite3_column_int64(q, 0);
+        x->id = sql_column_int64(q, 0);
         copy_col(x->agency, sizeof x->agency, q, 1);
         copy_col(x->loaded_by, sizeof x->loaded_by, q, 2);
         copy_col(x->loaded_at, sizeof x->loaded_at, q, 3);
         copy_col(x->file_name, sizeof x->file_name, q, 4);
         copy_col(x->sha256, sizeof x->sha256, q, 5);
-        x->rows_read = sqlite3_column_int64(q, 6);
-        x->added = sqlite3_column_int64(q, 7);
-        x->duplicates = sqlite3_column_int64(q, 8);
-        x->purged = sqlite3_column_int64(q, 9);
+        x->rows_read = sql_column_int64(q, 6);
+        x->added = sql_column_int64(q, 7);
+        x->duplicates = sql_column_int64(q, 8);
+        x->purged = sql_column_int64(q, 9);
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        ctx_free(ctx, b);
-        return store_db_error(st, "cannot list batches");
+    if (k < (size_t)count && rc != SQL_DONE) {
+        s = store_db_error(st, "cannot list batches");
+        goto fail;
     }
+    sql_finalize(q);
+    sql_rollback(st->db); /* read only */
     *out = b;
     *n = k;
     return TW_OK;
+fail:
+    sql_finalize(q);
+    sql_rollback(st->db);
+    ctx_free(ctx, b);
+    return s;
 }
 
 void tw_store_batches_free(tw_ctx *ctx, tw_store_batch *b)
@@ -333,23 +322,23 @@ void tw_store_batches_free(tw_ctx *ctx, tw_store_batch *b)
 
 /* BLAKE2b (unkeyed, 128 bits) over a batch's content hashes in record id
    order: what verify compares with the value recorded at ingest. */
-static tw_status batch_records_hash(tw_store *st, int64_t batch, char out[STORE_HASH_HEX])
+tw_status store_batch_records_hash(tw_store *st, int64_t batch, char out[STORE_HASH_HEX])
 {
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(st->db, "SELECT content_hash FROM record WHERE batch_id=? ORDER BY id",
-                           -1, &q, NULL) != SQLITE_OK)
-        return store_db_error(st, "cannot hash a batch");
-    sqlite3_bind_int64(q, 1, batch);
+    sql_stmt *q = NULL;
+    tw_status s = store_prepare(st, "SELECT content_hash FROM record WHERE batch_id=$1 ORDER BY id",
+                                &q, "cannot hash a batch");
+    if (s)
+        return s;
     crypto_generichash_state h;
     crypto_generichash_init(&h, NULL, 0, STORE_HASH_BYTES);
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        const unsigned char *t = sqlite3_column_text(q, 0);
+    int rc = sql_bind_int64(q, 1, batch) ? SQL_ERR : SQL_ROW;
+    while (rc == SQL_ROW && (rc = sql_step(q)) == SQL_ROW) {
+        const char *t = sql_column_text(q, 0);
         if (t)
-            crypto_generichash_update(&h, t, strlen((const char *)t));
+            crypto_generichash_update(&h, (const unsigned char *)t, strlen(t));
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE)
+    sql_finalize(q);
+    if (rc != SQL_DONE)
         return store_db_error(st, "cannot hash a batch");
     uint8_t d[STORE_HASH_BYTES];
     crypto_generichash_final(&h, d, sizeof d);
@@ -370,66 +359,165 @@ static void problem(tw_ctx *ctx, size_t *problems, const char *fmt, ...)
     ctx_warn(ctx, "%s", buf);
 }
 
+/* Rows whose foreign key points at no row. SQLite: its own
+   foreign_key_check (and integrity_check for the pages). PostgreSQL
+   enforces foreign keys itself and has no integrity_check; the
+   single-column foreign keys of the store's schema are read from
+   pg_constraint and each is checked with a NOT EXISTS query, so rows
+   written with the checks switched off (session_replication_role =
+   replica) are still found. */
+static tw_status check_foreign_keys(tw_store *st, size_t *problems)
+{
+    sql_stmt *q = NULL;
+    tw_status s;
+    int rc;
+    if (sql_kind(st->db) == SQL_SQLITE) {
+        /* page-level integrity first: the rest assumes readable tables */
+        if ((s = store_prepare(st, "PRAGMA integrity_check", &q, "integrity check failed")))
+            return s;
+        while ((rc = sql_step(q)) == SQL_ROW) {
+            const char *t = sql_column_text(q, 0);
+            if (t && strcmp(t, "ok") != 0)
+                problem(st->ctx, problems, "integrity: %s", t);
+        }
+        sql_finalize(q);
+        if (rc != SQL_DONE)
+            return store_db_error(st, "integrity check failed");
+        if ((s = store_prepare(st, "PRAGMA foreign_key_check", &q, "foreign key check failed")))
+            return s;
+        while ((rc = sql_step(q)) == SQL_ROW)
+            problem(st->ctx, problems,
+                    "foreign key: a row of %s (rowid %" PRId64 ") refers to a missing row",
+                    sql_column_text(q, 0), sql_column_int64(q, 1));
+        sql_finalize(q);
+        return rc == SQL_DONE ? TW_OK : store_db_error(st, "foreign key check failed");
+    }
+    /* PostgreSQL: read the constraints first (one statement at a time) */
+    enum { MAXFK = 32 };
+    char fk[MAXFK][4][64];
+    int nfk = 0;
+    if ((s = store_prepare(st,
+                           "SELECT c.conrelid::regclass::text, a.attname::text, "
+                           "c.confrelid::regclass::text, f.attname::text FROM pg_constraint c "
+                           "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+                           "JOIN pg_attribute f ON f.attrelid = c.confrelid AND f.attnum = c.confkey[1] "
+                           "WHERE c.contype = 'f' AND cardinality(c.conkey) = 1 AND "
+                           "c.connamespace = current_schema()::regnamespace ORDER BY 1, 2",
+                           &q, "foreign key check failed")))
+        return s;
+    while ((rc = sql_step(q)) == SQL_ROW)
+        if (nfk < MAXFK) {
+            for (int j = 0; j < 4; j++)
+                copy_col(fk[nfk][j], sizeof fk[nfk][j], q, j);
+            nfk++;
+        }
+    sql_finalize(q);
+    if (rc != SQL_DONE)
+        return store_db_error(st, "foreign key check failed");
+    for (int i = 0; i < nfk; i++) {
+        char sql[512];
+        snprintf(sql, sizeof sql,
+                 "SELECT x.%s FROM %s x WHERE x.%s IS NOT NULL AND NOT EXISTS "
+                 "(SELECT 1 FROM %s y WHERE y.%s = x.%s)",
+                 fk[i][1], fk[i][0], fk[i][1], fk[i][2], fk[i][3], fk[i][1]);
+        if ((s = store_prepare(st, sql, &q, "foreign key check failed")))
+            return s;
+        while ((rc = sql_step(q)) == SQL_ROW)
+            problem(st->ctx, problems, "foreign key: a row of %s refers to a missing row (%s %s)",
+                    fk[i][0], fk[i][1], sql_column_text(q, 0));
+        sql_finalize(q);
+        if (rc != SQL_DONE)
+            return store_db_error(st, "foreign key check failed");
+    }
+    return TW_OK;
+}
+
 tw_status tw_store_verify(tw_ctx *ctx, tw_store *st, size_t *problems)
 {
     if (!ctx || !st || !problems)
         return ctx ? ctx_error(ctx, TW_E_ARG, "tw_store_verify: NULL argument") : TW_E_ARG;
-    st->ctx = ctx;
+    store_use_ctx(st, ctx);
     *problems = 0;
-    tw_status s = require_current(st);
+    tw_status s = store_require_current(st);
     if (s)
         return s;
-    sqlite3_stmt *q = NULL;
-    /* page-level integrity first: the rest assumes readable tables */
-    if (sqlite3_prepare_v2(st->db, "PRAGMA integrity_check", -1, &q, NULL) != SQLITE_OK)
-        return store_db_error(st, "integrity check failed");
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        const char *t = (const char *)sqlite3_column_text(q, 0);
-        if (t && strcmp(t, "ok") != 0)
-            problem(ctx, problems, "integrity: %s", t);
+    /* one snapshot: a loader committing meanwhile does not make a
+       consistent store look broken */
+    if (sql_begin(st->db, SQL_READ))
+        return store_db_error(st, "cannot verify");
+    sql_stmt *q = NULL;
+    struct vb {
+        int64_t id, want, have;
+        char recorded[STORE_HASH_HEX];
+    } *b = NULL;
+    int64_t nb = 0, k = 0;
+    if ((s = check_foreign_keys(st, problems)) ||
+        (s = store_query_int64(st, "SELECT count(*) FROM batch", &nb)))
+        goto done;
+    if (!(b = ctx_calloc(ctx, nb ? (size_t)nb : 1, sizeof *b))) {
+        s = ctx_nomem(ctx);
+        goto done;
     }
-    sqlite3_finalize(q);
-    if (sqlite3_prepare_v2(st->db, "PRAGMA foreign_key_check", -1, &q, NULL) != SQLITE_OK)
-        return store_db_error(st, "foreign key check failed");
-    while (sqlite3_step(q) == SQLITE_ROW)
-        problem(ctx, problems, "foreign key: a row of %s (rowid %" PRId64 ") refers to a missing row",
-                (const char *)sqlite3_column_text(q, 0), (int64_t)sqlite3_column_int64(q, 1));
-    sqlite3_finalize(q);
-    if (sqlite3_prepare_v2(st->db,
+    if ((s = store_prepare(st,
                            "SELECT b.id, b.added - b.purged, b.records_hash, "
                            "(SELECT count(*) FROM record r WHERE r.batch_id=b.id) FROM batch b "
                            "ORDER BY b.id",
-                           -1, &q, NULL) != SQLITE_OK)
-        return store_db_error(st, "cannot check batches");
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(q, 0), want = sqlite3_column_int64(q, 1),
-                have = sqlite3_column_int64(q, 3);
-        char recorded[STORE_HASH_HEX], now[STORE_HASH_HEX];
-        copy_col(recorded, sizeof recorded, q, 2);
-        if (want != have)
-            problem(ctx, problems, "batch %" PRId64 ": %" PRId64 " records, expected %" PRId64,
-                    id, have, want);
-        if ((s = batch_records_hash(st, id, now))) {
-            sqlite3_finalize(q);
-            return s;
-        }
-        if (strcmp(now, recorded) != 0)
-            problem(ctx, problems, "batch %" PRId64 ": records hash differs from the one "
-                    "recorded at ingest", id);
+                           &q, "cannot check batches")))
+        goto done;
+    int rc = SQL_DONE;
+    while (k < nb && (rc = sql_step(q)) == SQL_ROW) {
+        b[k].id = sql_column_int64(q, 0);
+        b[k].want = sql_column_int64(q, 1);
+        b[k].have = sql_column_int64(q, 3);
+        copy_col(b[k].recorded, sizeof b[k].recorded, q, 2);
+        k++;
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE)
-        return store_db_error(st, "cannot check batches");
-    /* records without a batch, identifiers without a record: caught by
-       foreign_key_check above; a key check must exist once records do */
+    if (k < nb && rc != SQL_DONE) {
+        s = store_db_error(st, "cannot check batches");
+        goto done;
+    }
+    sql_finalize(q);
+    q = NULL;
+    for (int64_t i = 0; i < k; i++) {
+        char now[STORE_HASH_HEX];
+        if (b[i].want != b[i].have)
+            problem(ctx, problems, "batch %" PRId64 ": %" PRId64 " records, expected %" PRId64,
+                    b[i].id, b[i].have, b[i].want);
+        if ((s = store_batch_records_hash(st, b[i].id, now)))
+            goto done;
+        if (strcmp(now, b[i].recorded) != 0)
+            problem(ctx, problems, "batch %" PRId64 ": records hash differs from the one "
+                    "recorded at ingest", b[i].id);
+    }
+    /* a key check must exist once records do */
     int64_t nrec, nkey;
-    if ((s = query_int64(st, "SELECT count(*) FROM record", &nrec)) ||
-        (s = query_int64(st, "SELECT count(*) FROM meta WHERE key='key_check'", &nkey)))
-        return s;
+    if ((s = store_query_int64(st, "SELECT count(*) FROM record", &nrec)) ||
+        (s = store_query_int64(st, "SELECT count(*) FROM meta WHERE key='key_check'", &nkey)))
+        goto done;
     if (nrec && !nkey)
         problem(ctx, problems, "the store holds records but no key check");
-    return TW_OK;
+done:
+    sql_finalize(q);
+    ctx_free(ctx, b);
+    sql_rollback(st->db); /* read only */
+    return s;
+}
+
+tw_status store_find_batch(tw_store *st, const char *sha256, int64_t *batch_id)
+{
+    sql_stmt *q = NULL;
+    *batch_id = 0;
+    tw_status s = store_prepare(st, "SELECT id FROM batch WHERE file_sha256=$1", &q,
+                                "cannot look up the file");
+    if (s)
+        return s;
+    int rc = sql_bind_text(q, 1, sha256, -1);
+    if (!rc && (rc = sql_step(q)) == SQL_ROW) {
+        *batch_id = sql_column_int64(q, 0);
+        rc = sql_reset(q);
+    }
+    sql_finalize(q);
+    return rc ? store_db_error(st, "cannot look up the file") : TW_OK;
 }
 
 tw_status tw_store_find_file(tw_ctx *ctx, tw_store *st, const char *path, int64_t *batch_id,
@@ -437,62 +525,63 @@ tw_status tw_store_find_file(tw_ctx *ctx, tw_store *st, const char *path, int64_
 {
     if (!ctx || !st || !path || !batch_id)
         return ctx ? ctx_error(ctx, TW_E_ARG, "tw_store_find_file: NULL argument") : TW_E_ARG;
-    st->ctx = ctx;
+    store_use_ctx(st, ctx);
     *batch_id = 0;
-    tw_status s = require_current(st);
+    tw_status s = store_require_current(st);
     char hex[65];
     if (s || (s = store_file_sha256(ctx, path, hex)))
         return s;
     if (sha256)
         memcpy(sha256, hex, sizeof hex);
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(st->db, "SELECT id FROM batch WHERE file_sha256=?", -1, &q, NULL) !=
-        SQLITE_OK)
-        return store_db_error(st, "cannot look up the file");
-    sqlite3_bind_text(q, 1, hex, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
-        *batch_id = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_db_error(st, "cannot look up the file");
-    return TW_OK;
+    return store_find_batch(st, hex, batch_id);
+}
+
+/* Run a prepared statement with one integer parameter to its end. */
+static tw_status run_with_day(tw_store *st, const char *sql, int32_t day, int64_t *changed)
+{
+    sql_stmt *q = NULL;
+    tw_status s = store_prepare(st, sql, &q, "purge failed");
+    if (s)
+        return s;
+    int rc = sql_bind_int64(q, 1, day);
+    if (!rc)
+        rc = sql_step(q);
+    if (rc == SQL_DONE && changed)
+        *changed = sql_changes(st->db);
+    sql_finalize(q);
+    return rc == SQL_DONE ? TW_OK : store_db_error(st, "purge failed");
 }
 
 tw_status tw_store_purge(tw_ctx *ctx, tw_store *st, int32_t before_day, size_t *deleted)
 {
     if (!ctx || !st)
         return ctx ? ctx_error(ctx, TW_E_ARG, "tw_store_purge: NULL argument") : TW_E_ARG;
-    st->ctx = ctx;
-    tw_status s = require_current(st);
+    store_use_ctx(st, ctx);
+    tw_status s = store_require_current(st);
     if (s)
         return s;
-    sqlite3_stmt *q = NULL;
+    sql_stmt *q = NULL;
     int64_t *batches = NULL;
     size_t nb = 0;
-    if ((s = store_exec(st, "BEGIN IMMEDIATE")))
-        return s;
-    char sql[512];
-    snprintf(sql, sizeof sql,
-             "DELETE FROM identifier WHERE record_id IN (SELECT id FROM record WHERE report_day < %d)",
-             (int)before_day);
-    if ((s = store_exec(st, sql)))
+    if (sql_begin(st->db, SQL_WRITE))
+        return store_db_error(st, "cannot lock the store");
+    if ((s = run_with_day(st,
+                          "DELETE FROM identifier WHERE record_id IN (SELECT id FROM record "
+                          "WHERE report_day < $1)",
+                          before_day, NULL)) ||
+        (s = run_with_day(st,
+                          "UPDATE batch SET purged = purged + (SELECT count(*) FROM record r "
+                          "WHERE r.batch_id=batch.id AND r.report_day < $1)",
+                          before_day, NULL)))
         goto fail;
-    snprintf(sql, sizeof sql,
-             "UPDATE batch SET purged = purged + (SELECT count(*) FROM record r WHERE "
-             "r.batch_id=batch.id AND r.report_day < %d)",
-             (int)before_day);
-    if ((s = store_exec(st, sql)))
+    if ((s = store_prepare(st,
+                           "SELECT DISTINCT batch_id FROM record WHERE report_day < $1 ORDER BY "
+                           "batch_id",
+                           &q, "purge failed")))
         goto fail;
-    snprintf(sql, sizeof sql,
-             "SELECT DISTINCT batch_id FROM record WHERE report_day < %d ORDER BY batch_id",
-             (int)before_day);
-    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) {
-        s = store_db_error(st, "purge failed");
-        goto fail;
-    }
     int64_t cap = 0;
-    while (sqlite3_step(q) == SQLITE_ROW) {
+    int rc = sql_bind_int64(q, 1, before_day) ? SQL_ERR : SQL_ROW;
+    while (rc == SQL_ROW && (rc = sql_step(q)) == SQL_ROW) {
         if ((int64_t)nb == cap) {
             cap = cap ? 2 * cap : 16;
             int64_t *nbat = ctx_realloc(ctx, batches, (size_t)cap * sizeof *nbat);
@@ -502,101 +591,122 @@ tw_status tw_store_purge(tw_ctx *ctx, tw_store *st, int32_t before_day, size_t *
             }
             batches = nbat;
         }
-        batches[nb++] = sqlite3_column_int64(q, 0);
+        batches[nb++] = sql_column_int64(q, 0);
     }
-    sqlite3_finalize(q);
+    sql_finalize(q);
     q = NULL;
-    snprintf(sql, sizeof sql, "DELETE FROM record WHERE report_day < %d", (int)before_day);
-    if ((s = store_exec(st, sql)))
+    if (rc != SQL_DONE) {
+        s = store_db_error(st, "purge failed");
+        goto fail;
+    }
+    int64_t gone = 0;
+    if ((s = run_with_day(st, "DELETE FROM record WHERE report_day < $1", before_day, &gone)))
         goto fail;
     if (deleted)
-        *deleted = (size_t)sqlite3_changes(st->db);
+        *deleted = (size_t)gone;
     /* the records hash follows the records that remain, so verify keeps
        checking purged batches */
+    if ((s = store_prepare(st, "UPDATE batch SET records_hash=$1 WHERE id=$2", &q,
+                           "purge failed")))
+        goto fail;
     for (size_t i = 0; i < nb; i++) {
         char h[STORE_HASH_HEX];
-        if ((s = batch_records_hash(st, batches[i], h)))
+        if ((s = store_batch_records_hash(st, batches[i], h)))
             goto fail;
-        snprintf(sql, sizeof sql, "UPDATE batch SET records_hash='%s' WHERE id=%" PRId64, h,
-                 batches[i]);
-        if ((s = store_exec(st, sql)))
+        if (sql_bind_text(q, 1, h, -1) || sql_bind_int64(q, 2, batches[i]) ||
+            sql_step(q) != SQL_DONE) {
+            s = store_db_error(st, "purge failed");
             goto fail;
+        }
     }
+    sql_finalize(q);
     ctx_free(ctx, batches);
-    return store_exec(st, "COMMIT");
+    return sql_commit(st->db) ? store_db_error(st, "cannot commit the purge") : TW_OK;
 fail:
-    sqlite3_finalize(q);
+    sql_finalize(q);
     ctx_free(ctx, batches);
-    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    sql_rollback(st->db);
     return s;
+}
+
+static const char *const export_sql[2] = {
+    /* SQLite */
+    "SELECT r.case_ref, r.report_day, r.source, r.lon, r.lat, r.psgc, r.children, "
+    "r.category, r.incident_day, r.location_precision, b.agency, r.batch_id, "
+    "r.uncertainty_m, r.psgc_version, "
+    "(SELECT group_concat(x, ';') FROM (SELECT i.kind || ':' || i.hash AS x FROM "
+    "identifier i WHERE i.record_id = r.id ORDER BY i.kind, i.hash)) "
+    "FROM record r JOIN batch b ON b.id = r.batch_id ORDER BY r.id",
+    /* PostgreSQL: string_agg, and byte order whatever the collation */
+    "SELECT r.case_ref, r.report_day, r.source, r.lon, r.lat, r.psgc, r.children, "
+    "r.category, r.incident_day, r.location_precision, b.agency, r.batch_id, "
+    "r.uncertainty_m, r.psgc_version, "
+    "(SELECT string_agg(i.kind || ':' || i.hash, ';' ORDER BY i.kind COLLATE \"C\", "
+    "i.hash COLLATE \"C\") FROM identifier i WHERE i.record_id = r.id) "
+    "FROM record r JOIN batch b ON b.id = r.batch_id ORDER BY r.id"};
+
+static const char *col_or_empty(sql_stmt *q, int col)
+{
+    const char *t = sql_column_text(q, col);
+    return t ? t : "";
 }
 
 tw_status tw_store_export_csv(tw_ctx *ctx, tw_store *st, const char *path, size_t *rows)
 {
     if (!ctx || !st || !path)
         return ctx ? ctx_error(ctx, TW_E_ARG, "tw_store_export_csv: NULL argument") : TW_E_ARG;
-    st->ctx = ctx;
-    tw_status s = require_current(st);
+    store_use_ctx(st, ctx);
+    tw_status s = store_require_current(st);
     if (s)
         return s;
     FILE *f = fopen(path, "wb");
     if (!f)
         return ctx_error_at(ctx, TW_E_IO, path, 0, 0, NULL, "cannot open for writing");
-    sqlite3_stmt *q = NULL;
+    sql_stmt *q = NULL;
     size_t n = 0;
     /* case_id is the case reference (a keyed hash), so the export reads
        back with tw_cases_read_csv; identifiers are kind:hash pairs in one
        column whose name no personal-data rule refuses */
-    if (sqlite3_prepare_v2(
-            st->db,
-            "SELECT r.case_ref, r.report_day, r.source, r.lon, r.lat, r.psgc, r.children, "
-            "r.category, r.incident_day, r.location_precision, b.agency, r.batch_id, "
-            "r.uncertainty_m, r.psgc_version, "
-            "(SELECT group_concat(x, ';') FROM (SELECT i.kind || ':' || i.hash AS x FROM "
-            "identifier i WHERE i.record_id = r.id ORDER BY i.kind, i.hash)) "
-            "FROM record r JOIN batch b ON b.id = r.batch_id ORDER BY r.id",
-            -1, &q, NULL) != SQLITE_OK) {
+    if ((s = store_prepare(st, export_sql[sql_kind(st->db)], &q, "cannot export"))) {
         fclose(f);
-        return store_db_error(st, "cannot export");
+        return s;
     }
     fputs("case_id,report_date,source,lon,lat,psgc,children,category,incident_date,"
           "location_precision,agency,batch,uncertainty_m,psgc_version,links\n",
           f);
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = sql_step(q)) == SQL_ROW) {
         char day[11];
-        csv_write_field(f, (const char *)sqlite3_column_text(q, 0));
-        tw_date_format((int32_t)sqlite3_column_int(q, 1), day);
+        csv_write_field(f, sql_column_text(q, 0));
+        tw_date_format((int32_t)sql_column_int64(q, 1), day);
         fprintf(f, ",%s,", day);
-        csv_write_field(f, (const char *)sqlite3_column_text(q, 2));
-        if (sqlite3_column_type(q, 3) != SQLITE_NULL)
-            fprintf(f, ",%.17g,%.17g,", sqlite3_column_double(q, 3), sqlite3_column_double(q, 4));
+        csv_write_field(f, sql_column_text(q, 2));
+        if (!sql_column_null(q, 3))
+            fprintf(f, ",%.17g,%.17g,", sql_column_double(q, 3), sql_column_double(q, 4));
         else
             fputs(",,,", f);
-        const unsigned char *t;
-        fprintf(f, "%s,%" PRId64 ",", (t = sqlite3_column_text(q, 5)) ? (const char *)t : "",
-                (int64_t)sqlite3_column_int64(q, 6));
-        fprintf(f, "%s,", (t = sqlite3_column_text(q, 7)) ? (const char *)t : "");
-        if (sqlite3_column_type(q, 8) != SQLITE_NULL) {
-            tw_date_format((int32_t)sqlite3_column_int(q, 8), day);
+        fprintf(f, "%s,%" PRId64 ",", col_or_empty(q, 5), sql_column_int64(q, 6));
+        fprintf(f, "%s,", col_or_empty(q, 7));
+        if (!sql_column_null(q, 8)) {
+            tw_date_format((int32_t)sql_column_int64(q, 8), day);
             fputs(day, f);
         }
-        fprintf(f, ",%s,", (t = sqlite3_column_text(q, 9)) ? (const char *)t : "");
-        csv_write_field(f, (const char *)sqlite3_column_text(q, 10));
-        fprintf(f, ",%" PRId64 ",", (int64_t)sqlite3_column_int64(q, 11));
-        if (sqlite3_column_type(q, 12) != SQLITE_NULL)
-            fprintf(f, "%.17g", sqlite3_column_double(q, 12));
-        t = sqlite3_column_text(q, 13);
-        fprintf(f, ",%s,", t ? (const char *)t : "");
-        t = sqlite3_column_text(q, 14);
-        fprintf(f, "%s\n", t ? (const char *)t : "");
+        fprintf(f, ",%s,", col_or_empty(q, 9));
+        csv_write_field(f, sql_column_text(q, 10));
+        fprintf(f, ",%" PRId64 ",", sql_column_int64(q, 11));
+        if (!sql_column_null(q, 12))
+            fprintf(f, "%.17g", sql_column_double(q, 12));
+        fprintf(f, ",%s,", col_or_empty(q, 13));
+        fprintf(f, "%s\n", col_or_empty(q, 14));
         n++;
     }
-    sqlite3_finalize(q);
+    if (rc != SQL_DONE)
+        s = store_db_error(st, "export failed");
+    sql_finalize(q);
     int bad = ferror(f);
     bad |= fclose(f) != 0;
-    if (rc != SQLITE_DONE)
-        return store_db_error(st, "export failed");
+    if (s)
+        return s;
     if (bad)
         return ctx_error_at(ctx, TW_E_IO, path, 0, 0, NULL, "error while writing the export");
     if (rows)
@@ -609,8 +719,8 @@ tw_status tw_store_read_cases(tw_ctx *ctx, tw_store *st, const tw_store_filter *
 {
     if (!ctx || !st || !inout)
         return ctx ? ctx_error(ctx, TW_E_ARG, "tw_store_read_cases: NULL argument") : TW_E_ARG;
-    st->ctx = ctx;
-    tw_status s = require_current(st);
+    store_use_ctx(st, ctx);
+    tw_status s = store_require_current(st);
     if (s)
         return s;
     tw_store_filter all = {0};
@@ -619,68 +729,61 @@ tw_status tw_store_read_cases(tw_ctx *ctx, tw_store *st, const tw_store_filter *
     int cat = -1;
     if (f->category && (cat = cases_category_find(f->category, strlen(f->category))) < 0)
         return ctx_error(ctx, TW_E_ARG, "unknown category '%s'", f->category);
-    sqlite3_stmt *q = NULL;
+    sql_stmt *q = NULL;
     /* the filters mirror tw_cases_aggregate's, which applies them again */
-    if (sqlite3_prepare_v2(st->db,
+    if ((s = store_prepare(st,
                            "SELECT source, report_day, lon, lat, psgc, children, category, "
-                           "uncertainty_m, psgc_version FROM record WHERE (?1 = 0 OR report_day BETWEEN ?2 AND ?3) "
-                           "AND (?4 IS NULL OR lower(source) = lower(?4)) "
-                           "AND (?5 IS NULL OR category = ?5) ORDER BY id",
-                           -1, &q, NULL) != SQLITE_OK)
-        return store_db_error(st, "cannot read records");
+                           "uncertainty_m, psgc_version FROM record WHERE ($1 = 0 OR report_day "
+                           "BETWEEN $2 AND $3) AND (CAST($4 AS TEXT) IS NULL OR lower(source) = "
+                           "lower(CAST($4 AS TEXT))) AND (CAST($5 AS TEXT) IS NULL OR category = "
+                           "CAST($5 AS TEXT)) ORDER BY id",
+                           &q, "cannot read records")))
+        return s;
     int dated = f->from_day != 0 || f->to_day != 0;
-    sqlite3_bind_int(q, 1, dated);
-    sqlite3_bind_int(q, 2, f->from_day);
-    sqlite3_bind_int(q, 3, f->to_day);
-    if (f->source)
-        sqlite3_bind_text(q, 4, f->source, -1, SQLITE_STATIC);
-    if (cat >= 0)
-        sqlite3_bind_text(q, 5, cases_category_names[cat], -1, SQLITE_STATIC);
+    int rc = sql_bind_int64(q, 1, dated) || sql_bind_int64(q, 2, f->from_day) ||
+                     sql_bind_int64(q, 3, f->to_day) || sql_bind_text(q, 4, f->source, -1) ||
+                     sql_bind_text(q, 5, cat >= 0 ? cases_category_names[cat] : NULL, -1)
+                 ? SQL_ERR
+                 : SQL_ROW;
     tw_cases *c = *inout;
     size_t n0 = c ? tw_cases_count(c) : 0, added = 0;
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while (rc == SQL_ROW && (rc = sql_step(q)) == SQL_ROW) {
         case_rec r;
         memset(&r, 0, sizeof r);
         r.weight = 1;
         r.id_str = -1;
-        r.day = (int32_t)sqlite3_column_int(q, 1);
-        if (sqlite3_column_type(q, 2) != SQLITE_NULL) {
-            r.lon = sqlite3_column_double(q, 2);
-            r.lat = sqlite3_column_double(q, 3);
+        r.day = (int32_t)sql_column_int64(q, 1);
+        if (!sql_column_null(q, 2)) {
+            r.lon = sql_column_double(q, 2);
+            r.lat = sql_column_double(q, 3);
         } else {
             r.lon = r.lat = NAN;
         }
-        const unsigned char *code = sqlite3_column_text(q, 4);
-        if (code && strlen((const char *)code) == TW_PSGC_LEN) {
+        const char *code = sql_column_text(q, 4);
+        if (code && strlen(code) == TW_PSGC_LEN) {
             memcpy(r.code, code, TW_PSGC_LEN + 1);
             r.code_kind = CASES_CODE_PSGC;
         }
-        r.children = (double)sqlite3_column_int64(q, 5);
-        const unsigned char *ct = sqlite3_column_text(q, 6);
-        r.category = (int8_t)(ct ? cases_category_find((const char *)ct, strlen((const char *)ct)) : -1);
-        if (sqlite3_column_type(q, 7) != SQLITE_NULL) {
+        r.children = (double)sql_column_int64(q, 5);
+        const char *ct = sql_column_text(q, 6);
+        r.category = (int8_t)(ct ? cases_category_find(ct, strlen(ct)) : -1);
+        if (!sql_column_null(q, 7)) {
             r.has_radius = 1;
-            r.radius_m = sqlite3_column_double(q, 7);
+            r.radius_m = sql_column_double(q, 7);
         }
-        if ((s = cases_append(ctx, &c, &r, (const char *)sqlite3_column_text(q, 0),
-                              (const char *)sqlite3_column_text(q, 8)))) {
-            sqlite3_finalize(q);
-            if (c && !*inout)
-                tw_cases_free(c);
-            else if (c)
-                c->n = n0; /* a failed read adds nothing */
-            return s;
-        }
+        if ((s = cases_append(ctx, &c, &r, sql_column_text(q, 0), sql_column_text(q, 8))))
+            break;
         added++;
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE) {
+    if (!s && rc != SQL_DONE)
+        s = store_db_error(st, "cannot read records");
+    sql_finalize(q);
+    if (s) {
         if (c && !*inout)
             tw_cases_free(c);
         else if (c)
-            c->n = n0;
-        return store_db_error(st, "cannot read records");
+            c->n = n0; /* a failed read adds nothing */
+        return s;
     }
     if (!c && (s = cases_append(ctx, &c, &(case_rec){0}, NULL, NULL)) == TW_OK)
         c->n = 0; /* an empty store still gives a tw_cases */

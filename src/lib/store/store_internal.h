@@ -1,17 +1,30 @@
 /*
  * store_internal.h: what the files of the store module share (store.c:
- * open, schema and maintenance; ingest.c: reading a batch; pseudo.c: keys,
- * keyed hashes and the normalisation of identifiers). Not public.
+ * open, migration and maintenance; schema.c: the migrations; ingest.c:
+ * reading a batch; pseudo.c: keys, keyed hashes and the normalisation of
+ * identifiers; sql.h: the SQL layer over SQLite and PostgreSQL). Not
+ * public.
  */
 #ifndef TW_STORE_INTERNAL_H
 #define TW_STORE_INTERNAL_H
 
 #include "core/core.h"
 
-#include <sqlite3.h>
+#include "store/sql.h"
 
-/* Latest schema version; migrations 1..STORE_SCHEMA_VERSION in store.c. */
-#define STORE_SCHEMA_VERSION 4
+/* One forward migration (schema.c): SQL per dialect; pg NULL when the
+   SQLite text serves PostgreSQL too. */
+typedef struct store_migration {
+    int version; /* 1, 2, ...: the entry's place in the list */
+    const char *what;
+    const char *sqlite;
+    const char *pg;
+} store_migration;
+extern const store_migration store_migrations[];
+extern const int store_nmigrations;
+
+/* Latest schema version: the last migration of schema.c. */
+#define STORE_SCHEMA_VERSION store_nmigrations
 
 /* Bytes of every keyed hash kept in the store (128 bits: collisions need
    about 2^64 values; stored as 32 lowercase hex characters). */
@@ -20,14 +33,27 @@
 
 struct tw_store {
     tw_ctx *ctx;
-    sqlite3 *db;
-    char *path;
+    sql_db *db;
+    const char *path; /* for messages: the path, or the URL without password */
 };
 
-/* Record the SQLite error of st->db (prefixed with what) as TW_E_IO. */
+/* Make ctx the store's context (allocations and errors of this call). */
+void store_use_ctx(tw_store *st, tw_ctx *ctx);
+/* Record the SQL layer's error (prefixed with what) as TW_E_IO, or
+   TW_E_NOMEM when an allocation failed. */
 tw_status store_db_error(tw_store *st, const char *what);
 /* Run SQL without results; TW_E_IO (recorded) on failure. */
 tw_status store_exec(tw_store *st, const char *sql);
+/* Prepare sql; the layer's error (prefixed with what) on failure. */
+tw_status store_prepare(tw_store *st, const char *sql, sql_stmt **q, const char *what);
+/* The first column of the one row sql gives. */
+tw_status store_query_int64(tw_store *st, const char *sql, int64_t *out);
+/* TW_OK when the store is at STORE_SCHEMA_VERSION, else says what to do. */
+tw_status store_require_current(tw_store *st);
+/* BLAKE2b-128 over the content hashes of a batch's records in id order. */
+tw_status store_batch_records_hash(tw_store *st, int64_t batch, char out[STORE_HASH_HEX]);
+/* The batch loaded from a file with this SHA-256 (0: none). */
+tw_status store_find_batch(tw_store *st, const char *sha256, int64_t *batch_id);
 /* Schema version of the open store (0: empty file). */
 tw_status store_version(tw_store *st, int *version);
 /* SHA-256 of a file as 64 lowercase hex digits (ingest.c). */
