@@ -23,6 +23,8 @@
  *    of them with more than 65535 cases, stored in 32 bits; two with
  *    ellipses and their penalty).
  *    Replica totals equal the data's total (conditioned on C).
+ *  - No window at all (every area alone over the cap), with ellipses in
+ *    one thread: no cluster, and the search ends (regression).
  *  - Properties: p-values in (0, 1], same results for 1 and 2 threads,
  *    the Gumbel p against its closed form, the distance of SaTScan's
  *    sphere, and the errors (fractional cases, cases without population).
@@ -620,6 +622,37 @@ static void test_distance(void)
     CHECK_NEAR(tw_scan_distance_km(120, 0, 121, 0), d, 1e-9);
 }
 
+/*
+ * Every area alone is over the cap, so no centre has a window: the
+ * search radius carried from centre to centre must not grow with each
+ * empty window (it once did, by 1.25 per centre: 47 shapes x 60 centres
+ * in one thread overflowed it to infinity and the search never ended).
+ */
+static void test_no_window(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_ctx_set_threads(ctx, 1);
+    ref_in in;
+    memset(&in, 0, sizeof in);
+    in.n = 60;
+    in.ellipse = 1;
+    in.pen_power = 0.5;
+    in.share = 0.01;
+    for (int i = 0; i < in.n; i++) {
+        in.x[i] = 100 * tst_unif();
+        in.y[i] = 100 * tst_unif();
+        in.pop[i] = 1000;
+        in.cases[i] = (double)(i % 7);
+    }
+    tw_scan_result *r = run_in(ctx, &in, 9);
+    if (r) {
+        CHECK_EQ_INT((int)r->n_clusters, 0);
+        CHECK(r->windows == 0);
+    }
+    tw_scan_result_free(ctx, r);
+    tw_ctx_free(ctx);
+}
+
 static void test_errors(void)
 {
     tw_ctx *ctx = tw_ctx_new();
@@ -760,6 +793,7 @@ int main(void)
     RUN(test_replicas_internal);
     RUN(test_threads_and_pvalues);
     RUN(test_distance);
+    RUN(test_no_window);
     RUN(test_errors);
     RUN(test_expected_column);
     RUN(test_nomem);

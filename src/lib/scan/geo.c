@@ -383,16 +383,12 @@ size_t scan_geo_window(const scan_geo *g, size_t c, const double *measure, doubl
          * axes touches; any area within r lies in them (a chord is at
          * least as long as its difference along any axis). */
         double u = pc[g->ax1], v = pc[g->ax2];
-        long i0 = (long)floor((u - r - g->lo1) / g->h), i1 = (long)floor((u + r - g->lo1) / g->h);
-        long j0 = (long)floor((v - r - g->lo2) / g->h), j1 = (long)floor((v + r - g->lo2) / g->h);
-        if (i0 < 0)
-            i0 = 0;
-        if (j0 < 0)
-            j0 = 0;
-        if (i1 >= (long)g->nx)
-            i1 = (long)g->nx - 1;
-        if (j1 >= (long)g->ny)
-            j1 = (long)g->ny - 1;
+        /* clamped in double before the conversion: a huge r stays defined */
+        double nx1 = (double)g->nx - 1, ny1 = (double)g->ny - 1;
+        long i0 = (long)fmax(0, floor((u - r - g->lo1) / g->h));
+        long i1 = (long)fmin(nx1, floor((u + r - g->lo1) / g->h));
+        long j0 = (long)fmax(0, floor((v - r - g->lo2) / g->h));
+        long j1 = (long)fmin(ny1, floor((v + r - g->lo2) / g->h));
         size_t m = 0;
         double tot = 0;
         for (long i = i0; i <= i1 && j0 <= j1; i++) {
@@ -443,8 +439,11 @@ size_t scan_geo_window(const scan_geo *g, size_t c, const double *measure, doubl
             r *= 2;
             continue;
         }
-        /* Next centre starts near this radius (nearby centres are alike). */
-        w->r_guess = keep > 0 && buf[keep - 1].d > 0 ? buf[keep - 1].d : r;
+        /* Next centre starts near this radius (nearby centres are alike);
+         * an empty window (the centre alone is over the cap) says nothing,
+         * and taking r from it would let the guess grow without bound. */
+        if (keep > 0)
+            w->r_guess = buf[keep - 1].d > 0 ? buf[keep - 1].d : r;
         return keep;
     }
 }

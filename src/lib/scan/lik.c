@@ -207,3 +207,42 @@ tw_status scan_replica_summary(tw_ctx *ctx, tw_scan_result *res, int R, double *
     *desc = d;
     return TW_OK;
 }
+
+void scan_merge_worker(tw_scan_result *res, uint64_t windows, const double *m, int R)
+{
+    res->windows += windows;
+    for (int r = 0; r < R; r++)
+        if (m[r] > res->replica_llr[r])
+            res->replica_llr[r] = m[r];
+}
+
+int scan_window_overlaps(const unsigned char *used, const scan_nbr *buf, size_t k)
+{
+    for (size_t e = 0; e < k; e++)
+        if (used[buf[e].idx])
+            return 1;
+    return 0;
+}
+
+void scan_cluster_set(tw_scan_cluster *cl, const tw_scan_result *res, int32_t centre,
+                      const scan_nbr *buf, size_t k, double obs, double E, double stat)
+{
+    double C = res->total_cases;
+    cl->rank = (int)res->n_clusters;
+    cl->center = centre;
+    cl->radius_km = buf[k - 1].d;
+    cl->n_areas = k;
+    cl->observed = obs;
+    cl->expected = E;
+    cl->oe = E > 0 ? obs / E : NAN;
+    cl->rr = (E > 0 && C - E > 0 && C - obs > 0) ? (obs / E) / ((C - obs) / (C - E))
+             : (C - obs == 0 && obs > 0 ? INFINITY : NAN);
+    cl->llr = cl->test_stat = stat;
+    cl->shape = 1;
+    cl->angle_deg = 0;
+    cl->high = obs > E;
+    cl->p = scan_p_mc(res->replica_llr, res->replicas, stat);
+    cl->p_gumbel = scan_p_gumbel(res->replica_llr, res->replicas, stat);
+    cl->t_start = cl->t_end = 0;
+    cl->recurrence = NAN;
+}

@@ -498,10 +498,7 @@ static tw_status build_clusters(tw_ctx *ctx, const scan_ctx *s, const tw_scan_op
             st = ctx_error(ctx, TW_E_INTERNAL, "scan: window of centre %d changed", c);
             goto done;
         }
-        int overlap = 0;
-        for (size_t e = 0; e < k && !overlap; e++)
-            overlap = used[buf[e].idx];
-        if (overlap)
+        if (scan_window_overlaps(used, buf, k))
             continue;
         if (res->n_clusters == cap) {
             tw_scan_cluster *g = ctx_realloc(ctx, res->clusters, 2 * cap * sizeof *g);
@@ -529,18 +526,9 @@ static tw_status build_clusters(tw_ctx *ctx, const scan_ctx *s, const tw_scan_op
             M += s->measure[j];
         }
         const scan_lik *L = s->lik;
-        double E = M * L->ratio;
-        cl->rank = (int)res->n_clusters;
-        cl->center = c;
-        cl->radius_km = buf[k - 1].d;
-        cl->n_areas = k;
-        cl->observed = obs;
-        cl->expected = E;
+        double E = M * L->ratio, out_o = L->C - obs;
+        scan_cluster_set(cl, res, c, buf, k, obs, E, cs[q].llr);
         cl->population = M;
-        cl->oe = E > 0 ? obs / E : NAN;
-        double out_o = L->C - obs, out_e = L->C - E;
-        cl->rr = (E > 0 && out_e > 0 && out_o > 0) ? (obs / E) / (out_o / out_e)
-                 : (out_o == 0 && obs > 0 ? INFINITY : NAN);
         if (L->bernoulli) {
             double nin = M, nout = L->N - M;
             cl->rr = (nin > 0 && nout > 0 && out_o > 0) ? (obs / nin) / (out_o / nout)
@@ -549,13 +537,7 @@ static tw_status build_clusters(tw_ctx *ctx, const scan_ctx *s, const tw_scan_op
         double angle;
         scan_ellipse_get(ell, &cl->shape, &angle);
         cl->angle_deg = angle * 180.0 / 3.14159265358979323846;
-        cl->test_stat = cs[q].llr;
         cl->llr = ell == 0 ? cs[q].llr : scan_llr(L, obs, M);
-        cl->high = obs > E;
-        cl->p = scan_p_mc(res->replica_llr, res->replicas, cl->test_stat);
-        cl->p_gumbel = scan_p_gumbel(res->replica_llr, res->replicas, cl->test_stat);
-        cl->t_start = cl->t_end = 0;
-        cl->recurrence = NAN;
     }
     (void)desc_rep;
 done:
@@ -732,12 +714,8 @@ tw_status tw_scan_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_opts *o,
                 goto fail;
         }
     }
-    for (int t = 0; t < nt; t++) {
-        res->windows += ws[t].windows;
-        for (int r = 0; r < R; r++)
-            if (ws[t].m[r] > res->replica_llr[r])
-                res->replica_llr[r] = ws[t].m[r];
-    }
+    for (int t = 0; t < nt; t++)
+        scan_merge_worker(res, ws[t].windows, ws[t].m, R);
     if ((st = scan_replica_summary(ctx, res, R, &desc)))
         goto fail;
     if ((st = build_clusters(ctx, &s, o, desc, res, &ws[0].sw)))

@@ -138,5 +138,18 @@ double scan_critical(const double *desc, int R, double alpha);
  * 0.001 set from them. Shared by the spatial and the space-time scan.
  */
 tw_status scan_replica_summary(tw_ctx *ctx, tw_scan_result *res, int R, double **desc);
+/* Fold one worker's window count and replica maxima (R) into res. */
+void scan_merge_worker(tw_scan_result *res, uint64_t windows, const double *m, int R);
+/* 1 when one of the first k entries of buf is used (secondary clusters). */
+int scan_window_overlaps(const unsigned char *used, const scan_nbr *buf, size_t k);
+/*
+ * A reported cluster as both scans fill it: rank res->n_clusters (counted
+ * already), centre, radius and size from the window buf[0..k), observed,
+ * expected, O/E and relative risk (Poisson form), llr = test_stat = stat,
+ * p-values from the replicas, a circle, purely spatial. Callers change
+ * what differs (Bernoulli relative risk, ellipse, time frame).
+ */
+void scan_cluster_set(tw_scan_cluster *cl, const tw_scan_result *res, int32_t centre,
+                      const scan_nbr *buf, size_t k, double obs, double E, double stat);
 
 #endif

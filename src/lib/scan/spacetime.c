@@ -463,12 +463,8 @@ tw_status scan_spacetime_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_o
         if ((st = ctx_progress(ctx, "space-time scan", (double)b1, (double)n)))
             goto fail;
     }
-    for (int t = 0; t < nt; t++) {
-        res->windows += ws[t].windows;
-        for (int r = 0; r < R; r++)
-            if (ws[t].m[r] > res->replica_llr[r])
-                res->replica_llr[r] = ws[t].m[r];
-    }
+    for (int t = 0; t < nt; t++)
+        scan_merge_worker(res, ws[t].windows, ws[t].m, R);
     if ((st = scan_replica_summary(ctx, res, R, &desc)))
         goto fail;
     /* Clusters: best cylinder per centre, by LLR, no shared area. */
@@ -497,10 +493,7 @@ tw_status scan_spacetime_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_o
             st = ctx_error(ctx, TW_E_INTERNAL, "space-time scan: window of centre %d changed", c);
             goto fail;
         }
-        int overlap = 0;
-        for (int e = 0; e < b.k && !overlap; e++)
-            overlap = used[buf[e].idx];
-        if (overlap)
+        if (scan_window_overlaps(used, buf, (size_t)b.k))
             continue;
         tw_scan_cluster *cl = &res->clusters[res->n_clusters];
         cl->members = ctx_mallocarray(ctx, (size_t)b.k, sizeof *cl->members);
@@ -518,23 +511,8 @@ tw_status scan_spacetime_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_o
                 obs += d->cases[(size_t)j * T + (size_t)t];
         }
         double E = st_expected(&s, eA, b.t1, b.t2, ctcum);
-        cl->rank = (int)res->n_clusters;
-        cl->center = c;
-        cl->radius_km = buf[b.k - 1].d;
-        cl->n_areas = (size_t)b.k;
-        cl->observed = obs;
-        cl->expected = E;
+        scan_cluster_set(cl, res, c, buf, (size_t)b.k, obs, E, b.llr);
         cl->population = stperm ? NAN : pop;
-        cl->oe = E > 0 ? obs / E : NAN;
-        cl->rr = (E > 0 && C - E > 0 && C - obs > 0) ? (obs / E) / ((C - obs) / (C - E))
-                 : (C - obs == 0 && obs > 0 ? INFINITY : NAN);
-        cl->llr = b.llr;
-        cl->test_stat = b.llr;
-        cl->shape = 1;
-        cl->angle_deg = 0;
-        cl->high = obs > E;
-        cl->p = scan_p_mc(res->replica_llr, R, cl->llr);
-        cl->p_gumbel = scan_p_gumbel(res->replica_llr, R, cl->llr);
         cl->t_start = b.t1;
         cl->t_end = b.t2;
         cl->recurrence = s.prospective && R > 0 ? 1.0 / cl->p : NAN;
