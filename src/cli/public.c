@@ -140,9 +140,12 @@ int cli_public_apply_cube(cli_analysis *an, const cli_args *a, double *cube, siz
         break_complements(p, an->count, cube);
     /* from here on the analysis sees only the public view of the counts */
     an->pub = p;
-    if (whole)
-        return tw_publish_view_whole(an->ctx, p, an->areas, an->count, cube) ? EXIT_INTERNAL
-                                                                             : EXIT_OK;
+    if (whole) {
+        tw_status ws = tw_publish_view_whole(an->ctx, p, an->areas, an->count, cube);
+        if (ws)
+            cli_report(an->ctx, "--public");
+        return ws ? cli_exit_for(ws) : EXIT_OK;
+    }
     for (size_t i = 0; i < p->n; i++)
         an->count[i] = p->view[i];
     for (size_t c = 0; cube && c < p->n * steps; c++)
@@ -160,8 +163,9 @@ int cli_public_scan(cli_analysis *an, const cli_args *a, double *cube, size_t st
     if (!cli_flag(a, "public"))
         return cli_public_apply_cube(an, a, NULL, 0, false); /* --totals alone */
     if (getenv("TANAW_TEST_PUBLIC_SCAN_LEAK")) {
-        /* tests only: the scan sees the real counts, so that the attack on
-           the cluster table (tests/cli/public_attack.py) can be seen to work */
+        /* tests only (purely spatial): the scan sees the real counts, so that
+           the attack on the cluster table (tests/cli/public_attack.py) can be
+           seen to work */
         size_t n = tw_areas_count(an->areas);
         double *keep = malloc((n + 1) * sizeof *keep);
         if (!keep)
