@@ -8,7 +8,10 @@
  * no withheld count, leaves each at least five possible values (t = 10)
  * and agrees with the audit's ranges; and that two data sets that differ
  * only inside withheld cells give the same release when they give the
- * same pattern. The noise is checked against the two-sided geometric law.
+ * same pattern. Random small cubes (cells under areas, zeros withheld in
+ * the cells, a withheld cell known only to be >= 0) check the same against
+ * an enumeration from 0. The noise is checked against the two-sided
+ * geometric law.
  */
 #include "harness.h"
 #include "publish/publish_internal.h"
@@ -157,12 +160,12 @@ static size_t subtraction_attack(const rtree *t, const double *value, const int 
 
 /*
  * Independent attack 2: enumerate every assignment of the withheld leaves
- * in [1, cap], keep those that reproduce every published total and keep
+ * in [floor_leaf, cap] (1; 0 for a cube's cells), keep those that reproduce every published total and keep
  * withheld totals >= 1; record each node's smallest and largest value.
  * Returns the number of consistent assignments.
  */
-static long brute_force(const rtree *t, const double *value, const int *supp, double cap,
-                        double *bmin, double *bmax)
+static long brute_force(const rtree *t, const double *value, const int *supp, double floor_leaf,
+                        double cap, double *bmin, double *bmax)
 {
     size_t idx[MAXN], m = 0;
     for (size_t k = 0; k < t->nl; k++)
@@ -174,7 +177,7 @@ static long brute_force(const rtree *t, const double *value, const int *supp, do
         bmax[k] = -INFINITY;
     }
     for (size_t j = 0; j < m; j++)
-        x[j] = 1;
+        x[j] = floor_leaf;
     long found = 0;
     for (;;) {
         for (size_t k = 0; k < t->nn; k++)
@@ -195,7 +198,7 @@ static long brute_force(const rtree *t, const double *value, const int *supp, do
         }
         size_t j = 0;
         while (j < m && x[j] >= cap)
-            x[j++] = 1;
+            x[j++] = floor_leaf;
         if (j == m)
             break;
         x[j]++;
@@ -238,7 +241,7 @@ static void test_random_trees(void)
         if (pw > 3e6)
             continue;
         double bmin[MAXN], bmax[MAXN];
-        long found = brute_force(&t, value, supp, cap, bmin, bmax);
+        long found = brute_force(&t, value, supp, 1, cap, bmin, bmax);
         CHECK(found >= 2);
         brute_cases++;
         for (size_t k = 0; k < t.nn; k++) {
@@ -252,6 +255,92 @@ static void test_random_trees(void)
     }
     CHECK(brute_cases >= 50);
     CHECK(complements > 100);
+}
+
+/*
+ * Cubes: 1..2 regions of 1..2 areas, each with 2..3 cells (time steps) as
+ * leaves; counts mostly 0 to 3, some 10 to 20. Zeros in the cells are
+ * withheld (unless the area is 0) and a withheld cell is only known to be
+ * >= 0: the audit's ranges must equal the enumeration's with that bound.
+ */
+static void random_cube(rng *r, rtree *t)
+{
+    size_t nreg = 1 + rng_below(r, 2), nar = 0, steps = 2 + rng_below(r, 2), per[2];
+    for (size_t g = 0; g < nreg; g++)
+        nar += per[g] = 1 + rng_below(r, 2);
+    t->nl = nar * steps;
+    t->nn = t->nl + nar + nreg + 1;
+    size_t area = 0;
+    for (size_t g = 0; g < nreg; g++)
+        for (size_t j = 0; j < per[g]; j++, area++) {
+            t->parent[t->nl + area] = (int32_t)(t->nl + nar + g);
+            t->pop[t->nl + area] = 1000 + (double)rng_below(r, 9000);
+            for (size_t s = 0; s < steps; s++) {
+                size_t c = s * nar + area;
+                uint64_t u = rng_below(r, 10);
+                t->parent[c] = (int32_t)(t->nl + area);
+                t->pop[c] = t->pop[t->nl + area] / (double)steps;
+                t->count[c] = u < 4 ? 0 : u < 8 ? (double)(1 + rng_below(r, 3))
+                                                : (double)(10 + rng_below(r, 11));
+            }
+        }
+    for (size_t g = 0; g < nreg; g++) {
+        t->parent[t->nl + nar + g] = (int32_t)(t->nn - 1);
+        t->pop[t->nl + nar + g] = 0;
+    }
+    t->parent[t->nn - 1] = -1;
+    t->pop[t->nn - 1] = 0;
+    for (size_t j = t->nl; j + 1 < t->nn; j++)
+        t->pop[t->parent[j]] += t->pop[j];
+}
+
+static void test_random_cubes(void)
+{
+    rng r;
+    rng_init(&r, 20261128, 11);
+    int brute_cases = 0, zeros_withheld = 0;
+    for (int it = 0; it < 600; it++) {
+        rtree t;
+        random_cube(&r, &t);
+        pub_tree pt = {t.nl, t.nn, t.parent, t.pop, NULL, t.nl};
+        double value[MAXN], view[MAXN], lo[MAXN], hi[MAXN];
+        int supp[MAXN];
+        tw_publish_opts o = {10, 0, 0};
+        CHECK_OK(ctx, pub_run(ctx, &pt, t.count, &o, value, supp, view));
+        for (size_t k = 0; k < t.nn; k++) {
+            CHECK(!(value[k] > 0 && value[k] < 10) || supp[k]);
+            if (k < t.nl && value[k] == 0) { /* a cell's zero: withheld unless its area is 0 */
+                CHECK(supp[k] == (value[t.parent[k]] != 0));
+                zeros_withheld += supp[k] != 0;
+            }
+        }
+        size_t exposed = 99;
+        CHECK_OK(ctx, pub_audit_zero(ctx, t.nn, t.parent, value, supp, 10, t.nl, lo, hi, &exposed));
+        CHECK_EQ_INT(exposed, 0);
+        size_t m = 0;
+        for (size_t k = 0; k < t.nl; k++)
+            m += supp[k] != 0;
+        if (m == 0 || supp[t.nn - 1])
+            continue;
+        double cap = value[t.nn - 1], pw = 1;
+        for (size_t j = 0; j < m; j++)
+            pw *= cap + 1;
+        if (pw > 2e6)
+            continue;
+        double bmin[MAXN], bmax[MAXN];
+        CHECK(brute_force(&t, value, supp, 0, cap, bmin, bmax) >= 2);
+        brute_cases++;
+        for (size_t k = 0; k < t.nn; k++) {
+            if (!supp[k])
+                continue;
+            CHECK(bmax[k] - bmin[k] >= 4);
+            CHECK_EQ_INT(bmin[k], lo[k]);
+            CHECK_EQ_INT(bmax[k], hi[k]);
+        }
+    }
+    printf("cubes: %d enumerated, %d zero cells withheld\n", brute_cases, zeros_withheld);
+    CHECK(brute_cases >= 40);
+    CHECK(zeros_withheld > 100);
 }
 
 /* Two data sets equal outside the withheld cells give the same release. */
@@ -393,6 +482,7 @@ int main(void)
     ctx = tw_ctx_new();
     RUN(test_hand_tree);
     RUN(test_random_trees);
+    RUN(test_random_cubes);
     RUN(test_release_depends_on_published_only);
     RUN(test_noise_law);
     RUN(test_noisy_run);
