@@ -178,6 +178,22 @@ expect_grep "emerging stdout: published national total" eout1.txt "^national tot
 check "no rejects file next to public outputs" bash -c "! ls | grep -q rejects"
 expect_exit 0 "attack on the public cube fails" -- "${ATTACK[@]}" --totals et1.csv --csv eo1.csv \
   --cube ec1.csv
+# noise on the cells of the cube: reproducible for a seed, areas the sums of their noisy cells
+for k in 1 2; do
+  expect_exit 0 "emerging --public --epsilon, run $k" -- "$TANAW" emerging "${E[@]}" --cases e1.csv \
+    --epsilon 0.5 --noise-seed 7 --cube en$k.csv --totals ent$k.csv
+done
+check "noisy cube: same seed, same release" cmp -s en1.csv en2.csv
+check "noisy cube: shown areas are the sums of their shown cells" python3 -c "
+import csv, collections
+cells = collections.defaultdict(list)
+for r in csv.DictReader(open('en1.csv')): cells[r['id']].append(r['count'])
+for r in csv.DictReader(open('ent1.csv')):
+    if r['level'] == 'province' and r['count'] and all(c != '' for c in cells[r['id']]):
+        assert float(r['count']) == sum(float(c) for c in cells[r['id']]), r['id']
+"
+expect_exit 0 "attack fails on the noisy cube" -- "${ATTACK[@]}" --totals ent1.csv --cube en1.csv
+
 # the space-time scan publishes the same cube (one pattern with the totals)
 for k in 1 2; do
   expect_exit 0 "space-time scan --public, data set $k" -- "$TANAW" scan --areas prov.geojson \
@@ -221,6 +237,7 @@ expect_exit 1 "kde --public refuses a bandwidth below 5 km" -- "$TANAW" kde --ca
   --bandwidth 2 --quiet
 expect_exit 1 "kde --public refuses --epsilon" -- "$TANAW" kde --cases k1.csv "${K[@]}" --epsilon 1
 expect_exit 1 "kde: --min-count needs --public" -- "$TANAW" kde --cases k1.csv --bandwidth 5 --min-count 5
+check "no rejects file after the public scan, emerging and kde runs" bash -c "! ls | grep -q rejects"
 
 # the real geography: simulated records with a planted cluster
 if [ -n "$DATA" ]; then
