@@ -1039,6 +1039,15 @@ tw_status tw_scan_power_run(tw_ctx *ctx, const tw_scan_data *data, const tw_scan
                             const tw_scan_power_opts *popts, tw_scan_power **out);
 void tw_scan_power_free(tw_ctx *ctx, tw_scan_power *p);
 
+/**
+ * The log-likelihood ratio of one window (Kulldorff 1997): c cases and
+ * measure m inside, C cases and measure N in all (POISSON: population or
+ * expected counts; BERNOULLI: cases + controls). 0 when the window is not
+ * in the tail (no minimum number of cases is applied). @since 0.2
+ */
+double tw_scan_window_llr(tw_scan_model model, tw_scan_tail tail, double c, double m, double C,
+                          double N);
+
 /** SaTScan's lat/long distance: chord on a sphere of 6367 km. @since 0.1 */
 double tw_scan_distance_km(double lon1, double lat1, double lon2, double lat2);
 

@@ -42,6 +42,8 @@ static const cli_optspec scan_opts[] = {
     {"alt", 1, 0, "FILE.csv", "power: the alternative, relative risk per area (psgc,rr; others 1)"},
     {"power-cases", 1, 0, "C", "power: cases in every data set (default: the data's total)"},
     {"power-out", 1, 0, "FILE.csv", "power: critical values, power, sensitivity and PPV per alpha"},
+    {"by-source", 0, 0, NULL, "for each cluster: cases per source inside, share, LLR without each source"},
+    {"by-source-out", 1, 0, "FILE.csv", "with --by-source: the per-cluster, per-source table"},
 };
 
 #define MAX_OPTS 64
@@ -427,6 +429,75 @@ static int run_power(const cli_analysis *an, const cli_args *a, const tw_scan_da
     return rc;
 }
 
+/*
+ * --by-source: for each cluster, each source's cases inside (counted per
+ * area by the shared pipeline, as the totals), their share of the
+ * cluster's cases against the source's share of all cases, and the LLR of
+ * the same window without that source's records (leave one source out:
+ * its cases leave the window and the total; Bernoulli: the population at
+ * risk too).
+ */
+static int report_scan_sources(const cli_analysis *an, const cli_args *a, const tw_scan_result *r,
+                               const tw_scan_opts *o, const double *measure)
+{
+    size_t ns = an->n_by_source, n = tw_areas_count(an->areas);
+    const char *path = cli_get(a, "by-source-out");
+    int bern = o->model == TW_SCAN_BERNOULLI;
+    double C = r->total_cases, N = r->total_population, national[64] = {0};
+    for (size_t k = 0; k < ns; k++)
+        for (size_t i = 0; i < n; i++)
+            national[k] += an->source_count[k][i];
+    FILE *f = NULL;
+    if (path && !(f = fopen(path, "w"))) {
+        fprintf(stderr, "tanaw: --by-source-out %s: cannot write\n", path);
+        return EXIT_OUTPUT;
+    }
+    if (f)
+        fprintf(f, "rank,center_id,source,observed,cluster_observed,share,national_share,llr,"
+                   "llr_without\n");
+    printf("\nsources of the clusters (cases inside, share of the cluster's cases, share of all "
+           "cases; LLR of the window without the source):\n");
+    if (ns == 0)
+        printf("  no source in the records\n");
+    for (size_t q = 0; q < r->n_clusters && ns > 0; q++) {
+        const tw_scan_cluster *c = &r->clusters[q];
+        double M = 0;
+        for (size_t e = 0; e < c->n_areas; e++)
+            M += measure[c->members[e]];
+        printf("  cluster %d (%s %s, %.0f cases, LLR %.3f)\n", c->rank,
+               tw_areas_id(an->areas, (size_t)c->center), tw_areas_name(an->areas, (size_t)c->center),
+               c->observed, c->llr);
+        for (size_t k = 0; k < ns; k++) {
+            double part = 0;
+            for (size_t e = 0; e < c->n_areas; e++)
+                part += an->source_count[k][c->members[e]];
+            double sh = c->observed > 0 ? part / c->observed : 0, nat = C > 0 ? national[k] / C : 0;
+            double without = tw_scan_window_llr(o->model, o->tail, c->observed - part,
+                                                bern ? M - part : M, C - national[k],
+                                                bern ? N - national[k] : N);
+            /* significant, and not without the source (the statistic
+             * carries the ellipse's penalty) */
+            double pen = c->llr > 0 ? c->test_stat / c->llr : 1;
+            int drives = !isnan(r->crit_05) && c->test_stat > r->crit_05 &&
+                         !(pen * without > r->crit_05);
+            printf("      %-20s %8.0f  %5.1f%% (all %5.1f%%)  LLR without: %.3f%s\n",
+                   an->source_name[k], part, 100 * sh, 100 * nat, without,
+                   drives ? "  <- not significant without it" : "");
+            if (f)
+                fprintf(f, "%d,%s,%s,%.0f,%.0f,%.6f,%.6f,%.9f,%.9f\n", c->rank,
+                        tw_areas_id(an->areas, (size_t)c->center), an->source_name[k], part,
+                        c->observed, sh, nat, c->llr, without);
+        }
+    }
+    if (f && fclose(f) != 0) {
+        fprintf(stderr, "tanaw: --by-source-out %s: cannot write\n", path);
+        return EXIT_OUTPUT;
+    }
+    if (f)
+        cli_note("wrote %s", path);
+    return EXIT_OK;
+}
+
 static void print_summary(const cli_analysis *an, const tw_scan_result *r, const char *model,
                           double share, double max_r, int R, int coords_cart,
                           const int32_t *ustart, const int32_t *uend, long T, int prosp)
@@ -624,6 +695,12 @@ int cmd_scan(int argc, char **argv)
     }
     cli_analysis an;
     memset(&an, 0, sizeof an);
+    if ((rc = cli_by_source_opts(&a, &an.by_source)))
+        return rc;
+    if (an.by_source && tunit != 0) {
+        fprintf(stderr, "tanaw: scan: --by-source is for the purely spatial scan (no --time)\n");
+        return EXIT_USAGE;
+    }
     if (!(an.ctx = cli_ctx_new(&a)))
         return EXIT_USAGE;
     o.seed = tw_ctx_seed(an.ctx);
@@ -803,6 +880,8 @@ int cmd_scan(int argc, char **argv)
             goto done;
         }
     }
+    if (an.by_source && (rc = report_scan_sources(&an, &a, r, &o, measure)))
+        goto done;
     if (n_power > 0 && (rc = run_power(&an, &a, &d, &o, n_power)))
         goto done;
     if (out)

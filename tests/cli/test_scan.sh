@@ -10,7 +10,8 @@
 # retrospective Poisson scan by quarter. Elliptic windows find a row of
 # five towns that circles cannot isolate, with SaTScan's penalties. The
 # power evaluation keeps its size under the null and finds a strong
-# cluster, the same for any thread count.
+# cluster, the same for any thread count. --by-source names the source
+# that makes a cluster.
 source "$(dirname "$0")/lib.sh"
 G="$TMP/geo"
 expect_exit 0 "synthetic geography" -- "$TANAW" geography --synthetic --out "$G" --quiet
@@ -100,6 +101,29 @@ expect_exit 1 "--alt without --power" -- "$TANAW" scan "${PW[@]}" --alt "$TMP/al
 expect_exit 1 "power with the permutation model" -- "$TANAW" scan "${PW[@]}" --power 10 --alt "$TMP/alt6.csv" --model stperm --time month --from 2024-01-01 --to 2024-12-31
 printf 'psgc,rr\n123,2\n' > "$TMP/altbad.csv"
 expect_exit 2 "power: unknown area in --alt" -- "$TANAW" scan "${PW[@]}" --power 10 --alt "$TMP/altbad.csv"
+
+# --by-source: 150 hotline records added in 9900101000 make a cluster of
+# their own; without them its LLR is 0 (not significant), and every LLR
+# without a source is Kulldorff's formula on the same window (checked
+# here in awk from the CSVs: c' = observed - part, C' = C - the source's
+# total, E' = population x C' / N).
+{ cat "$TMP/cases.csv"; for i in $(seq 1 150); do echo "X-$i,2022-05-01,hotline,,,9900101000,1,csam_production"; done; } > "$TMP/hot.csv"
+expect_exit 0 "scan --by-source" -- "$TANAW" scan "${M[@]}" --cases "$TMP/hot.csv" --replicas 99 --seed 3 \
+  --max-pop 0.05 --max-clusters 4 --by-source --by-source-out "$TMP/bs.csv" --out "$TMP/bs_cl.csv" --quiet
+check "by-source table header" test "$(head -1 "$TMP/bs.csv")" = "rank,center_id,source,observed,cluster_observed,share,national_share,llr,llr_without"
+check "the hotline cluster is reported" grep -q ",9900101000,hotline," "$TMP/bs.csv"
+check "without hotline its LLR is 0" test "$(awk -F, '$2=="9900101000" && $3=="hotline" {print $9}' "$TMP/bs.csv")" = "0.000000000"
+expect_grep "stdout: hotline drives it" "$TMP/out" "hotline .*LLR without: 0.000  <- not significant without it"
+check "sources add up to each cluster's cases" test -z "$(awk -F, 'NR>1 {s[$1]+=$4; o[$1]=$5} END {for (k in s) if (s[k]!=o[k]) print k}' "$TMP/bs.csv")"
+N=$(sed -n 's/.*population at risk \([0-9]*\);.*/\1/p' "$TMP/out")
+bad=$(awk -F, -v N="$N" 'NR==FNR { if (FNR>1) pop[$1]=$10; next }
+  FNR>1 { C=4150; Cs=C-int($7*C+0.5); c=$5-$4; E=pop[$1]*Cs/N;
+          l = c>E ? c*log(c/E) + (Cs-c)*log((Cs-c)/(Cs-E)) : 0; d=l-$9; if (d<0) d=-d;
+          if (d>1e-6) print $1 "/" $3 ": " $9 " vs " l }' "$TMP/bs_cl.csv" "$TMP/bs.csv")
+check "LLR without each source = Kulldorff's formula (N=$N) ${bad:+($bad)}" test -n "$N" -a -z "$bad"
+expect_exit 1 "--by-source with --public" -- "$TANAW" scan "${M[@]}" --cases "$TMP/hot.csv" --by-source --public
+expect_exit 1 "--by-source with --time" -- "$TANAW" scan "${M[@]}" --cases "$TMP/hot.csv" --by-source --time month --from 2022-01-01 --to 2022-12-31
+expect_exit 1 "--by-source-out without --by-source" -- "$TANAW" scan "${M[@]}" --cases "$TMP/hot.csv" --by-source-out "$TMP/x.csv"
 
 # Bernoulli: controls everywhere, cases doubled in the planted area.
 { echo "psgc,count"; tail -n +2 "$G/municipalities.csv" | awk -F, '{print $1 ",40"}'; } > "$TMP/controls.csv"

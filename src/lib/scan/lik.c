@@ -246,3 +246,13 @@ void scan_cluster_set(tw_scan_cluster *cl, const tw_scan_result *res, int32_t ce
     cl->t_start = cl->t_end = 0;
     cl->recurrence = NAN;
 }
+
+double tw_scan_window_llr(tw_scan_model model, tw_scan_tail tail, double c, double m, double C,
+                          double N)
+{
+    if (!(N > 0) || !(C >= 0) || c < 0 || m < 0)
+        return NAN;
+    scan_lik L;
+    scan_lik_init(&L, model == TW_SCAN_BERNOULLI, tail, C, N, 0);
+    return scan_llr(&L, c, m);
+}
