@@ -1432,6 +1432,78 @@ typedef struct tw_store_filter {
 tw_status tw_store_read_cases(tw_ctx *ctx, tw_store *st, const tw_store_filter *f,
                               tw_cases **inout, size_t *n);
 
+/*
+ * Incidents: the records of one incident referred by several agencies,
+ * linked through shared identifier hashes, dates within a window and the
+ * same or neighbouring place (docs/dedup.md). @since 0.1
+ */
+typedef struct tw_dedup_opts {
+    int32_t window_days;       /* largest day gap of a link, 0..3650; 0: 90 */
+    size_t max_shared;         /* an identifier on more records is common; 0: 10 */
+    const tw_areas *areas;     /* geography of the place rule; NULL: PSGC hierarchy */
+    const tw_weights *weights; /* adjacency of areas (required with areas) */
+    const char *geography;     /* text kept with the run (files, level, weights) or NULL */
+} tw_dedup_opts;
+
+typedef struct tw_dedup_report {
+    int64_t run_id;
+    size_t records, incidents;
+    size_t multi_record;       /* incidents of more than one record */
+    size_t links;
+    size_t links_by_rule[3];   /* strong, two-kinds, same-area */
+} tw_dedup_report;
+
+/**
+ * Link all records of the store into incidents, in one transaction, and
+ * keep the run (parameters, membership, every link with its explanation).
+ * The same store and options give the same incidents. rep may be NULL.
+ */
+tw_status tw_store_dedup(tw_ctx *ctx, tw_store *st, const tw_dedup_opts *opts,
+                         tw_dedup_report *rep);
+
+/** The latest dedup run; run_id 0 when dedup never ran. */
+typedef struct tw_store_dedup_info {
+    int64_t run_id;
+    char run_at[21];           /* YYYY-MM-DDTHH:MM:SSZ */
+    int32_t window_days;
+    int64_t max_shared;
+    char geography[256];
+    int64_t records, incidents, links; /* of that run */
+    int64_t unlinked;          /* records loaded since: incidents of their own */
+    int stale;                 /* 1: purge removed records of the run since */
+} tw_store_dedup_info;
+
+tw_status tw_store_dedup_info_get(tw_ctx *ctx, tw_store *st, tw_store_dedup_info *out);
+
+/**
+ * Add one record per incident of the latest dedup run (records outside it
+ * count alone) to *inout, as tw_store_read_cases does for records. Its day
+ * is the earliest incident day of the incident's records, else the
+ * earliest report day; its place that of the record known at the finest
+ * level; its source that of the earliest report. The filter's dates apply
+ * to that day; an incident passes the source or category filter when any
+ * of its records does (and then carries that source or category).
+ */
+tw_status tw_store_read_incidents(tw_ctx *ctx, tw_store *st, const tw_store_filter *f,
+                                  tw_cases **inout, size_t *n);
+
+/** What analyses count from a store (tanaw --count). */
+typedef enum tw_count_unit {
+    TW_COUNT_AUTO = 0,   /* incidents when the store has a dedup run, else records */
+    TW_COUNT_INCIDENTS,
+    TW_COUNT_RECORDS
+} tw_count_unit;
+/** "incidents" or "records"; anything else is TW_E_ARG. */
+tw_status tw_count_unit_parse(tw_ctx *ctx, const char *text, tw_count_unit *out);
+
+/**
+ * Write the incidents (one row each) and, when links_path is not NULL,
+ * the links with their explanation (case_ref hashes and the kinds of
+ * identifier matched, never identifier hashes): docs/dedup.md.
+ */
+tw_status tw_store_write_incidents(tw_ctx *ctx, tw_store *st, const char *incidents_path,
+                                   const char *links_path, size_t *incidents, size_t *links);
+
 /** Write a new random key to path (created 0600; an existing file is TW_E_IO). */
 tw_status tw_key_new_file(tw_ctx *ctx, const char *path);
 /** Read a key file (64 hex digits); refused when group or others may read it. */

@@ -15,6 +15,7 @@ add_executable(tanaw_cli
   src/cli/cmd_kde.c
   src/cli/cmd_db.c
   src/cli/cmd_key.c
+  src/cli/cmd_dedup.c
   src/cli/public.c)
 set_target_properties(tanaw_cli PROPERTIES OUTPUT_NAME tanaw)
 target_include_directories(tanaw_cli PRIVATE include)

@@ -211,5 +211,12 @@ int cmd_emerging(int argc, char **argv);
 int cmd_kde(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_key(int argc, char **argv);
+/* cmd_dedup.c: tanaw dedup; db incidents and db ingest --dedup (routed
+   from cmd_db; -1 when argv is neither); what analyses read from --db
+   (records or incidents, --count). */
+int cmd_dedup(int argc, char **argv);
+int cli_db_dedup_route(int argc, char **argv);
+int cli_store_read(tw_ctx *ctx, const cli_args *a, tw_store *st, const tw_store_filter *f,
+                   tw_cases **cases, size_t *got);
 
 #endif

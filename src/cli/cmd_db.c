@@ -169,6 +169,9 @@ static int do_status(tw_ctx *ctx, tw_store *st, const char *db)
 
 int cmd_db(int argc, char **argv)
 {
+    int routed = cli_db_dedup_route(argc, argv); /* incidents, ingest --dedup: cmd_dedup.c */
+    if (routed >= 0)
+        return routed;
     static const char *const subs[] = {"init", "ingest", "status", "export", "verify", "purge"};
     const char *sub = argc > 1 ? argv[1] : NULL;
     int known = 0;

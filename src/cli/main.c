@@ -22,6 +22,7 @@ static const cli_command commands[] = {
     {"kde", cmd_kde, "kernel density heat map of case points (.asc, CSV, PNG)"},
     {"db", cmd_db, "case store: init, ingest, status, export, verify, purge (SQLite)"},
     {"key", cmd_key, "new pseudonymisation key for the case store (key new --out FILE)"},
+    {"dedup", cmd_dedup, "link the store's records into incidents (shared identifiers, dates, place)"},
 };
 
 static void usage(FILE *f)

@@ -25,6 +25,8 @@ const cli_optspec cli_analysis_opts[] = {
     {"cases", 1, 1, "FILE", "case records CSV (schema: docs/cases.md)"},
     {"counts", 1, 1, "FILE", "counts already aggregated per area (psgc,count)"},
     {"db", 1, 0, "PATH", "read records from a case store (tanaw db; filters apply)"},
+    {"count", 1, 0, "UNIT", "with --db: incidents (default when the store has a dedup run: "
+                            "tanaw dedup) | records"},
     {"rejects", 1, 0, "FILE", "where rejected rows go (default: next to --out)"},
     {"from", 1, 0, "DATE", "only records reported on or after DATE (YYYY-MM-DD)"},
     {"to", 1, 0, "DATE", "only records reported on or before DATE"},
@@ -235,7 +237,7 @@ int cli_read_records(tw_ctx *ctx, const cli_args *a, tw_read_report *report,
         if (probe)
             fclose(probe);
         if ((s = tw_store_open(ctx, db, 0, &st)) ||
-            (s = tw_store_read_cases(ctx, st, &f, &cases, &got))) {
+            (s = cli_store_read(ctx, a, st, &f, &cases, &got))) {
             tw_store_close(st);
             tw_cases_free(cases);
             cli_progress_done();

@@ -565,7 +565,22 @@ tw_status tw_store_purge(tw_ctx *ctx, tw_store *st, int32_t before_day, size_t *
     size_t nb = 0;
     if (sql_begin(st->db, SQL_WRITE))
         return store_db_error(st, "cannot lock the store");
+    /* incidents (docs/dedup.md): no row may name a purged record; the run
+       is marked stale so analyses say dedup should run again */
     if ((s = run_with_day(st,
+                          "UPDATE dedup_run SET stale = 1 WHERE EXISTS (SELECT 1 FROM record "
+                          "WHERE report_day < $1)",
+                          before_day, NULL)) ||
+        (s = run_with_day(st,
+                          "DELETE FROM incident_link WHERE record_a IN (SELECT id FROM record "
+                          "WHERE report_day < $1) OR record_b IN (SELECT id FROM record WHERE "
+                          "report_day < $1)",
+                          before_day, NULL)) ||
+        (s = run_with_day(st,
+                          "DELETE FROM incident_member WHERE record_id IN (SELECT id FROM "
+                          "record WHERE report_day < $1)",
+                          before_day, NULL)) ||
+        (s = run_with_day(st,
                           "DELETE FROM identifier WHERE record_id IN (SELECT id FROM record "
                           "WHERE report_day < $1)",
                           before_day, NULL)) ||
