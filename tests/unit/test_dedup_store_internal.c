@@ -185,6 +185,21 @@ static void test_incidents(void)
     size_t problems = 9;
     CHECK_EQ_INT(tw_store_verify(ctx, st, &problems), TW_OK);
     CHECK_EQ_INT(problems, 0);
+    /* verify sees a link across two incidents */
+    {
+        sql_db *db = NULL;
+        char err[600];
+        CHECK_EQ_INT(sql_open(ctx, store_name_in("dedup", "inc.db"), 0, &db, err, sizeof err), 0);
+        if (db) {
+            CHECK_EQ_INT(sql_exec(db, "UPDATE incident_member SET incident_id = 999 WHERE "
+                                      "record_id = (SELECT max(record_b) FROM incident_link)"),
+                         0);
+            sql_close(db);
+        }
+        CHECK_EQ_INT(tw_store_verify(ctx, st, &problems), TW_OK);
+        CHECK_EQ_INT(problems, 1);
+        tw_ctx_clear_warnings(ctx);
+    }
 
     /* options */
     tw_dedup_opts o;

@@ -496,6 +496,18 @@ tw_status tw_store_verify(tw_ctx *ctx, tw_store *st, size_t *problems)
         goto done;
     if (nrec && !nkey)
         problem(ctx, problems, "the store holds records but no key check");
+    /* incidents (docs/dedup.md): every link joins two records of one incident */
+    int64_t bad_links;
+    if ((s = store_query_int64(st,
+                               "SELECT count(*) FROM incident_link l LEFT JOIN incident_member "
+                               "a ON a.record_id = l.record_a LEFT JOIN incident_member b ON "
+                               "b.record_id = l.record_b WHERE a.incident_id IS NULL OR "
+                               "b.incident_id IS NULL OR a.incident_id <> b.incident_id",
+                               &bad_links)))
+        goto done;
+    if (bad_links)
+        problem(ctx, problems, "%" PRId64 " incident links join records of different incidents",
+                bad_links);
 done:
     sql_finalize(q);
     ctx_free(ctx, b);
