@@ -10,7 +10,11 @@
  * sort per centre) and its ratio to the time per data set of the fast
  * scan.
  *   bench_scan AREAS.csv [--cases C] [--replicas R] [--max-pop S]
- *              [--threads T] [--no-brute] [--seed S]
+ *              [--threads T] [--no-brute] [--seed S] [--ellipse]
+ * --ellipse: SaTScan's elliptic windows (46 ellipses and the circle,
+ * medium penalty); the brute force then scans every ellipse too (the
+ * points projected at the mean latitude, elliptic distance written as
+ * sqrt(along^2 / shape^2 + across^2) in the rotated frame).
  * Not a test: the numbers depend on the machine (see bench/bench_scan.sh).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -60,6 +64,29 @@ static int cmp_bitem(const void *a, const void *b)
     return u->i - v->i;
 }
 
+/* Every prefix of the sorted list it[] up to the cap, sums recomputed from
+ * the members; the largest pen x LLR (high rates, 2 cases or more) into
+ * *best. */
+static void brute_walk(const bitem *it, size_t n, const double *cases, const double *pop,
+                       double cap, double C, double N, double pen, double *windows, double *best)
+{
+    for (size_t k = 1; k <= n; k++) {
+        double cs = 0, M = 0;
+        for (size_t e = 0; e < k; e++) {
+            cs += cases[it[e].i];
+            M += pop[it[e].i];
+        }
+        if (M > cap)
+            break;
+        *windows += 1;
+        double E = M * C / N;
+        if (cs > E && cs >= 2) {
+            double l = cs * log(cs / E) + (C - cs > 0 ? (C - cs) * log((C - cs) / (C - E)) : 0);
+            *best = pen * l > *best ? pen * l : *best;
+        }
+    }
+}
+
 /* The brute force: per centre, all distances, one full sort, and every
  * window's sums recomputed from its members. Returns the largest LLR. */
 static double brute(size_t n, const double *lon, const double *lat, const double *cases,
@@ -86,23 +113,53 @@ static double brute(size_t n, const double *lon, const double *lat, const double
                             P[3 * i + 2], (int)i};
         }
         qsort(it, n, sizeof *it, cmp_bitem);
-        for (size_t k = 1; k <= n; k++) {
-            double cs = 0, M = 0;
-            for (size_t e = 0; e < k; e++) {
-                cs += cases[it[e].i];
-                M += pop[it[e].i];
-            }
-            if (M > share * N)
-                break;
-            *windows += 1;
-            double E = M * C / N;
-            if (cs > E && cs >= 2) {
-                double l = cs * log(cs / E) + (C - cs > 0 ? (C - cs) * log((C - cs) / (C - E)) : 0);
-                best = l > best ? l : best;
+        brute_walk(it, n, cases, pop, share * N, C, N, 1.0, windows, &best);
+    }
+    free(P);
+    free(it);
+    return best;
+}
+
+/* The brute force over SaTScan's 46 ellipses (medium penalty): per
+ * ellipse and centre, every elliptic distance, one full sort, every
+ * window's sums recomputed. Returns the largest penalised LLR. */
+static double brute_ellipses(size_t n, const double *lon, const double *lat, const double *cases,
+                             const double *pop, double share, double *windows)
+{
+    const double pi = 3.14159265358979323846, shapes[5] = {1.5, 2, 3, 4, 5};
+    const int angles[5] = {4, 6, 9, 12, 15};
+    double *X = malloc(n * sizeof *X), *Y = malloc(n * sizeof *Y);
+    bitem *it = malloc(n * sizeof *it);
+    double C = 0, N = 0, best = 0, lat0 = 0;
+    for (size_t i = 0; i < n; i++) {
+        C += cases[i];
+        N += pop[i];
+        lat0 += lat[i];
+    }
+    lat0 /= (double)n;
+    for (size_t i = 0; i < n; i++) {
+        X[i] = 6367.0 * lon[i] * pi / 180.0 * cos(lat0 * pi / 180.0);
+        Y[i] = 6367.0 * lat[i] * pi / 180.0;
+    }
+    *windows = 0;
+    for (int q = 0; q < 5; q++) {
+        double sh = shapes[q], pen = sqrt(4 * sh / ((sh + 1) * (sh + 1)));
+        for (int a = 0; a < angles[q]; a++) {
+            double ang = pi * a / angles[q], ca = cos(ang), sa = sin(ang);
+            for (size_t c = 0; c < n; c++) {
+                for (size_t i = 0; i < n; i++) {
+                    double dx = X[i] - X[c], dy = Y[i] - Y[c];
+                    double along = dx * ca + dy * sa, across = -dx * sa + dy * ca;
+                    it[i] = (bitem){sqrt(along * along / (sh * sh) + across * across), X[i], Y[i],
+                                    0, (int)i};
+                }
+                qsort(it, n, sizeof *it, cmp_bitem);
+                brute_walk(it, n, cases, pop, share * N, C, N, pen, windows, &best);
             }
         }
     }
-    free(P);
+    free(X);
+    free(Y);
     free(it);
     return best;
 }
@@ -116,7 +173,7 @@ int main(int argc, char **argv)
     }
     const char *path = argv[1];
     double total = 20000, share = 0.5;
-    int R = 999, threads = 0, do_brute = 1;
+    int R = 999, threads = 0, do_brute = 1, ellipse = 0;
     uint64_t seed = 1;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--cases") && i + 1 < argc)
@@ -131,6 +188,8 @@ int main(int argc, char **argv)
             seed = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--no-brute"))
             do_brute = 0;
+        else if (!strcmp(argv[i], "--ellipse"))
+            ellipse = 1;
     }
     tw_ctx *ctx = tw_ctx_new();
     tw_ctx_set_threads(ctx, threads);
@@ -177,6 +236,7 @@ int main(int argc, char **argv)
     tw_scan_opts o;
     memset(&o, 0, sizeof o);
     o.max_pop_share = share;
+    o.shape = ellipse ? TW_SCAN_ELLIPSE : TW_SCAN_CIRCLE;
     o.replicas = R;
     o.seed = seed;
     tw_scan_result *r = NULL;
@@ -188,23 +248,31 @@ int main(int argc, char **argv)
     double t_scan = now_s() - t0;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("areas %zu, cases %.0f, max-pop %.2f, replicas %d, threads %d\n", n, total, share, R,
-           tw_ctx_threads(ctx));
+    printf("areas %zu, cases %.0f, max-pop %.2f, replicas %d, threads %d, %s\n", n, total, share,
+           R, tw_ctx_threads(ctx), ellipse ? "circle + 46 ellipses (medium penalty)" : "circles");
     printf("read %.2f s; scan %.2f s; windows on the data %llu; windows x (R+1) per s %.3g\n",
            t_read, t_scan, (unsigned long long)r->windows,
            (double)r->windows * (R + 1) / t_scan);
-    printf("most likely cluster: %zu areas, LLR %.4f, p %.4g; peak memory %.0f MB\n",
-           r->n_clusters ? r->clusters[0].n_areas : 0, r->n_clusters ? r->clusters[0].llr : 0,
-           r->n_clusters ? r->clusters[0].p : NAN, ru.ru_maxrss / 1024.0);
+    double stat = r->n_clusters ? r->clusters[0].test_stat : 0;
+    printf("most likely cluster: %zu areas, shape %g, LLR %.4f, statistic %.4f, p %.4g; peak "
+           "memory %.0f MB\n",
+           r->n_clusters ? r->clusters[0].n_areas : 0, r->n_clusters ? r->clusters[0].shape : 0,
+           r->n_clusters ? r->clusters[0].llr : 0, stat, r->n_clusters ? r->clusters[0].p : NAN,
+           ru.ru_maxrss / 1024.0);
     if (do_brute) {
-        double w;
+        double w, we = 0;
         t0 = now_s();
         double bl = brute(n, lon, lat, cases, pop, share, &w);
+        if (ellipse) {
+            double be = brute_ellipses(n, lon, lat, cases, pop, share, &we);
+            bl = be > bl ? be : bl;
+            w += we;
+        }
         double t_b = now_s() - t0;
         double per = t_scan / (R + 1);
-        printf("brute force (data only, 1 thread): %.2f s, %.0f windows, max LLR %.6f "
+        printf("brute force (data only, 1 thread): %.2f s, %.0f windows, max statistic %.6f "
                "(fast %.6f); per data set fast %.4f s, ratio %.0f\n",
-               t_b, w, bl, r->n_clusters ? r->clusters[0].llr : 0, per, t_b / per);
+               t_b, w, bl, stat, per, t_b / per);
     }
     tw_scan_result_free(ctx, r);
     tw_areas_free(a);
