@@ -803,19 +803,37 @@ typedef struct tw_geocode_csv_opts {
     const char *column; /* address column (header name), default "address" */
     int keep_going;     /* 1: a bad address (empty, not UTF-8, too long) gets the outcome
                            "invalid" and a warning; 0: it stops the run */
+    /* Records for the store and the analyses (docs/geocode.md, "From written
+       addresses to the analyses and the store"); both paths or neither. @since 0.1 */
+    const char *records_path; /* input columns without the address column, + psgc,
+                                 location_precision (+ psgc_version): only rows placed
+                                 with confidence */
+    const char *review_path;  /* every other row (ambiguous, not_found, invalid, a fuzzy or
+                                 coarser score below min_score): input columns + the
+                                 geocoder's answer, candidates named, and why; implies
+                                 keep_going */
+    double min_score;         /* fuzzy/coarser results scoring below it go to review:
+                                 0 = the default TW_GEOCODE_MIN_SCORE, < 0 = none */
+    const char *psgc_version; /* non-NULL: a psgc_version column in the records file */
 } tw_geocode_csv_opts;
+
+#define TW_GEOCODE_MIN_SCORE 0.8 /* default review threshold of fuzzy and coarser results */
 
 /** What tw_geocode_csv did. */
 typedef struct tw_geocode_report {
     size_t rows;            /* records geocoded (invalid ones included) */
     size_t by_outcome[5];   /* indexed by tw_geocode_outcome */
     size_t invalid;         /* bad addresses kept with keep_going */
+    size_t records, review; /* rows written to records_path and review_path */
+    size_t below_score;     /* fuzzy/coarser rows sent to review for their score */
 } tw_geocode_report;
 
 /**
  * Geocode the address column of a CSV file ("-" = stdin) into out_path
- * ("-" = stdout): every input column, then psgc, level, outcome, score,
- * candidates (codes joined by ';') and n_candidates. Errors name file,
+ * ("-" = stdout; NULL: none, then records_path is required): every input
+ * column, then psgc, level, outcome, score, candidates (codes joined by ';')
+ * and n_candidates. With opts->records_path and review_path, each row also
+ * goes to exactly one of the two (docs/geocode.md). Errors name file,
  * line and field: TW_E_EMPTY (no header or no records), TW_E_PARSE (no
  * such column, an output column already present, malformed CSV, a bad
  * address), TW_E_DOMAIN (address too long), TW_E_IO. On failure the
@@ -1273,17 +1291,24 @@ typedef struct tw_points_opts {
     const char *source;       /* one name or a comma-separated list (NULL = all) */
     const char *category;     /* NULL = all */
     int weight_children;      /* 1: weight = children involved */
+    /* Imprecise points (docs/kde.md, "Points"); zero = every point as given. @since 0.1 */
+    int ip_rule;         /* 1: CyberTipline coordinates without uncertainty_m are IP
+                            geolocations, known at municipality level at best: uncertain
+                            by tw_max_uncertainty_m(TW_LEVEL_MUNICIPALITY) (50 km) */
+    double max_radius_m; /* > 0: points whose uncertainty radius (uncertainty_m, or the
+                            ip_rule's) exceeds it are left out and counted in *imprecise */
 } tw_points_opts;
 
 /**
  * Coordinates of the records that have them (after the filters): call with
  * lon == NULL to get the count in *n, then with arrays of that size (w may
  * be NULL). *without (may be NULL) counts filtered-in records without
- * coordinates.
+ * coordinates, *imprecise (may be NULL) those left out for their
+ * uncertainty radius (opts->max_radius_m).
  */
 tw_status tw_cases_points(tw_ctx *ctx, const tw_cases *c, const tw_points_opts *opts,
                           double *lon, double *lat, double *w, size_t cap, size_t *n,
-                          size_t *without);
+                          size_t *without, size_t *imprecise);
 
 /**
  * ESRI ASCII grid (rows written north first) with a .prj next to it when

@@ -10,13 +10,24 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 
+#include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 static const cli_optspec opts[] = {
     {"psgc", 1, 0, "FILE", "PSA PSGC publication datafile, saved as CSV (required)"},
     {"in", 1, 0, "FILE.csv", "records to geocode ('-' = standard input)"},
     {"column", 1, 0, "NAME", "column holding the written address (default address)"},
     {"out", 1, 0, "FILE.csv", "where the records go with the added columns ('-' = standard output)"},
+    {"records", 1, 0, "FILE.csv", "records for tanaw db ingest and the analyses: the input's columns "
+                                  "without the address, + psgc, location_precision; only rows placed "
+                                  "with confidence (needs --review)"},
+    {"review", 1, 0, "FILE.csv", "with --records: every other row (ambiguous, not found, invalid, "
+                                 "score below --min-score), with the candidates and why"},
+    {"min-score", 1, 0, "S", "with --records: fuzzy and coarser results scoring below S go to "
+                             "--review (default 0.8; 0 = none)"},
+    {"psgc-version", 1, 0, "V", "with --records: add psgc_version V (default: read from a file name "
+                                "like PSGC-4Q-2023-..., giving 2023Q4)"},
     {"address", 1, 1, "TEXT", "geocode this address and print the result"},
     {"keep-going", 0, 0, NULL, "bad addresses (empty, not UTF-8, too long) get outcome 'invalid' "
                                "instead of stopping"},
@@ -40,16 +51,55 @@ static void print_result(const tw_gazetteer *g, const char *addr, const tw_geoco
     printf("\n");
 }
 
+/*
+ * The PSGC version written with --records: --psgc-version, else read from
+ * PSA's file name ("PSGC-4Q-2023-Publication-Datafile.csv" -> 2023Q4), else
+ * none (version[0] == 0). Labels as the record form takes them (docs/cases.md).
+ */
+static int psgc_version(const cli_args *a, const char *psgc, int records, char version[32])
+{
+    const char *v = cli_get(a, "psgc-version");
+    version[0] = 0;
+    if (v && !records) {
+        fprintf(stderr, "tanaw: geocode: --psgc-version needs --records\n");
+        return EXIT_USAGE;
+    }
+    if (v) {
+        size_t n = strlen(v), ok = n >= 1 && n <= 31;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = isalnum((unsigned char)v[i]) || v[i] == '_' || v[i] == '.' || v[i] == '-';
+        if (!ok) {
+            fprintf(stderr, "tanaw: geocode: --psgc-version: expected 1-31 characters of A-Z a-z "
+                            "0-9 _ . - (e.g. 2023Q4), got '%s'\n", v);
+            return EXIT_USAGE;
+        }
+        memcpy(version, v, n + 1);
+        return EXIT_OK;
+    }
+    const char *base = strrchr(psgc, '/');
+    base = base ? base + 1 : psgc;
+    if (records && strncasecmp(base, "PSGC-", 5) == 0 && base[5] >= '1' && base[5] <= '4' &&
+        (base[6] == 'Q' || base[6] == 'q') && base[7] == '-' && isdigit((unsigned char)base[8]) &&
+        isdigit((unsigned char)base[9]) && isdigit((unsigned char)base[10]) &&
+        isdigit((unsigned char)base[11]) && !isdigit((unsigned char)base[12]))
+        snprintf(version, 32, "%.4sQ%c", base + 8, base[5]);
+    return EXIT_OK;
+}
+
 int cmd_geocode(int argc, char **argv)
 {
     cli_args a;
     int rc = cli_parse(&a, opts, sizeof opts / sizeof opts[0], argc, argv,
                        "tanaw geocode --psgc PSGC.csv --in FILE.csv [--column address] --out FILE.csv\n"
+                       "       tanaw geocode --psgc PSGC.csv --in FILE.csv --records FILE.csv "
+                       "--review FILE.csv [--out FILE.csv]\n"
                        "       tanaw geocode --psgc PSGC.csv --address TEXT ...",
                        "Place written addresses (\"Brgy. Pusok, Lapu-Lapu City\") on PSGC codes.\n"
                        "Outcomes: exact, fuzzy (typos; score < 1), ambiguous (candidates listed),\n"
                        "coarser (only a municipality, province or region recognised), not_found.\n"
-                       "The PSGC file is PSA's publication datafile, sheet PSGC saved as CSV UTF-8.");
+                       "The PSGC file is PSA's publication datafile, sheet PSGC saved as CSV UTF-8.\n"
+                       "--records/--review: the file for tanaw db ingest and the analyses (no written\n"
+                       "address), and the rows a person must decide (docs/geocode.md).");
     if (rc >= 0)
         return rc;
     const char *psgc = cli_get(&a, "psgc"), *in = cli_get(&a, "in"), *out = cli_get(&a, "out");
@@ -59,14 +109,38 @@ int cmd_geocode(int argc, char **argv)
         fprintf(stderr, "tanaw: geocode: --psgc FILE is required (the PSA PSGC datafile as CSV)\n");
         return EXIT_USAGE;
     }
-    if (!naddr && (!in || !out)) {
-        fprintf(stderr, "tanaw: geocode: give --in FILE.csv and --out FILE.csv, or --address TEXT\n");
+    const char *recs = cli_get(&a, "records"), *rev = cli_get(&a, "review");
+    if (!naddr && (!in || (!out && !recs))) {
+        fprintf(stderr, "tanaw: geocode: give --in FILE.csv with --out FILE.csv and/or --records "
+                        "FILE.csv --review FILE.csv, or --address TEXT\n");
         return EXIT_USAGE;
     }
-    if ((in && !out) || (out && !in)) {
-        fprintf(stderr, "tanaw: geocode: --in and --out go together\n");
+    if ((in && !out && !recs) || ((out || recs) && !in)) {
+        fprintf(stderr, "tanaw: geocode: --in goes with --out or --records\n");
         return EXIT_USAGE;
     }
+    if (!recs != !rev) {
+        fprintf(stderr, "tanaw: geocode: --records and --review go together: the rows that need a "
+                        "person go to --review, so that none is lost\n");
+        return EXIT_USAGE;
+    }
+    if (recs && (strcmp(recs, "-") == 0 || strcmp(rev, "-") == 0 || strcmp(recs, rev) == 0 ||
+                 (out && (strcmp(out, recs) == 0 || strcmp(out, rev) == 0)))) {
+        fprintf(stderr, "tanaw: geocode: --records, --review and --out must be three different "
+                        "files (not '-')\n");
+        return EXIT_USAGE;
+    }
+    double min_score = TW_GEOCODE_MIN_SCORE;
+    const char *v = cli_get(&a, "min-score");
+    if (v && !recs) {
+        fprintf(stderr, "tanaw: geocode: --min-score needs --records\n");
+        return EXIT_USAGE;
+    }
+    if (v && !cli_double("min-score", v, 0, 1, &min_score))
+        return EXIT_USAGE;
+    char version[32];
+    if ((rc = psgc_version(&a, psgc, recs != NULL, version)))
+        return rc;
     if (a.npositional) {
         fprintf(stderr, "tanaw: geocode: unexpected argument '%s'\n", a.positional[0]);
         return EXIT_USAGE;
@@ -96,7 +170,8 @@ int cmd_geocode(int argc, char **argv)
         print_result(g, addrs[i], &r);
     }
     if (in) {
-        tw_geocode_csv_opts o = {cli_get(&a, "column"), cli_flag(&a, "keep-going")};
+        tw_geocode_csv_opts o = {cli_get(&a, "column"), cli_flag(&a, "keep-going"), recs, rev,
+                                 min_score > 0 ? min_score : -1, version[0] ? version : NULL};
         tw_geocode_report rep;
         cli_progress_attach(ctx, cli_quiet());
         s = tw_geocode_csv(ctx, g, in, out, &o, &rep);
@@ -104,17 +179,26 @@ int cmd_geocode(int argc, char **argv)
         if (s) {
             cli_report(ctx, "geocode");
             const tw_error *e = tw_ctx_error(ctx);
-            rc = s == TW_E_IO && strcmp(e->file, out) == 0 ? EXIT_OUTPUT : cli_exit_for(s);
+            bool output = s == TW_E_IO && ((out && strcmp(e->file, out) == 0) ||
+                                           (recs && strcmp(e->file, recs) == 0) ||
+                                           (rev && strcmp(e->file, rev) == 0));
+            rc = output ? EXIT_OUTPUT : cli_exit_for(s);
             goto done;
         }
         cli_warnings(ctx, cli_quiet());
         cli_note("geocoded %zu records: %zu exact, %zu fuzzy, %zu ambiguous, %zu coarser, "
-                 "%zu not found -> %s",
+                 "%zu not found%s%s",
                  rep.rows, rep.by_outcome[TW_GEOCODE_EXACT], rep.by_outcome[TW_GEOCODE_FUZZY],
                  rep.by_outcome[TW_GEOCODE_AMBIGUOUS], rep.by_outcome[TW_GEOCODE_COARSER],
-                 rep.by_outcome[TW_GEOCODE_NOT_FOUND], out);
+                 rep.by_outcome[TW_GEOCODE_NOT_FOUND], out ? " -> " : "", out ? out : "");
         if (rep.invalid)
             cli_note("%zu records had an invalid address (outcome 'invalid')", rep.invalid);
+        if (recs)
+            cli_note("records: %zu placed -> %s; review: %zu for a person -> %s (%zu ambiguous, "
+                     "%zu not found, %zu invalid, %zu scoring below %.3g)",
+                     rep.records, recs, rep.review, rev, rep.by_outcome[TW_GEOCODE_AMBIGUOUS],
+                     rep.by_outcome[TW_GEOCODE_NOT_FOUND], rep.invalid, rep.below_score,
+                     min_score);
     }
 done:
     tw_gazetteer_free(g);

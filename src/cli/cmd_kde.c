@@ -27,6 +27,8 @@ static const cli_optspec kde_opts[] = {
     {"source", 1, 1, "NAME", "only records of this source (repeat, or NAME,NAME: any of these)"},
     {"category", 1, 0, "NAME", "only records of this category"},
     {"children", 0, 0, NULL, "weight records by children involved"},
+    {"exact-ip-points", 0, 0, NULL, "take CyberTipline coordinates without uncertainty_m as given "
+                                    "(default: IP geolocations, 50 km, left out; docs/kde.md)"},
     {"coarse", 1, 0, "MODE", "not offered: kde smooths points and has no analysis level; records "
                              "without coordinates are left out and counted (docs/cases.md)"},
     {"rejects", 1, 0, "FILE", "where rejected rows go (default: next to --out)"},
@@ -138,7 +140,7 @@ static int report_sources(tw_ctx *ctx, const cli_args *a, const tw_cases *cases,
         tw_points_opts one = *po;
         one.source = names[j];
         size_t np = 0, wo = 0;
-        tw_status s = tw_cases_points(ctx, cases, &one, lon, lat, w, n, &np, &wo);
+        tw_status s = tw_cases_points(ctx, cases, &one, lon, lat, w, n, &np, &wo, NULL);
         if (!s && np > 0) {
             bool weighted = false;
             for (size_t i = 0; i < np; i++) {
@@ -203,11 +205,12 @@ static int report_sources(tw_ctx *ctx, const cli_args *a, const tw_cases *cases,
 int cmd_kde(int argc, char **argv)
 {
     cli_args a;
-    cli_optspec spec[CLI_MAX_OPTS];
-    size_t ns = 0;
-    static const char *const no_totals[] = {"totals", NULL}; /* a surface has no totals table */
-    cli_spec_add(spec, &ns, kde_opts, sizeof kde_opts / sizeof kde_opts[0], NULL);
-    cli_spec_add(spec, &ns, cli_public_opts, cli_public_nopts, no_totals);
+    cli_optspec spec[64];
+    size_t ns = sizeof kde_opts / sizeof kde_opts[0];
+    memcpy(spec, kde_opts, sizeof kde_opts);
+    for (size_t k = 0; k < cli_public_nopts; k++) /* a surface has no totals table */
+        if (strcmp(cli_public_opts[k].name, "totals") != 0)
+            spec[ns++] = cli_public_opts[k];
     int rc = cli_parse(&a, spec, ns, argc, argv,
                        "tanaw kde --cases FILE|--db PATH [--bandwidth KM|scott|silverman|cv] [--cell KM] "
                        "[--out grid.asc] [--map FILE.png] [options]",
@@ -334,6 +337,12 @@ int cmd_kde(int argc, char **argv)
         return EXIT_USAGE;
     po.category = cli_get(&a, "category");
     po.weight_children = cli_flag(&a, "children");
+    /* Imprecise points (docs/kde.md, section 1): a point whose uncertainty radius
+       (uncertainty_m, or 50 km for a CyberTipline IP geolocation) exceeds the
+       bandwidth sigma is left out. A rule's sigma is computed from the points
+       trusted at barangay level (radius <= 5 km), then the limit is that sigma. */
+    po.ip_rule = !cli_flag(&a, "exact-ip-points");
+    po.max_radius_m = by_rule ? tw_max_uncertainty_m(TW_LEVEL_BARANGAY) : bw_km * 1000;
 
     tw_ctx *ctx = cli_ctx_new(&a);
     if (!ctx)
@@ -343,13 +352,13 @@ int cmd_kde(int argc, char **argv)
     tw_areas *areas = NULL, *pop = NULL;
     double *lon = NULL, *lat = NULL, *w = NULL, *x = NULL, *y = NULL, *dens = NULL;
     double *px = NULL, *py = NULL, *pw = NULL, *pdens = NULL;
-    size_t n = 0, without = 0, np = 0;
+    size_t n = 0, without = 0, imprecise = 0, np = 0;
     tw_status s;
     tw_read_report rrep = {0};
     size_t nsrc = 0;
     if ((rc = cli_read_records(ctx, &a, &rrep, &nsrc, &cases)))
         goto done;
-    if ((s = tw_cases_points(ctx, cases, &po, NULL, NULL, NULL, 0, &n, &without))) {
+    if ((s = tw_cases_points(ctx, cases, &po, NULL, NULL, NULL, 0, &n, &without, &imprecise))) {
         cli_report(ctx, "records");
         rc = cli_exit_for(s);
         goto done;
@@ -363,12 +372,12 @@ int cmd_kde(int argc, char **argv)
         rc = EXIT_INTERNAL;
         goto done;
     }
-    if ((s = tw_cases_points(ctx, cases, &po, lon, lat, w, n, &n, &without))) {
+    if ((s = tw_cases_points(ctx, cases, &po, lon, lat, w, n, &n, &without, &imprecise))) {
         cli_report(ctx, "records");
         rc = cli_exit_for(s);
         goto done;
     }
-    if (!by_source) { /* --by-source reads them again per source */
+    if (!by_source && !by_rule) { /* --by-source reads them again per source, a rule once more */
         tw_cases_free(cases);
         cases = NULL;
     }
@@ -382,6 +391,7 @@ int cmd_kde(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         weighted |= w[i] != 1;
     double box[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+    double xbox[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY}; /* areas and population */
     for (size_t i = 0; i < n; i++) {
         tw_utm_forward((int)zone, lon[i], lat[i], &x[i], &y[i]);
         if (pub_t == 0) /* --public: a grid fitted to the points shows the outermost cases */
@@ -417,6 +427,7 @@ int cmd_kde(int argc, char **argv)
             if (tw_areas_lonlat(areas, i, &lo, &la)) {
                 tw_utm_forward((int)zone, lo, la, &e, &no);
                 grow(box, e, no);
+                grow(xbox, e, no);
             }
         }
     }
@@ -446,6 +457,7 @@ int cmd_kde(int argc, char **argv)
             tw_utm_forward((int)zone, lo, la, &px[np], &py[np]);
             pw[np] = p;
             grow(box, px[np], py[np]);
+            grow(xbox, px[np], py[np]);
             np++;
         }
     }
@@ -468,6 +480,50 @@ int cmd_kde(int argc, char **argv)
             cli_report(ctx, "bandwidth");
             rc = cli_exit_for(s);
             goto done;
+        }
+        /* the surface takes the points whose radius is at most the rule's sigma */
+        if (sigma != po.max_radius_m) {
+            size_t n2 = 0, wo2 = 0, im2 = 0;
+            po.max_radius_m = sigma;
+            if ((s = tw_cases_points(ctx, cases, &po, NULL, NULL, NULL, 0, &n2, &wo2, &im2))) {
+                cli_report(ctx, "records");
+                rc = cli_exit_for(s);
+                goto done;
+            }
+            if (n2 != n || im2 != imprecise) {
+                double **arr[] = {&lon, &lat, &w, &x, &y};
+                for (size_t q = 0; q < 5; q++) {
+                    free(*arr[q]);
+                    if (!(*arr[q] = malloc((n2 + 1) * sizeof **arr[q]))) {
+                        rc = EXIT_INTERNAL;
+                        goto done;
+                    }
+                }
+                if ((s = tw_cases_points(ctx, cases, &po, lon, lat, w, n2, &n, &without,
+                                         &imprecise))) {
+                    cli_report(ctx, "records");
+                    rc = cli_exit_for(s);
+                    goto done;
+                }
+                if (n < 2) {
+                    fprintf(stderr, "tanaw: %zu records with coordinates within the bandwidth's %.4g km "
+                                    "after the filters: a density needs at least 2\n", n, sigma / 1000);
+                    rc = EXIT_INPUT;
+                    goto done;
+                }
+                memcpy(box, xbox, sizeof box);
+                weighted = 0;
+                for (size_t i = 0; i < n; i++) {
+                    tw_utm_forward((int)zone, lon[i], lat[i], &x[i], &y[i]);
+                    weighted |= w[i] != 1;
+                    if (pub_t == 0)
+                        grow(box, x[i], y[i]);
+                }
+            }
+        }
+        if (!by_source) {
+            tw_cases_free(cases);
+            cases = NULL;
         }
     } else {
         sigma = bw_km * 1000;
@@ -538,9 +594,9 @@ int cmd_kde(int argc, char **argv)
                ko.kernel == TW_KERNEL_GAUSSIAN ? "gaussian" : "quartic", sigma / 1000,
                modes[ko.mode], masked, cells, pub_t);
     } else {
-        printf("kernel density: %zu points (%zu records without coordinates left out), %s kernel, "
-               "sigma %.4g km%s, %s mode%s\n",
-               n, without, ko.kernel == TW_KERNEL_GAUSSIAN ? "gaussian" : "quartic", sigma / 1000,
+        printf("kernel density: %zu points (%zu records without coordinates and %zu points "
+               "uncertain by more than sigma left out), %s kernel, sigma %.4g km%s, %s mode%s\n",
+               n, without, imprecise, ko.kernel == TW_KERNEL_GAUSSIAN ? "gaussian" : "quartic", sigma / 1000,
                by_rule ? (rule == TW_BW_SCOTT ? " (scott)" : rule == TW_BW_SILVERMAN ? " (silverman)" : " (cv)") : "",
                modes[ko.mode], ko.edge ? ", edge corrected" : "");
     }

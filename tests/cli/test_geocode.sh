@@ -85,6 +85,40 @@ expect_exit 1 "--psgc is required" -- "$TANAW" geocode --in "$TMP/in.csv" --out 
 expect_exit 1 "--in without --out" -- "$TANAW" geocode --psgc "$P" --in "$TMP/in.csv"
 expect_exit 3 "unwritable output" -- "$TANAW" geocode --psgc "$P" --in "$TMP/in.csv" --out "$TMP/no/such/dir/o.csv"
 
+# --records/--review on the small file: every row goes to exactly one of them.
+expect_exit 0 "records and review files" -- "$TANAW" geocode --psgc "$P" --in "$TMP/in.csv" \
+  --records "$TMP/rec.csv" --review "$TMP/rev.csv" --psgc-version 2023Q4
+check "records: the input's columns without the address, + psgc, precision, version" \
+  test "$(cat "$TMP/rec.csv")" = "$(printf '%s\n' case_id,psgc,location_precision,psgc_version \
+  c1,0731100024,barangay,2023Q4 c2,0702220012,barangay,2023Q4 c3,0731100024,barangay,2023Q4 \
+  c4,0731100000,municipality,2023Q4)"
+expect_grep "review: the ambiguous row with its candidates named" "$TMP/rev.csv" \
+  '^c5,"Paja, Lapu-Lapu City",6,0731100000,municipality,ambiguous,0\.[0-9]+,0731100031;0731100030,2,"Pajac, City of Lapu-Lapu; Pajo, City of Lapu-Lapu",ambiguous: 2 units fit; choose one of the candidates$'
+expect_grep "review: not found" "$TMP/rev.csv" '^c6,Atlantis,7,,,not_found,,,0,,not found in the PSGC$'
+check "review: header and 2 rows" test "$(head -1 "$TMP/rev.csv"),$(wc -l < "$TMP/rev.csv")" = \
+  "case_id,address,line,psgc,level,outcome,score,candidates,n_candidates,candidate_names,reason,3"
+expect_grep "counted on stderr" "$TMP/err" 'records: 4 placed .* review: 2 for a person .*\(1 ambiguous, 1 not found, 0 invalid, 0 scoring below 0.8\)'
+expect_exit 0 "--min-score 0.9 sends the 0.8 typo to review" -- "$TANAW" geocode --psgc "$P" --in "$TMP/in.csv" \
+  --records "$TMP/rec.csv" --review "$TMP/rev.csv" --min-score 0.9 --quiet
+expect_grep "the typo is reviewed with its score" "$TMP/rev.csv" '^c3,"Pusak, Opon",4,0731100024,barangay,fuzzy,0.800,,0,,score 0.800 below 0.9$'
+check "no version column without --psgc-version or a PSA file name" test "$(head -1 "$TMP/rec.csv")" = case_id,psgc,location_precision
+expect_exit 0 "--review keeps bad addresses (invalid) without --keep-going" -- "$TANAW" geocode --psgc "$P" \
+  --in "$TMP/blank.csv" --records "$TMP/rec.csv" --review "$TMP/rev.csv" --quiet
+expect_grep "empty address reviewed with the reason" "$TMP/rev.csv" '^c2," , - ",3,,,invalid,,,0,,invalid address: address is empty$'
+check "one record, two reviewed" test "$(wc -l < "$TMP/rec.csv") $(wc -l < "$TMP/rev.csv")" = "2 3"
+expect_exit 1 "--records needs --review" -- "$TANAW" geocode --psgc "$P" --in "$TMP/in.csv" --records "$TMP/r1.csv"
+expect_grep "says why" "$TMP/err" "records and --review go together"
+expect_exit 1 "--min-score needs --records" -- "$TANAW" geocode --psgc "$P" --in "$TMP/in.csv" --out "$TMP/o.csv" --min-score 0.5
+expect_exit 1 "--psgc-version is checked" -- "$TANAW" geocode --psgc "$P" --in "$TMP/in.csv" --records "$TMP/r1.csv" --review "$TMP/r2.csv" --psgc-version "2023 Q4"
+printf 'case_id,address,location_precision\nc1,Pusok,barangay\n' > "$TMP/taken2.csv"
+expect_exit 2 "records column already in the input" -- "$TANAW" geocode --psgc "$P" --in "$TMP/taken2.csv" --records "$TMP/r1.csv" --review "$TMP/r2.csv"
+expect_grep "names it" "$TMP/err" "already has a column 'location_precision'"
+expect_exit 0 "an absurdly long address is reviewed" -- "$TANAW" geocode --psgc "$P" --in "$TMP/long.csv" --records "$TMP/r1.csv" --review "$TMP/r2.csv" --out "$TMP/o.csv"
+check "with its reason" test "$(tail -1 "$TMP/r2.csv" | grep -c ',invalid,,,0,,"invalid address: address is 5000 bytes, longer than the 1024 allowed"$')" = 1
+rm -f "$TMP/r1.csv"
+expect_exit 3 "unwritable review file" -- "$TANAW" geocode --psgc "$P" --in "$TMP/in.csv" --records "$TMP/r1.csv" --review "$TMP/no/dir/r2.csv"
+check "no records file left behind" test ! -e "$TMP/r1.csv"
+
 # tanaw geo crosswalk with a crosswalk file.
 cat > "$TMP/cw.csv" <<'CSV'
 from_version,to_version,old_code,new_code,kind,weight,scope,note
@@ -122,5 +156,58 @@ if [ -n "$REAL" ] && [ -f "$REAL" ]; then
   expect_grep "a Dumaguete barangay moves to region 18" "$TMP/out" $'^0704610001\t1804610001\t1$'
   expect_grep "Region VII shares 19 % with NIR" "$TMP/out" $'^0700000000\t1800000000\t0.190099886$'
   expect_grep "written crosswalk has the Siquijor row" "$TMP/nir.csv" '^2023Q4,2024Q2,0706100000,1806100000,recode,1,tree,'
+
+  # The documented pipeline (docs/geocode.md): an agency's blotter with
+  # written addresses -> geocode --records/--review -> db ingest -> gistar --db.
+  cat > "$TMP/blotter.csv" <<'CSV'
+case_id,report_date,source,address
+r1,2024-01-05,PNP-WCPC,"Brgy. Pusok, Lapu-Lapu City"
+r2,2024-01-06,hotline,"Poblacion, Cordova, Cebu"
+r3,2024-01-07,PNP-WCPC,"Pusak, Lapu-Lapu City"
+r4,2024-01-08,PNP-WCPC,"Pusak Lapulapu Cty"
+r5,2024-01-09,hotline,"San Isidro, Cebu"
+r6,2024-01-10,hotline,"Lapu-Lapu City"
+r7,2024-01-11,hotline,"Xyzzy Plugh"
+r8,2024-01-12,NBI,"  ,  "
+r9,2024-01-13,NBI,"Pusok, Opon"
+r10,2024-01-14,NBI,"Brgy. Pajo, Lapu-Lapu City"
+CSV
+  expect_exit 0 "real PSGC: geocode a blotter into records and review" -- "$TANAW" geocode --psgc "$REAL" \
+    --in "$TMP/blotter.csv" --out "$TMP/placed.csv" --records "$TMP/records.csv" --review "$TMP/review.csv"
+  expect_grep "6 placed, 4 for a person" "$TMP/err" 'records: 6 placed .* review: 4 for a person .*\(1 ambiguous, 1 not found, 1 invalid, 1 scoring below 0.8\)'
+  check "records file: no address, codes, precision, the version from PSA's file name" \
+    test "$(cat "$TMP/records.csv")" = "$(printf '%s\n' case_id,report_date,source,psgc,location_precision,psgc_version \
+    r1,2024-01-05,PNP-WCPC,0731100024,barangay,2023Q4 r2,2024-01-06,hotline,0702220012,barangay,2023Q4 \
+    r3,2024-01-07,PNP-WCPC,0731100024,barangay,2023Q4 r6,2024-01-10,hotline,0731100000,municipality,2023Q4 \
+    r9,2024-01-13,NBI,0731100024,barangay,2023Q4 r10,2024-01-14,NBI,0731100019,barangay,2023Q4)"
+  check "review file: the four rows, in input order" test "$(cut -d, -f1 "$TMP/review.csv" | tr '\n' ' ')" = "case_id r4 r5 r7 r8 "
+  expect_grep "review: the typo without commas, score 0.68" "$TMP/review.csv" \
+    '^r4,2024-01-08,PNP-WCPC,Pusak Lapulapu Cty,5,0731100024,barangay,fuzzy,0.680,,0,,score 0.680 below 0.8$'
+  expect_grep "review: six San Isidro of Cebu, named with their municipality" "$TMP/review.csv" \
+    '^r5,2024-01-09,hotline,"San Isidro, Cebu",6,0702200000,province,ambiguous,1.000,0702206020;0702236011;0702241016;0702242009;0702248021;0702250014,6,"San Isidro, Asturias; San Isidro, Pilar; San Isidro, San Fernando; San Isidro, San Francisco; San Isidro, Tabogon; San Isidro, City of Talisay",ambiguous: 6 units fit; choose one of the candidates$'
+  expect_grep "review: not found" "$TMP/review.csv" '^r7,2024-01-11,hotline,Xyzzy Plugh,8,,,not_found,,,0,,not found in the PSGC$'
+  expect_grep "review: empty address" "$TMP/review.csv" '^r8,2024-01-12,NBI,"  ,  ",9,,,invalid,,,0,,invalid address: address is empty$'
+  expect_grep "--out unchanged: every row, address kept" "$TMP/placed.csv" '^r10,2024-01-14,NBI,"Brgy. Pajo, Lapu-Lapu City",0731100019,barangay,exact,1.000,,0$'
+  expect_exit 2 "the --out file is refused by the analyses (an address column)" -- "$TANAW" gistar \
+    --areas "$DATA/cebu_metro/municipalities.csv" --cases "$TMP/placed.csv"
+  expect_grep "says why" "$TMP/err" "column 'address' looks like personal data"
+  expect_exit 0 "key for the store" -- "$TANAW" key new --out "$TMP/k"
+  expect_exit 0 "fresh store" -- "$TANAW" db init --db "$TMP/st.db"
+  expect_exit 0 "the records file is ingested" -- "$TANAW" db ingest --db "$TMP/st.db" --agency PNP \
+    --file "$TMP/records.csv" --key "$TMP/k"
+  expect_grep "6 records added" "$TMP/out" "records.csv: batch 1: 6 rows, 6 added"
+  check "no written address in the store" test "$(cat "$TMP"/st.db* | grep -ac -e Pusok -e Cordova)" = 0
+  C="$DATA/cebu_metro"
+  expect_exit 0 "gistar --db on Metro Cebu's municipalities" -- "$TANAW" gistar --areas "$C/municipalities.geojson" \
+    --areas "$C/municipalities.csv" --db "$TMP/st.db" --rate count --out "$TMP/gm.csv" --quiet
+  expect_grep "all 6 placed by code" "$TMP/out" "placed: 6 of 6 records \(6 by code"
+  check "Lapu-Lapu 5 (3 Pusok, Pajo, the city), Cordova 1, nothing else" \
+    test "$(awk -F, 'NR > 1 && $(NF - 10) != 0 { printf "%s=%s ", $1, $(NF - 10) }' "$TMP/gm.csv")" = "0702220000=1 0731100000=5 "
+  expect_exit 0 "gistar --db on Metro Cebu's barangays" -- "$TANAW" gistar --areas "$C/barangays.geojson" \
+    --areas "$C/barangays.csv" --db "$TMP/st.db" --rate count --out "$TMP/gb.csv" --quiet
+  check "Pusok 3, Poblacion (Cordova) 1, Pajo 1" \
+    test "$(awk -F, 'NR > 1 && $(NF - 10) != 0 { printf "%s=%s ", $1, $(NF - 10) }' "$TMP/gb.csv")" = "0702220012=1 0731100019=1 0731100024=3 "
+  expect_grep "the city-only record is reported, not counted" "$TMP/out" "placed: 5 of 6 records .*"
+  expect_grep "known only at a coarser level" "$TMP/out" "known only at a coarser level \(not counted\): 1 "
 fi
 finish

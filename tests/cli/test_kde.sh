@@ -9,10 +9,16 @@ expect_exit 0 "synthetic geography" -- "$TANAW" geography --synthetic --out "$G"
 M=(--areas "$G/municipalities.geojson" --areas "$G/municipalities.csv")
 expect_exit 0 "records" -- "$TANAW" simulate "${M[@]}" --n 5000 --seed 3 --cluster 9900112000:4:5 \
   --out "$TMP/cases.csv" --quiet
-npts=$(awk -F, 'NR > 1 && $4 != "" { n++ } END { print n }' "$TMP/cases.csv")
+# points on a 4 km surface: coordinates, and an uncertainty radius of at most
+# 4 km; the simulation gives no uncertainty_m, so its CyberTipline points are
+# 50 km IP geolocations and left out
+check "simulated columns" test "$(head -1 "$TMP/cases.csv" | cut -d, -f3,4,9)" = source,lon
+npts=$(awk -F, 'NR > 1 && $4 != "" && ($9 == "" ? tolower($3) != "cybertipline" : $9 <= 4000) { n++ } END { print n }' "$TMP/cases.csv")
+nunc=$(awk -F, 'NR > 1 && $4 != "" { n++ } END { print n - '"$npts"' }' "$TMP/cases.csv")
+check "the simulation has imprecise points" test "$nunc" -gt 100
 expect_exit 0 "kde, 4 km gaussian, 2 km cells" -- "$TANAW" kde --cases "$TMP/cases.csv" --bandwidth 4 \
   --cell 2 --areas "$G/municipalities.geojson" --out "$TMP/d.asc" --cells "$TMP/d.csv" --map "$TMP/d.png"
-expect_grep "stdout: points counted" "$TMP/out" "^kernel density: $npts points"
+expect_grep "stdout: points counted" "$TMP/out" "^kernel density: $npts points \\([0-9]+ records without coordinates and $nunc points uncertain by more than sigma left out\\)"
 expect_grep "stdout: sigma" "$TMP/out" "sigma 4 km, spatstat mode"
 # a margin of three bandwidths keeps all but ~0.3 % of the kernels' mass
 check "stdout: mass on the grid is the number of points" awk -v n="$npts" \
@@ -63,6 +69,38 @@ check "every cell equals density.ppp to 1e-6 relative" awk '
     }
     exit !(k == 900 && w < 1e-6)
   }' "$GK/cli_density.txt" "$TMP/g.asc"
+# imprecise points, counted by hand (docs/kde.md, section 1): k5 is 3 km
+# uncertain, k6 8 km, k7 and k8 CyberTipline IP geolocations (50 km by the
+# rule), k9 a CyberTipline point 1.5 km uncertain, k10 has no point.
+cat > "$TMP/unc.csv" <<'CSV'
+case_id,report_date,source,lon,lat,psgc,uncertainty_m
+k1,2024-03-01,NBI,123.90,10.30,,
+k2,2024-03-02,NBI,124.10,10.45,,
+k3,2024-03-03,NBI,123.70,10.10,,
+k4,2024-03-04,NBI,124.00,10.60,,
+k5,2024-03-05,NBI,123.80,10.50,,3000
+k6,2024-03-06,NBI,124.05,10.20,,8000
+k7,2024-03-07,CyberTipline,123.95,10.35,,
+k8,2024-03-08,cybertipline,123.60,10.40,,
+k9,2024-03-09,CyberTipline,123.85,10.25,,1500
+k10,2024-03-10,PNP,,,0702220012,
+CSV
+grep -v -e '^k6,' -e '^k7,' -e '^k8,' -e '^k10,' "$TMP/unc.csv" > "$TMP/unc_kept.csv"
+expect_exit 0 "sigma 5 km: k6, k7, k8 left out" -- "$TANAW" kde --cases "$TMP/unc.csv" --bandwidth 5 --cell 1 --out "$TMP/u5.asc" --quiet
+expect_grep "6 points, 1 without coordinates, 3 uncertain" "$TMP/out" "^kernel density: 6 points \\(1 records without coordinates and 3 points uncertain by more than sigma left out\\)"
+expect_grep "mass of the 6 points" "$TMP/out" "mass on the grid [0-9.]+ of 6$"
+expect_exit 0 "the 6 kept records alone" -- "$TANAW" kde --cases "$TMP/unc_kept.csv" --bandwidth 5 --cell 1 --out "$TMP/k5.asc" --quiet
+check "the same surface as the kept records alone" cmp -s "$TMP/u5.asc" "$TMP/k5.asc"
+expect_exit 0 "sigma 10 km: the 8 km point comes in" -- "$TANAW" kde --cases "$TMP/unc.csv" --bandwidth 10 --cell 1 --quiet
+expect_grep "7 points, 2 uncertain" "$TMP/out" "^kernel density: 7 points \\(1 records without coordinates and 2 points uncertain by more than sigma left out\\)"
+expect_exit 0 "--exact-ip-points: the IP points are taken as given" -- "$TANAW" kde --cases "$TMP/unc.csv" --bandwidth 5 --exact-ip-points --cell 1 --quiet
+expect_grep "8 points, only the 8 km one out" "$TMP/out" "^kernel density: 8 points \\(1 records without coordinates and 1 points uncertain by more than sigma left out\\)"
+expect_exit 0 "scott: the rule from the points within 5 km" -- "$TANAW" kde --cases "$TMP/unc_kept.csv" --cell 1 --quiet
+sig=$(sed -n 's/.*sigma \([0-9.]*\) km (scott).*/\1/p' "$TMP/out")
+expect_exit 0 "scott on all records" -- "$TANAW" kde --cases "$TMP/unc.csv" --cell 1 --quiet
+expect_grep "same sigma, then the 8 km point within it comes in" "$TMP/out" "^kernel density: 7 points \\(1 records without coordinates and 2 points uncertain by more than sigma left out\\), gaussian kernel, sigma $sig km \\(scott\\)"
+check "scott's sigma is over 8 km" awk -v s="$sig" 'BEGIN { exit !(s > 8 && s < 50) }'
+
 expect_exit 1 "extent not in whole cells" -- "$TANAW" kde --cases "$GK/cli_cases.csv" --bandwidth 3 --cell 2 \
   --extent 560000,1110000,620500,1170000 --rejects "$TMP/rej.csv"
 expect_exit 1 "extent malformed" -- "$TANAW" kde --cases "$GK/cli_cases.csv" --extent 1,2,3

@@ -318,6 +318,85 @@ static void test_bandwidth(void)
     tw_ctx_free(ctx);
 }
 
+/*
+ * Imprecise points: a radius over max_radius_m leaves the point out
+ * (counted), CyberTipline points without uncertainty_m are 50 km IP
+ * geolocations under ip_rule (source compared without case), and zeroed
+ * options take every point as given.
+ */
+static void test_points_uncertainty(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    const char *csv = harness_write("unc.csv",
+        "case_id,report_date,source,lon,lat,psgc,uncertainty_m\n"
+        "u1,2023-01-05,NBI,123.90,10.30,,\n"         /* exact */
+        "u2,2023-01-05,NBI,123.91,10.31,,3000\n"     /* 3 km */
+        "u3,2023-01-05,NBI,123.92,10.32,,9000\n"     /* 9 km */
+        "u4,2023-01-05,CyberTipline,123.93,10.33,,\n" /* IP: 50 km by the rule */
+        "u5,2023-01-05,cybertipline,123.94,10.34,,\n" /* the same, any case */
+        "u6,2023-01-05,CyberTipline,123.95,10.35,,2000\n" /* the radius decides */
+        "u7,2023-01-05,CyberTipline,123.96,10.36,,60000\n"
+        "u8,2023-01-05,PNP,,,0722217000,\n");         /* no point */
+    tw_cases *c = NULL;
+    tw_cases_read_opts ro = {.rejects_path = harness_tmp("rej2.csv"), .max_day = 30000};
+    tw_read_report rep;
+    CHECK_OK(ctx, tw_cases_read_csv(ctx, csv, &ro, &c, &rep));
+    CHECK_EQ_INT(rep.rows_accepted, 8);
+    size_t n = 99, without = 99, imprecise = 99;
+    double lon[8], lat[8];
+    /* zeroed options: every point as given, nothing counted as imprecise */
+    tw_points_opts po;
+    memset(&po, 0, sizeof po);
+    CHECK_OK(ctx, tw_cases_points(ctx, c, &po, lon, lat, NULL, 8, &n, &without, &imprecise));
+    CHECK_EQ_INT(n, 7);
+    CHECK_EQ_INT(without, 1);
+    CHECK_EQ_INT(imprecise, 0);
+    /* 5 km with the IP rule: u1, u2, u6 kept; u3 (9 km), u4, u5 (50 km), u7 (60 km) out */
+    po.ip_rule = 1;
+    po.max_radius_m = 5000;
+    CHECK_OK(ctx, tw_cases_points(ctx, c, &po, lon, lat, NULL, 8, &n, &without, &imprecise));
+    CHECK_EQ_INT(n, 3);
+    CHECK_EQ_INT(without, 1);
+    CHECK_EQ_INT(imprecise, 4);
+    CHECK_NEAR(lon[0], 123.90, 0);
+    CHECK_NEAR(lon[1], 123.91, 0);
+    CHECK_NEAR(lon[2], 123.95, 0);
+    /* the limit is inclusive: 3 km keeps u2 (3,000 m) */
+    po.max_radius_m = 3000;
+    CHECK_OK(ctx, tw_cases_points(ctx, c, &po, NULL, NULL, NULL, 0, &n, NULL, &imprecise));
+    CHECK_EQ_INT(n, 3);
+    CHECK_EQ_INT(imprecise, 4);
+    po.max_radius_m = 2999;
+    CHECK_OK(ctx, tw_cases_points(ctx, c, &po, NULL, NULL, NULL, 0, &n, NULL, &imprecise));
+    CHECK_EQ_INT(n, 2);
+    CHECK_EQ_INT(imprecise, 5);
+    /* without the IP rule (--exact-ip-points) the CyberTipline points without a
+       radius are exact; given radii still decide */
+    po.ip_rule = 0;
+    po.max_radius_m = 5000;
+    CHECK_OK(ctx, tw_cases_points(ctx, c, &po, lon, lat, NULL, 8, &n, NULL, &imprecise));
+    CHECK_EQ_INT(n, 5);
+    CHECK_EQ_INT(imprecise, 2);
+    /* 50 km: the IP rule's radius is at the limit, kept; 60 km is not */
+    po.ip_rule = 1;
+    po.max_radius_m = 50000;
+    CHECK_OK(ctx, tw_cases_points(ctx, c, &po, NULL, NULL, NULL, 0, &n, NULL, &imprecise));
+    CHECK_EQ_INT(n, 6);
+    CHECK_EQ_INT(imprecise, 1);
+    /* the source filter comes first: only CyberTipline, 5 km */
+    po.max_radius_m = 5000;
+    po.source = "CYBERTIPLINE";
+    CHECK_OK(ctx, tw_cases_points(ctx, c, &po, lon, lat, NULL, 8, &n, &without, &imprecise));
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(without, 0);
+    CHECK_EQ_INT(imprecise, 3);
+    /* room for fewer points than kept: refused, not truncated */
+    po.source = NULL;
+    CHECK(tw_cases_points(ctx, c, &po, lon, lat, NULL, 2, &n, NULL, NULL) == TW_E_ARG);
+    tw_cases_free(c);
+    tw_ctx_free(ctx);
+}
+
 static void test_points_and_writers(void)
 {
     tw_ctx *ctx = tw_ctx_new();
@@ -333,25 +412,25 @@ static void test_points_and_writers(void)
     CHECK_OK(ctx, tw_cases_read_csv(ctx, csv, &ro, &c, &rep));
     size_t n = 0, without = 0;
     double lon[8], lat[8], w[8];
-    CHECK_OK(ctx, tw_cases_points(ctx, c, NULL, NULL, NULL, NULL, 0, &n, &without));
+    CHECK_OK(ctx, tw_cases_points(ctx, c, NULL, NULL, NULL, NULL, 0, &n, &without, NULL));
     CHECK_EQ_INT(n, 3);
     CHECK_EQ_INT(without, 1);
     int32_t f, t;
     tw_date_parse("2023-01-01", 10, &f);
     tw_date_parse("2023-12-31", 10, &t);
     tw_points_opts po = {.from_day = f, .to_day = t, .source = "nbi", .weight_children = 1};
-    CHECK_OK(ctx, tw_cases_points(ctx, c, &po, lon, lat, w, 8, &n, &without));
+    CHECK_OK(ctx, tw_cases_points(ctx, c, &po, lon, lat, w, 8, &n, &without, NULL));
     CHECK_EQ_INT(n, 1);
     CHECK_EQ_INT(without, 1);
     CHECK_NEAR(lon[0], 123.9, 0);
     CHECK_NEAR(w[0], 2, 0);
     po.source = NULL;
     po.category = "sextortion";
-    CHECK_OK(ctx, tw_cases_points(ctx, c, &po, lon, lat, w, 8, &n, NULL));
+    CHECK_OK(ctx, tw_cases_points(ctx, c, &po, lon, lat, w, 8, &n, NULL, NULL));
     CHECK_EQ_INT(n, 1);
     CHECK_NEAR(lat[0], 10.4, 0);
     po.category = "phishing";
-    CHECK(tw_cases_points(ctx, c, &po, lon, lat, w, 8, &n, NULL) == TW_E_ARG);
+    CHECK(tw_cases_points(ctx, c, &po, lon, lat, w, 8, &n, NULL, NULL) == TW_E_ARG);
     tw_cases_free(c);
 
     /* .asc with .prj, north row first; CSV of cells */
@@ -498,6 +577,7 @@ int main(void)
     RUN(test_modes_against_exact);
     RUN(test_utm);
     RUN(test_bandwidth);
+    RUN(test_points_uncertainty);
     RUN(test_points_and_writers);
     RUN(test_bad_input);
     RUN(test_maps);

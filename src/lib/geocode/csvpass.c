@@ -10,6 +10,69 @@
 #include <errno.h>
 #include <string.h>
 
+void gz_csvout_init(gz_csvout *o, const char *path)
+{
+    memset(o, 0, sizeof *o);
+    o->path = path;
+}
+
+tw_status gz_csvout_open(tw_ctx *ctx, gz_csvout *o)
+{
+    if (!o->path)
+        return TW_OK;
+    if (strcmp(o->path, "-") == 0) {
+        o->f = stdout;
+        return TW_OK;
+    }
+    o->f = fopen(o->path, "wb");
+    o->own = o->f != NULL;
+    if (!o->f)
+        return ctx_error_at(ctx, TW_E_IO, o->path, 0, 0, NULL, "cannot create: %s",
+                            strerror(errno));
+    return TW_OK;
+}
+
+tw_status gz_csvout_write(tw_ctx *ctx, gz_csvout *o, dbuf *line)
+{
+    if (line->failed)
+        return ctx_nomem(ctx);
+    if (o->f && line->len && fwrite(line->data, 1, line->len, o->f) != line->len)
+        return ctx_error_at(ctx, TW_E_IO, o->path, 0, 0, NULL, "write failed: %s",
+                            strerror(errno));
+    line->len = 0;
+    return TW_OK;
+}
+
+tw_status gz_csvout_close(tw_ctx *ctx, gz_csvout *o)
+{
+    tw_status st = TW_OK;
+    if (o->own) {
+        int bad = ferror(o->f) | fclose(o->f);
+        o->f = NULL;
+        if (bad)
+            st = ctx_error_at(ctx, TW_E_IO, o->path, 0, 0, NULL, "write failed: %s",
+                              strerror(errno));
+    } else if (o->f && fflush(o->f) != 0) {
+        st = ctx_error_at(ctx, TW_E_IO, "-", 0, 0, NULL, "write to standard output failed");
+    }
+    if (st)
+        gz_csvout_discard(o);
+    else
+        o->f = NULL;
+    return st;
+}
+
+void gz_csvout_discard(gz_csvout *o)
+{
+    if (o->own) {
+        if (o->f)
+            fclose(o->f);
+        remove(o->path);
+    }
+    o->f = NULL;
+    o->own = 0;
+}
+
 tw_status gz_csvpass_open(tw_ctx *ctx, gz_csvpass *p, const char *in_path, const char *out_path)
 {
     bool eof = false;
@@ -18,6 +81,7 @@ tw_status gz_csvpass_open(tw_ctx *ctx, gz_csvpass *p, const char *in_path, const
     p->ctx = ctx;
     p->in_path = in_path;
     p->out_path = out_path;
+    gz_csvout_init(&p->o, out_path);
     dbuf_init(&p->line, ctx);
     if ((st = csv_open(ctx, in_path, &p->r)) || (st = csv_next(p->r, &eof)))
         return st;
@@ -29,20 +93,14 @@ tw_status gz_csvpass_open(tw_ctx *ctx, gz_csvpass *p, const char *in_path, const
 
 tw_status gz_csvpass_start(gz_csvpass *p, const char *const *added, size_t nadded)
 {
+    tw_status st;
     for (size_t k = 0; k < nadded; k++)
         if (csv_find_column(p->r, added[k]) >= 0)
             return ctx_error_at(p->ctx, TW_E_PARSE, p->in_path, 1, 0, added[k],
                                 "the input already has a column '%s', which the output adds",
                                 added[k]);
-    if (strcmp(p->out_path, "-") == 0) {
-        p->out = stdout;
-    } else {
-        p->out = fopen(p->out_path, "wb");
-        p->own_out = p->out != NULL;
-        if (!p->out)
-            return ctx_error_at(p->ctx, TW_E_IO, p->out_path, 0, 0, NULL, "cannot create: %s",
-                                strerror(errno));
-    }
+    if ((st = gz_csvout_open(p->ctx, &p->o)))
+        return st;
     gz_csvpass_fields(p, -1, NULL, NULL);
     for (size_t k = 0; k < nadded; k++) {
         dbuf_append(&p->line, ",", 1);
@@ -54,22 +112,35 @@ tw_status gz_csvpass_start(gz_csvpass *p, const char *const *added, size_t nadde
 
 tw_status gz_csvpass_next(gz_csvpass *p, bool *eof)
 {
-    if (p->line.failed)
-        return ctx_nomem(p->ctx);
-    if (p->line.len && fwrite(p->line.data, 1, p->line.len, p->out) != p->line.len)
-        return ctx_error_at(p->ctx, TW_E_IO, p->out_path, 0, 0, NULL, "write failed: %s",
-                            strerror(errno));
-    p->line.len = 0;
-    return csv_next(p->r, eof);
+    tw_status st = gz_csvout_write(p->ctx, &p->o, &p->line);
+    return st ? st : csv_next(p->r, eof);
+}
+
+void gz_csvpass_copy(const gz_csvpass *p, dbuf *line, long skip)
+{
+    size_t nf = csv_nfields(p->r);
+    int first = 1;
+    for (size_t i = 0; i < p->ncols; i++) {
+        if ((long)i == skip)
+            continue;
+        if (!first)
+            dbuf_append(line, ",", 1);
+        first = 0;
+        csv_dbuf_field(line, i < nf ? csv_field(p->r, i, NULL) : "");
+    }
 }
 
 void gz_csvpass_fields(gz_csvpass *p, long replace, void (*fn)(void *ud, dbuf *line), void *ud)
 {
+    if (replace < 0 || !fn) {
+        gz_csvpass_copy(p, &p->line, -1);
+        return;
+    }
     size_t nf = csv_nfields(p->r);
     for (size_t i = 0; i < p->ncols; i++) {
         if (i)
             dbuf_append(&p->line, ",", 1);
-        if ((long)i == replace && fn)
+        if ((long)i == replace)
             fn(ud, &p->line);
         else
             csv_dbuf_field(&p->line, i < nf ? csv_field(p->r, i, NULL) : "");
@@ -78,21 +149,11 @@ void gz_csvpass_fields(gz_csvpass *p, long replace, void (*fn)(void *ud, dbuf *l
 
 tw_status gz_csvpass_finish(gz_csvpass *p)
 {
-    tw_status st = TW_OK;
-    if (p->line.failed) {
-        st = ctx_nomem(p->ctx);
-    } else if (p->own_out) {
-        int bad = ferror(p->out) | fclose(p->out);
-        p->out = NULL;
-        if (bad)
-            st = ctx_error_at(p->ctx, TW_E_IO, p->out_path, 0, 0, NULL, "write failed: %s",
-                              strerror(errno));
-    } else if (p->out && fflush(p->out) != 0) {
-        st = ctx_error_at(p->ctx, TW_E_IO, "-", 0, 0, NULL, "write to standard output failed");
-    }
+    tw_status st = p->line.failed ? ctx_nomem(p->ctx) : gz_csvout_close(p->ctx, &p->o);
     if (st)
         return gz_csvpass_fail(p, st);
     csv_close(p->r);
+    p->r = NULL;
     dbuf_free(&p->line);
     return TW_OK;
 }
@@ -102,12 +163,6 @@ tw_status gz_csvpass_fail(gz_csvpass *p, tw_status st)
     csv_close(p->r);
     p->r = NULL;
     dbuf_free(&p->line);
-    if (p->own_out) {
-        if (p->out)
-            fclose(p->out);
-        p->out = NULL;
-        remove(p->out_path);
-        p->own_out = 0;
-    }
+    gz_csvout_discard(&p->o);
     return st;
 }
