@@ -132,6 +132,24 @@ const char *cli_get(const cli_args *a, const char *name)
 
 bool cli_flag(const cli_args *a, const char *name) { return cli_get(a, name) != NULL; }
 
+void cli_spec_add(cli_optspec *spec, size_t *n, const cli_optspec *src, size_t m,
+                  const char *const *skip)
+{
+    for (size_t k = 0; k < m; k++) {
+        bool out = false;
+        for (size_t j = 0; skip && skip[j] && !out; j++)
+            out = strcmp(skip[j], src[k].name) == 0;
+        if (out)
+            continue;
+        if (*n >= CLI_MAX_OPTS) {
+            fprintf(stderr, "tanaw: internal error: more than %d options (--%s)\n", CLI_MAX_OPTS,
+                    src[k].name);
+            abort();
+        }
+        spec[(*n)++] = src[k];
+    }
+}
+
 size_t cli_all(const cli_args *a, const char *name, const char **out, size_t max)
 {
     int k = spec_index(a, name);

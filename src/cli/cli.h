@@ -59,6 +59,16 @@ const char *cli_get(const cli_args *a, const char *name);        /* last value o
 bool cli_flag(const cli_args *a, const char *name);
 size_t cli_all(const cli_args *a, const char *name, const char **out, size_t max);
 
+/* Room for the options of one command (its own, the shared ones, --public's). */
+#define CLI_MAX_OPTS 128
+/*
+ * Append the m specs of src to spec[*n..CLI_MAX_OPTS), leaving out those
+ * named in skip (NULL-terminated list, or NULL). Too many options is a bug
+ * of the command's table: it aborts, and every test of the command finds it.
+ */
+void cli_spec_add(cli_optspec *spec, size_t *n, const cli_optspec *src, size_t m,
+                  const char *const *skip);
+
 /* Numbers from the command line; print "tanaw: --NAME: ..." and return false. */
 bool cli_uint64(const char *opt, const char *text, uint64_t *out);
 bool cli_int(const char *opt, const char *text, long min, long max, long *out);

@@ -35,8 +35,6 @@ static const cli_optspec emerging_opts[] = {
     {"by-source-out", 1, 0, "FILE.csv", "with --by-source: one row per hot spot and source"},
 };
 
-#define MAX_OPTS 64
-
 /* CSV field, quoted when it holds a comma, quote or line break. */
 static void csv_str(FILE *f, const char *s)
 {
@@ -299,15 +297,12 @@ static int report_sources(cli_analysis *an, const cli_args *a, const tw_cases *c
 
 int cmd_emerging(int argc, char **argv)
 {
-    cli_optspec spec[MAX_OPTS];
+    cli_optspec spec[CLI_MAX_OPTS];
     size_t ns = 0;
-    for (size_t k = 0; k < cli_analysis_nopts; k++)
-        if (strcmp(cli_analysis_opts[k].name, "rate") != 0)
-            spec[ns++] = cli_analysis_opts[k];
-    memcpy(spec + ns, emerging_opts, sizeof emerging_opts);
-    ns += sizeof emerging_opts / sizeof emerging_opts[0];
-    memcpy(spec + ns, cli_public_opts, cli_public_nopts * sizeof *spec);
-    ns += cli_public_nopts;
+    static const char *const no_rate[] = {"rate", NULL};
+    cli_spec_add(spec, &ns, cli_analysis_opts, cli_analysis_nopts, no_rate);
+    cli_spec_add(spec, &ns, emerging_opts, sizeof emerging_opts / sizeof emerging_opts[0], NULL);
+    cli_spec_add(spec, &ns, cli_public_opts, cli_public_nopts, NULL);
     cli_args a;
     int rc = cli_parse(&a, spec, ns, argc, argv,
                        "tanaw emerging --areas FILE --cases FILE|--db PATH --from DATE --to DATE [options]",

@@ -205,12 +205,11 @@ static int report_sources(tw_ctx *ctx, const cli_args *a, const tw_cases *cases,
 int cmd_kde(int argc, char **argv)
 {
     cli_args a;
-    cli_optspec spec[64];
-    size_t ns = sizeof kde_opts / sizeof kde_opts[0];
-    memcpy(spec, kde_opts, sizeof kde_opts);
-    for (size_t k = 0; k < cli_public_nopts; k++) /* a surface has no totals table */
-        if (strcmp(cli_public_opts[k].name, "totals") != 0)
-            spec[ns++] = cli_public_opts[k];
+    cli_optspec spec[CLI_MAX_OPTS];
+    size_t ns = 0;
+    static const char *const no_totals[] = {"totals", NULL}; /* a surface has no totals table */
+    cli_spec_add(spec, &ns, kde_opts, sizeof kde_opts / sizeof kde_opts[0], NULL);
+    cli_spec_add(spec, &ns, cli_public_opts, cli_public_nopts, no_totals);
     int rc = cli_parse(&a, spec, ns, argc, argv,
                        "tanaw kde --cases FILE|--db PATH [--bandwidth KM|scott|silverman|cv] [--cell KM] "
                        "[--out grid.asc] [--map FILE.png] [options]",

@@ -29,15 +29,6 @@ static const cli_optspec local_opts[] = {
     {"by-source-out", 1, 0, "FILE.csv", "with --by-source: the per-hotspot, per-source table"},
 };
 
-#define MAX_OPTS 64
-
-static size_t merge(cli_optspec *dst, const cli_optspec *a, size_t na, const cli_optspec *b, size_t nb)
-{
-    memcpy(dst, a, na * sizeof *a);
-    memcpy(dst + na, b, nb * sizeof *b);
-    return na + nb;
-}
-
 static int parse_correction(const char *s, tw_correction *c)
 {
     if (!s || strcmp(s, "fdr") == 0)
@@ -178,11 +169,11 @@ static int report_sources(cli_analysis *an, const cli_args *a, const tw_weights 
 
 static int run_local(int argc, char **argv, int lisa)
 {
-    cli_optspec spec[MAX_OPTS];
-    size_t ns = merge(spec, cli_analysis_opts, cli_analysis_nopts, local_opts,
-                      sizeof local_opts / sizeof local_opts[0]);
-    memcpy(spec + ns, cli_public_opts, cli_public_nopts * sizeof *spec);
-    ns += cli_public_nopts;
+    cli_optspec spec[CLI_MAX_OPTS];
+    size_t ns = 0;
+    cli_spec_add(spec, &ns, cli_analysis_opts, cli_analysis_nopts, NULL);
+    cli_spec_add(spec, &ns, local_opts, sizeof local_opts / sizeof local_opts[0], NULL);
+    cli_spec_add(spec, &ns, cli_public_opts, cli_public_nopts, NULL);
     cli_args a;
     const char *usage = lisa
         ? "tanaw lisa --areas FILE [--areas FILE] --cases FILE [options]"

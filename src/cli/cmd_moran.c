@@ -123,12 +123,11 @@ static int report_sources(cli_analysis *an, const cli_args *a, const tw_weights 
 
 int cmd_moran(int argc, char **argv)
 {
-    cli_optspec spec[64];
-    memcpy(spec, cli_analysis_opts, cli_analysis_nopts * sizeof spec[0]);
-    memcpy(spec + cli_analysis_nopts, moran_opts, sizeof moran_opts);
-    size_t ns = cli_analysis_nopts + sizeof moran_opts / sizeof moran_opts[0];
-    memcpy(spec + ns, cli_public_opts, cli_public_nopts * sizeof spec[0]);
-    ns += cli_public_nopts;
+    cli_optspec spec[CLI_MAX_OPTS];
+    size_t ns = 0;
+    cli_spec_add(spec, &ns, cli_analysis_opts, cli_analysis_nopts, NULL);
+    cli_spec_add(spec, &ns, moran_opts, sizeof moran_opts / sizeof moran_opts[0], NULL);
+    cli_spec_add(spec, &ns, cli_public_opts, cli_public_nopts, NULL);
     cli_args a;
     int rc = cli_parse(&a, spec, ns, argc, argv,
                        "tanaw moran --areas FILE --cases FILE [options]",

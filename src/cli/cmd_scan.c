@@ -46,7 +46,6 @@ static const cli_optspec scan_opts[] = {
     {"by-source-out", 1, 0, "FILE.csv", "with --by-source: the per-cluster, per-source table"},
 };
 
-#define MAX_OPTS 64
 
 static int pick(const char *opt, const char *v, const char *const *names, int n, int *out)
 {
@@ -576,16 +575,13 @@ static void print_summary(const cli_analysis *an, const tw_scan_result *r, const
 
 int cmd_scan(int argc, char **argv)
 {
-    cli_optspec spec[MAX_OPTS];
-    size_t na = 0;
+    cli_optspec spec[CLI_MAX_OPTS];
+    size_t ns = 0;
     /* The shared options except --rate and --weights, which the scan does not use. */
-    for (size_t i = 0; i < cli_analysis_nopts; i++)
-        if (strcmp(cli_analysis_opts[i].name, "rate") && strcmp(cli_analysis_opts[i].name, "weights"))
-            spec[na++] = cli_analysis_opts[i];
-    memcpy(spec + na, scan_opts, sizeof scan_opts);
-    size_t ns = na + sizeof scan_opts / sizeof scan_opts[0];
-    memcpy(spec + ns, cli_public_opts, cli_public_nopts * sizeof *spec);
-    ns += cli_public_nopts;
+    static const char *const unused[] = {"rate", "weights", NULL};
+    cli_spec_add(spec, &ns, cli_analysis_opts, cli_analysis_nopts, unused);
+    cli_spec_add(spec, &ns, scan_opts, sizeof scan_opts / sizeof scan_opts[0], NULL);
+    cli_spec_add(spec, &ns, cli_public_opts, cli_public_nopts, NULL);
     cli_args a;
     int rc = cli_parse(&a, spec, ns, argc, argv,
                        "tanaw scan --areas FILE --cases FILE [options]",

@@ -6,8 +6,8 @@
 # records in another file adding nothing, exit codes (1 usage, 2 input
 # rejected with nothing stored, 3 store error), identifiers never in clear
 # (store file and export searched), verify, purge, analyses from --db
-# (gistar with filters, moran, lisa, scan) giving the same tables as from
-# --cases, 4 concurrent
+# (gistar with filters, moran, lisa, scan, emerging, kde) giving the same
+# tables as from --cases, 4 concurrent
 # loaders, and crash safety: `db ingest` killed with SIGKILL at 30 moments
 # spread over its run, after which the store must hold each batch whole or
 # not at all and still verify.
@@ -156,6 +156,16 @@ check "lisa from --db equals --cases" cmp -s "$TMP/l1.csv" "$TMP/l2.csv"
 "$TANAW" scan "${M[@]}" --db "$AB" --replicas 99 --out "$TMP/s2.csv" --quiet >/dev/null 2>&1
 check "scan from --db equals --cases" test -s "$TMP/s1.csv" -a -s "$TMP/s2.csv"
 check "scan tables are the same" cmp -s "$TMP/s1.csv" "$TMP/s2.csv"
+E=(--from 2021-01-01 --to 2024-12-31 --step quarter --weights knn:6 --quiet)
+"$TANAW" emerging "${M[@]}" --cases "$TMP/a.csv" --cases "$TMP/b.csv" "${E[@]}" --out "$TMP/e1.csv" --cube "$TMP/ec1.csv" >/dev/null 2>&1
+expect_exit 0 "emerging from --db" -- "$TANAW" emerging "${M[@]}" --db "$AB" "${E[@]}" --out "$TMP/e2.csv" --cube "$TMP/ec2.csv"
+check "emerging from --db equals --cases (table and cube)" cmp -s "$TMP/e1.csv" "$TMP/e2.csv"
+check "emerging cube from --db equals --cases" cmp -s "$TMP/ec1.csv" "$TMP/ec2.csv"
+"$TANAW" kde --cases "$TMP/a.csv" --cases "$TMP/b.csv" --bandwidth 20 --cell 10 --out "$TMP/k1.asc" --cells "$TMP/k1.csv" --quiet >/dev/null 2>&1
+expect_exit 0 "kde from --db" -- "$TANAW" kde --db "$AB" --bandwidth 20 --cell 10 --out "$TMP/k2.asc" --cells "$TMP/k2.csv" --quiet
+check "kde grid from --db equals --cases" cmp -s "$TMP/k1.asc" "$TMP/k2.asc"
+check "kde cells from --db equal --cases" cmp -s "$TMP/k1.csv" "$TMP/k2.csv"
+check "the kde grid is not empty" test -s "$TMP/k1.asc"
 expect_exit 2 "analysis from a missing store" -- "$TANAW" gistar "${M[@]}" --db "$TMP/none.db" --out "$TMP/x.csv"
 check "a missing store is not created by reading" test ! -e "$TMP/none.db"
 if [ $PG -eq 1 ]; then

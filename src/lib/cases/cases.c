@@ -109,29 +109,26 @@ static void strpool_free(tw_ctx *ctx, strpool *p)
     ctx_free(ctx, p->slot);
 }
 
-/* ---- duplicate case_id set (one read) ----------------------------- */
+/* ---- duplicate case_id set (one file; also the store's ingest) ----- */
 
-typedef struct idset {
-    tw_ctx *ctx;
-    dbuf ids;          /* the ids, NUL-separated */
-    struct idslot {
-        uint64_t hash;
-        size_t off;    /* SIZE_MAX: empty */
-        long line;
-    } *slot;
-    size_t nslot, n;
-} idset;
+void cases_idset_init(cases_idset *s, tw_ctx *ctx)
+{
+    memset(s, 0, sizeof *s);
+    s->ctx = ctx;
+    dbuf_init(&s->ids, ctx);
+}
 
-static void idset_free(idset *s)
+void cases_idset_free(cases_idset *s)
 {
     dbuf_free(&s->ids);
     ctx_free(s->ctx, s->slot);
+    s->slot = NULL;
 }
 
-static int idset_grow(idset *s)
+static int idset_grow(cases_idset *s)
 {
     size_t nslot = s->nslot ? s->nslot * 2 : 1024;
-    struct idslot *slot = ctx_mallocarray(s->ctx, nslot, sizeof *slot);
+    struct cases_idslot *slot = ctx_mallocarray(s->ctx, nslot, sizeof *slot);
     if (!slot)
         return 0;
     for (size_t i = 0; i < nslot; i++)
@@ -152,7 +149,7 @@ static int idset_grow(idset *s)
 
 /* Add id; returns 1 when added, 0 when already there (*first = its line),
    -1 on no memory. */
-static int idset_add(idset *s, const char *id, size_t len, long line, long *first)
+static int idset_add(cases_idset *s, const char *id, size_t len, long line, long *first)
 {
     if ((s->n + 1) * 2 > s->nslot && !idset_grow(s))
         return -1;
@@ -175,6 +172,18 @@ static int idset_add(idset *s, const char *id, size_t len, long line, long *firs
     s->slot[h].line = line;
     s->n++;
     return 1;
+}
+
+int cases_check_unique_id(cases_idset *s, const char *id, size_t len, long line,
+                          const char **field, char *why, size_t cap)
+{
+    long first = 0;
+    int added = idset_add(s, id, len, line, &first);
+    if (added == 0) {
+        *field = "case_id";
+        snprintf(why, cap, "duplicate case_id \"%.*s\", first at line %ld", (int)len, id, first);
+    }
+    return added;
 }
 
 /* ---- header --------------------------------------------------------- */
@@ -265,7 +274,7 @@ typedef struct reader {
     FILE *rej;
     const char *rej_path;
     dbuf line;          /* scratch for a rejects line */
-    idset ids;
+    cases_idset ids;
     size_t warned;
     int mask_case_id;   /* the rejected row's case_id must not be copied */
     long first_line;    /* first rejected row, for the summary */
@@ -478,19 +487,38 @@ static int32_t today_manila(void)
     return (int32_t)(((int64_t)t + 8 * 3600) / 86400);
 }
 
-/* Check the header; TW_OK or a file-level error. */
-static tw_status read_header(reader *R)
+tw_status cases_header_line(tw_ctx *ctx, csv_reader *csv, const char *path, size_t *nfields)
 {
-    tw_ctx *ctx = R->ctx;
-    csv_reader *csv = R->csv;
     bool eof;
     tw_status s = csv_next(csv, &eof);
     if (s)
         return s;
     if (eof)
-        return ctx_error_at(ctx, TW_E_PARSE, R->path, 0, 0, NULL,
+        return ctx_error_at(ctx, TW_E_PARSE, path, 0, 0, NULL,
                             "empty file: expected a header line");
-    R->nfields = csv_nfields(csv);
+    *nfields = csv_nfields(csv);
+    return TW_OK;
+}
+
+tw_status cases_open_rejects(tw_ctx *ctx, const char *path, FILE **out)
+{
+    /* rewritten by each call: a rejects file never mixes runs */
+    *out = fopen(path, "wb");
+    if (!*out)
+        return ctx_error_at(ctx, TW_E_IO, path, 0, 0, NULL,
+                            "cannot open the rejects file for writing");
+    fputs("file,line,field,reason,record\n", *out);
+    return TW_OK;
+}
+
+/* Check the header; TW_OK or a file-level error. */
+static tw_status read_header(reader *R)
+{
+    tw_ctx *ctx = R->ctx;
+    csv_reader *csv = R->csv;
+    tw_status s = cases_header_line(ctx, csv, R->path, &R->nfields);
+    if (s)
+        return s;
     const unsigned char *known = R->aggregated ? col_in_aggregated : col_in_records;
     for (int c = 0; c < NCOL; c++)
         R->col[c] = -1;
@@ -600,8 +628,7 @@ tw_status tw_cases_read_csv(tw_ctx *ctx, const char *path, const tw_cases_read_o
     R.path = path;
     R.aggregated = opts->aggregated;
     R.max_day = opts->max_day ? opts->max_day : today_manila();
-    R.ids.ctx = ctx;
-    dbuf_init(&R.ids.ids, ctx);
+    cases_idset_init(&R.ids, ctx);
     dbuf_init(&R.line, ctx);
 
     tw_cases *c = *inout;
@@ -620,15 +647,9 @@ tw_status tw_cases_read_csv(tw_ctx *ctx, const char *path, const tw_cases_read_o
     if ((s = read_header(&R)))
         goto fail;
     if (opts->rejects_path) {
-        /* rewritten by each call: a rejects file never mixes runs */
-        R.rej = fopen(opts->rejects_path, "wb");
-        if (!R.rej) {
-            s = ctx_error_at(ctx, TW_E_IO, opts->rejects_path, 0, 0, NULL,
-                             "cannot open the rejects file for writing");
+        if ((s = cases_open_rejects(ctx, opts->rejects_path, &R.rej)))
             goto fail;
-        }
         R.rej_path = opts->rejects_path;
-        fputs("file,line,field,reason,record\n", R.rej);
     }
 
     char why[256];
@@ -647,17 +668,10 @@ tw_status tw_cases_read_csv(tw_ctx *ctx, const char *path, const tw_cases_read_o
         if (ok && !R.aggregated) {
             size_t len;
             const char *id = fld(&R, COL_CASE_ID, &len);
-            long first;
-            int added = idset_add(&R.ids, id, len, csv_line(R.csv), &first);
-            if (added < 0) {
+            ok = cases_check_unique_id(&R.ids, id, len, csv_line(R.csv), &field, why, sizeof why);
+            if (ok < 0) {
                 s = ctx_nomem(ctx);
                 goto fail;
-            }
-            if (added == 0) {
-                ok = 0;
-                field = "case_id";
-                snprintf(why, sizeof why, "duplicate case_id \"%.*s\", first at line %ld",
-                         (int)len, id, first);
             }
         }
         if (!ok) {
@@ -711,7 +725,7 @@ tw_status tw_cases_read_csv(tw_ctx *ctx, const char *path, const tw_cases_read_o
                  r.rows_rejected, r.rows_read, opts->rejects_path ? ", see the rejects file" : "",
                  R.first_line, R.first_field[0] ? R.first_field : "row", R.first_reason);
     csv_close(R.csv);
-    idset_free(&R.ids);
+    cases_idset_free(&R.ids);
     dbuf_free(&R.line);
     *inout = c;
     if (rep)
@@ -722,7 +736,7 @@ fail:
     if (R.rej)
         fclose(R.rej);
     csv_close(R.csv);
-    idset_free(&R.ids);
+    cases_idset_free(&R.ids);
     dbuf_free(&R.line);
     c->n = n0; /* a failed file adds nothing */
     if (created)

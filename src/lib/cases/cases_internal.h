@@ -90,6 +90,32 @@ tw_status cases_write_reject(tw_ctx *ctx, FILE *rej, const char *rej_path, dbuf 
                              const char *field, const char *reason, const long *col,
                              int ncol, long withheld);
 
+/* (cases.c) Read the header line of csv (path for messages): TW_E_PARSE
+   "empty file" when there is none; *nfields = its field count. */
+tw_status cases_header_line(tw_ctx *ctx, struct csv_reader *csv, const char *path,
+                            size_t *nfields);
+/* (cases.c) Create the rejects file at path with its header line. */
+tw_status cases_open_rejects(tw_ctx *ctx, const char *path, FILE **out);
+
+/* (cases.c) The case_ids of one file, to refuse a repeated one: shared by
+   the cases reader and the store's ingest. */
+typedef struct cases_idset {
+    tw_ctx *ctx;
+    dbuf ids; /* the ids, NUL-separated */
+    struct cases_idslot {
+        uint64_t hash;
+        size_t off; /* SIZE_MAX: empty */
+        long line;
+    } *slot;
+    size_t nslot, n;
+} cases_idset;
+void cases_idset_init(cases_idset *s, tw_ctx *ctx);
+void cases_idset_free(cases_idset *s);
+/* 1 when id (at line) is new; 0 when the file had it before (*field =
+   "case_id", why says the first line); -1 when memory ran out. */
+int cases_check_unique_id(cases_idset *s, const char *id, size_t len, long line,
+                          const char **field, char *why, size_t cap);
+
 /*
  * The checks of the record fields, in the order the readers apply them.
  * Each takes the trimmed text of a field (s, len), sets *field to the name

@@ -22,7 +22,8 @@
  *
  * Complexity: O(rows) time (one BLAKE2b per identifier and per record, one
  * B-tree insert per record); memory O(rows) for the duplicate case_id set
- * (24 bytes a row); the uncommitted batch waits in the database's WAL
+ * of cases.c (the ids and 24 bytes a row); the uncommitted batch waits in
+ * the database's WAL
  *
  * Limits: as docs/cases.md (case_id <= 64, source <= 32 characters,
  * children <= 1e9), at most 64 identifiers per cell; unknown columns
@@ -66,63 +67,6 @@ static const char *col_name(int c)
     return c < C_ID0 ? base_names[c] : store_id_columns[c - C_ID0];
 }
 
-/* ---- duplicate case_id set (one file) ------------------------------ */
-
-typedef struct dupslot {
-    uint8_t h[16];
-    long line; /* 0: empty (data lines start at 2) */
-} dupslot;
-
-typedef struct dupset {
-    tw_ctx *ctx;
-    dupslot *slot;
-    size_t nslot, n;
-} dupset;
-
-static int dup_grow(dupset *d)
-{
-    size_t nslot = d->nslot ? 2 * d->nslot : 4096;
-    dupslot *s = ctx_calloc(d->ctx, nslot, sizeof *s);
-    if (!s)
-        return 0;
-    for (size_t i = 0; i < d->nslot; i++) {
-        if (!d->slot[i].line)
-            continue;
-        uint64_t k;
-        memcpy(&k, d->slot[i].h, sizeof k);
-        size_t j = (size_t)k & (nslot - 1);
-        while (s[j].line)
-            j = (j + 1) & (nslot - 1);
-        s[j] = d->slot[i];
-    }
-    ctx_free(d->ctx, d->slot);
-    d->slot = s;
-    d->nslot = nslot;
-    return 1;
-}
-
-/* 1 added, 0 seen before (*first = its line), -1 no memory. A 128-bit
-   BLAKE2b of the id stands for it: no id text is held. */
-static int dup_add(dupset *d, const char *id, size_t len, long line, long *first)
-{
-    if ((d->n + 1) * 2 > d->nslot && !dup_grow(d))
-        return -1;
-    uint8_t h[16];
-    crypto_generichash(h, sizeof h, (const unsigned char *)id, len, NULL, 0);
-    uint64_t k;
-    memcpy(&k, h, sizeof k);
-    size_t j = (size_t)k & (d->nslot - 1);
-    for (; d->slot[j].line; j = (j + 1) & (d->nslot - 1))
-        if (memcmp(d->slot[j].h, h, sizeof h) == 0) {
-            *first = d->slot[j].line;
-            return 0;
-        }
-    memcpy(d->slot[j].h, h, sizeof h);
-    d->slot[j].line = line;
-    d->n++;
-    return 1;
-}
-
 /* ---- one row --------------------------------------------------------- */
 
 typedef struct row {
@@ -160,7 +104,7 @@ typedef struct ingest {
     dbuf line;
     size_t warned;
     int mask_case_id;
-    dupset dups;
+    cases_idset dups; /* case_ids of this file (cases.c) */
 } ingest;
 
 static const char *fld(const ingest *I, int col, size_t *len)
@@ -343,14 +287,9 @@ static tw_status reject(ingest *I, const char *field, const char *reason, size_t
 
 static tw_status read_header(ingest *I)
 {
-    bool eof;
-    tw_status s = csv_next(I->csv, &eof);
+    tw_status s = cases_header_line(I->ctx, I->csv, I->path, &I->nfields);
     if (s)
         return s;
-    if (eof)
-        return ctx_error_at(I->ctx, TW_E_PARSE, I->path, 0, 0, NULL,
-                            "empty file: expected a header line");
-    I->nfields = csv_nfields(I->csv);
     for (int c = 0; c < NCOLS; c++)
         I->col[c] = -1;
     for (size_t i = 0; i < I->nfields; i++) {
@@ -493,7 +432,7 @@ tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
     I.path = path;
     I.key = opts->key;
     I.max_day = opts->max_day ? opts->max_day : today_manila();
-    I.dups.ctx = ctx;
+    cases_idset_init(&I.dups, ctx);
     dbuf_init(&I.line, ctx);
     dbuf canon;
     dbuf_init(&canon, ctx);
@@ -566,9 +505,14 @@ tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
         q = NULL;
     }
     /* a record already in the store (any batch) is skipped by its UNIQUE
-       content hash; its identifiers are added only with a record of this
-       batch, so nothing waits for the outcome of each insert and
-       PostgreSQL can pipeline them */
+       content hash. Identifiers wait in a temporary table and are joined
+       to this batch's records at the end, in one statement: nothing waits
+       for the outcome of each insert (PostgreSQL pipelines them), and no
+       per-row lookup depends on a plan made when the table was empty */
+    if ((s = store_exec(st, "CREATE TEMP TABLE IF NOT EXISTS stage_identifier("
+                            "content_hash TEXT NOT NULL, kind TEXT NOT NULL, hash TEXT NOT NULL)")) ||
+        (s = store_exec(st, "DELETE FROM stage_identifier")))
+        goto fail;
     if ((s = store_prepare(st,
                            "INSERT INTO record(batch_id, content_hash, case_ref, source, "
                            "report_day, incident_day, lon, lat, psgc, location_precision, "
@@ -577,20 +521,14 @@ tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
                            "ON CONFLICT DO NOTHING",
                            &ins_rec, "cannot prepare the insert")) ||
         (s = store_prepare(st,
-                           "INSERT INTO identifier(record_id, kind, hash) SELECT id, $2, $3 FROM "
-                           "record WHERE content_hash = $1 AND batch_id = $4 "
-                           "ON CONFLICT DO NOTHING",
+                           "INSERT INTO stage_identifier(content_hash, kind, hash) "
+                           "VALUES($1, $2, $3)",
                            &ins_id, "cannot prepare the insert")))
         goto fail;
     if (opts->rejects_path) {
-        I.rej = fopen(opts->rejects_path, "wb");
-        if (!I.rej) {
-            s = ctx_error_at(ctx, TW_E_IO, opts->rejects_path, 0, 0, NULL,
-                             "cannot open the rejects file for writing");
+        if ((s = cases_open_rejects(ctx, opts->rejects_path, &I.rej)))
             goto fail;
-        }
         I.rej_path = opts->rejects_path;
-        fputs("file,line,field,reason,record\n", I.rej);
     }
 
     char why[256];
@@ -611,17 +549,10 @@ tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
         if (ok) {
             size_t len;
             const char *id = fld(&I, C_CASE_ID, &len);
-            long first;
-            int added = dup_add(&I.dups, id, len, csv_line(I.csv), &first);
-            if (added < 0) {
+            ok = cases_check_unique_id(&I.dups, id, len, csv_line(I.csv), &field, why, sizeof why);
+            if (ok < 0) {
                 s = ctx_nomem(ctx);
                 goto fail;
-            }
-            if (added == 0) {
-                ok = 0;
-                field = "case_id";
-                snprintf(why, sizeof why, "duplicate case_id \"%.*s\", first at line %ld",
-                         (int)len, id, first);
             }
         }
         if (!ok) {
@@ -648,8 +579,7 @@ tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
         for (size_t i = 0; i < rw->nids; i++)
             if (sql_bind_text(ins_id, 1, content, -1) ||
                 sql_bind_text(ins_id, 2, store_id_kinds[rw->ids[i].kind], -1) ||
-                sql_bind_text(ins_id, 3, rw->ids[i].hex, -1) ||
-                sql_bind_int64(ins_id, 4, r.batch_id) || sql_run(ins_id)) {
+                sql_bind_text(ins_id, 3, rw->ids[i].hex, -1) || sql_run(ins_id)) {
                 s = store_db_error(st, "cannot store an identifier");
                 goto fail;
             }
@@ -679,6 +609,20 @@ tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
         s = store_db_error(st, "cannot store a record");
         goto fail;
     }
+    /* the identifiers of the records this batch added */
+    if ((s = store_prepare(st,
+                           "INSERT INTO identifier(record_id, kind, hash) SELECT r.id, s.kind, "
+                           "s.hash FROM stage_identifier s JOIN record r ON r.content_hash = "
+                           "s.content_hash WHERE r.batch_id = $1 ON CONFLICT DO NOTHING",
+                           &q, "cannot store the identifiers")))
+        goto fail;
+    if (sql_bind_int64(q, 1, r.batch_id) || sql_step(q) != SQL_DONE ||
+        sql_exec(st->db, "DELETE FROM stage_identifier")) {
+        s = store_db_error(st, "cannot store the identifiers");
+        goto fail;
+    }
+    sql_finalize(q);
+    q = NULL;
     /* what this batch added: its records (the rest were in the store) */
     {
         int64_t added = 0;
@@ -737,7 +681,7 @@ done:
     sql_finalize(ins_rec);
     sql_finalize(ins_id);
     csv_close(I.csv);
-    ctx_free(ctx, I.dups.slot);
+    cases_idset_free(&I.dups);
     dbuf_free(&I.line);
     dbuf_free(&canon);
     ctx_free(ctx, rw);
@@ -753,7 +697,7 @@ fail:
     if (in_tx)
         sql_rollback(st->db);
     csv_close(I.csv);
-    ctx_free(ctx, I.dups.slot);
+    cases_idset_free(&I.dups);
     dbuf_free(&I.line);
     dbuf_free(&canon);
     ctx_free(ctx, rw);
