@@ -4,7 +4,8 @@
  * two blank columns, rows out of order, trailing blanks, an NCR district
  * without code): normalisation rules, the edit distance, reading and its
  * errors (file, line, field), hierarchy, each outcome of the geocoder, bad
- * addresses, and allocation failures. The real-data evaluation is in
+ * addresses, the records and review files of tw_geocode_csv, and allocation
+ * failures. The real-data evaluation is in
  * test_geocode_eval.c.
  */
 #include "harness.h"
@@ -377,6 +378,107 @@ static void test_nomem(void)
     CHECK(k < 2000);
 }
 
+static char *slurp(const char *path)
+{
+    static char buf[4096];
+    FILE *f = fopen(path, "r");
+    size_t got = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    buf[got] = '\0';
+    if (f)
+        fclose(f);
+    return f ? buf : NULL;
+}
+
+/*
+ * tw_geocode_csv with a records and a review file: each row in exactly one,
+ * the address column (here in the middle) left out of the records, the
+ * review rows with their line, candidates named with their parent, and
+ * the reason; argument errors; allocation failures leave no files behind.
+ */
+static void test_records_review(void)
+{
+    const char *in = harness_write("rr_in.csv",
+        "case_id,address,source\n"
+        "c1,\"Brgy. Pusok, Lapu-Lapu City\",PNP\n"  /* exact */
+        "c2,\"Pusak, Lapu-Lapu City\",PNP\n"        /* fuzzy 0.8: records */
+        "c3,\"Poblacion, Pilar, Cebu\",hotline\n"   /* ambiguous */
+        "c4,Cordova,hotline\n"                      /* coarser, municipality */
+        "c5,Atlantis,NBI\n"                         /* not found */
+        "c6,\" , \",NBI\n"                          /* invalid: empty */
+        "c7,Central Visayas,NBI\n");                /* coarser, region */
+    const char *rec = harness_tmp("rr_rec.csv"), *rev = harness_tmp("rr_rev.csv");
+    tw_geocode_csv_opts o = {.records_path = rec, .review_path = rev, .psgc_version = "2023Q4"};
+    tw_geocode_report rep;
+    CHECK_OK(C, tw_geocode_csv(C, G, in, NULL, &o, &rep));
+    CHECK_EQ_INT(rep.rows, 7);
+    CHECK_EQ_INT(rep.records, 4);
+    CHECK_EQ_INT(rep.review, 3);
+    CHECK_EQ_INT(rep.invalid, 1);
+    CHECK_EQ_INT(rep.below_score, 0);
+    const char *r = slurp(rec);
+    CHECK(r && strcmp(r, "case_id,source,psgc,location_precision,psgc_version\n"
+                         "c1,PNP,0731100024,barangay,2023Q4\n"
+                         "c2,PNP,0731100024,barangay,2023Q4\n"
+                         "c4,hotline,0702220000,municipality,2023Q4\n"
+                         "c7,NBI,0700000000,region,2023Q4\n") == 0);
+    r = slurp(rev);
+    CHECK(r && strcmp(r, "case_id,address,source,line,psgc,level,outcome,score,candidates,"
+                         "n_candidates,candidate_names,reason\n"
+                         "c3,\"Poblacion, Pilar, Cebu\",hotline,4,0702236000,municipality,ambiguous,"
+                         "0.970,0702236001;0702236002,2,\"Poblacion I, Pilar; Poblacion II, Pilar\","
+                         "ambiguous: 2 units fit; choose one of the candidates\n"
+                         "c5,Atlantis,NBI,6,,,not_found,,,0,,not found in the PSGC\n"
+                         "c6,\" , \",NBI,7,,,invalid,,,0,,invalid address: address is empty\n") == 0);
+    /* a higher threshold sends the typo (0.8) and nothing else to review */
+    o.min_score = 0.85;
+    o.psgc_version = NULL;
+    CHECK_OK(C, tw_geocode_csv(C, G, in, NULL, &o, &rep));
+    CHECK_EQ_INT(rep.records, 3);
+    CHECK_EQ_INT(rep.review, 4);
+    CHECK_EQ_INT(rep.below_score, 1);
+    r = slurp(rev);
+    CHECK(r && strstr(r, "\nc2,\"Pusak, Lapu-Lapu City\",PNP,3,0731100024,barangay,fuzzy,0.800,,0,,"
+                         "score 0.800 below 0.85\n") != NULL);
+    CHECK(strncmp(slurp(rec), "case_id,source,psgc,location_precision\n", 39) == 0);
+    /* a negative threshold keeps every fuzzy and coarser result */
+    o.min_score = -1;
+    CHECK_OK(C, tw_geocode_csv(C, G, in, NULL, &o, &rep));
+    CHECK_EQ_INT(rep.records, 4);
+    /* the --out file at the same time is as without the split */
+    CHECK_OK(C, tw_geocode_csv(C, G, in, harness_tmp("rr_out.csv"), &o, &rep));
+    r = slurp(harness_tmp("rr_out.csv"));
+    CHECK(r && strstr(r, "\nc6,\" , \",NBI,,,invalid,,,0\n") != NULL);
+    /* argument errors; an input that has the records' column */
+    tw_geocode_csv_opts half = {.records_path = rec};
+    CHECK(tw_geocode_csv(C, G, in, NULL, &half, &rep) == TW_E_ARG);
+    CHECK(tw_geocode_csv(C, G, in, NULL, NULL, &rep) == TW_E_ARG);
+    const char *taken = harness_write("rr_taken.csv", "case_id,address,candidate_names\nc1,Pusok,x\n");
+    remove(rec);
+    CHECK(tw_geocode_csv(C, G, taken, NULL, &o, &rep) == TW_E_PARSE);
+    CHECK(strcmp(tw_ctx_error(C)->field, "candidate_names") == 0);
+    CHECK(slurp(rec) == NULL);
+    /* allocation failures: TW_E_NOMEM and no file left */
+    size_t failures = 0, k;
+    for (k = 1; k < 400; k++) {
+        tw_ctx *ctx = tw_ctx_new();
+        tw_allocator al = {fail_malloc, fail_realloc, plain_free, NULL};
+        CHECK_OK(ctx, tw_ctx_set_allocator(ctx, &al));
+        n_alloc = 0;
+        fail_at = k;
+        remove(rec);
+        remove(rev);
+        tw_status s = tw_geocode_csv(ctx, G, in, NULL, &o, &rep);
+        tw_ctx_free(ctx);
+        if (s == TW_OK)
+            break;
+        CHECK(s == TW_E_NOMEM);
+        CHECK(slurp(rec) == NULL && slurp(rev) == NULL);
+        failures++;
+    }
+    CHECK(failures >= 3);
+    CHECK(k < 400);
+}
+
 static void test_evalset_mini(void)
 {
     gz_labelled *set = NULL;
@@ -586,6 +688,7 @@ int main(void)
     RUN(test_bad_addresses);
     RUN(test_read_errors);
     RUN(test_nomem);
+    RUN(test_records_review);
     RUN(test_evalset_mini);
     RUN(test_crosswalk);
     RUN(test_random_addresses);
