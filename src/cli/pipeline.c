@@ -24,7 +24,7 @@ const cli_optspec cli_analysis_opts[] = {
     {"hierarchy", 1, 0, "FILE", "CSV of finer areas with *_psgc ancestor columns, to place codes"},
     {"cases", 1, 1, "FILE", "case records CSV (schema: docs/cases.md)"},
     {"counts", 1, 1, "FILE", "counts already aggregated per area (psgc,count)"},
-    {"db", 1, 0, "PATH", "read records from a case store (tanaw db; filters apply)"},
+    {"db", 1, 0, "PATH|URL", "read records from a case store (tanaw db; filters apply)"},
     {"count", 1, 0, "UNIT", "with --db: incidents (default when the store has a dedup run: "
                             "tanaw dedup) | records"},
     {"rejects", 1, 0, "FILE", "where rejected rows go (default: next to --out)"},
