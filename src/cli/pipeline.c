@@ -670,7 +670,10 @@ void cli_analysis_print_inputs(const cli_analysis *an)
                g->allocated ? "spread by population, --coarse allocate" : "not counted");
         for (int l = TW_LEVEL_REGION; l <= TW_LEVEL_BARANGAY; l++)
             if (g->coarser_by_level[l])
-                printf(" %zu %s", g->coarser_by_level[l], tw_level_name((tw_level)l));
+                printf(" %zu %s", g->coarser_by_level[l],
+                       /* PSGC puts HUCs, NCR districts and SGAs at province level */
+                       l == TW_LEVEL_PROVINCE ? "province (or HUC, NCR district, SGA)"
+                                              : tw_level_name((tw_level)l));
         printf("\n");
     }
     if (g->imprecise)

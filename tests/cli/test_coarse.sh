@@ -38,7 +38,7 @@ col() { # file id column-name
 expect_exit 0 "gistar, drop" -- "$TANAW" gistar "${B[@]}" --out "$TMP/d.csv"
 check "drop: counts 1 0 0 1" test "$(cut -d, -f3 "$TMP/d.csv" | tail -n +2 | tr '\n' ' ')" = "1 0 0 1 "
 check "drop: no allocated column" test -z "$(head -1 "$TMP/d.csv" | grep allocated)"
-expect_grep "drop: coarser by level" "$TMP/out" "^known only at a coarser level \(not counted\): 1 region 1 province 5 municipality$"
+expect_grep "drop: coarser by level" "$TMP/out" "^known only at a coarser level \(not counted\): 1 region 1 province \(or HUC, NCR district, SGA\) 5 municipality$"
 expect_grep "drop: uncertain coordinates" "$TMP/out" "too uncertain for barangay level .*: 5 records$"
 
 # allocate: municipality 201 (400) gets b1 b4 b6 -> .75 2.25; 202 (400) b3 b7
