@@ -247,7 +247,7 @@ int cli_read_records(tw_ctx *ctx, const cli_args *a, tw_read_report *report,
         tw_store_close(st);
         report->rows_read += got;
         report->rows_accepted += got;
-        cli_note("%s: %zu records from the store", shown, got);
+        cli_note("%s: %zu rows from the store (records or incidents: see 'counted:')", shown, got);
         (*n_sources)++;
     }
     char rej[4096];
