@@ -513,6 +513,18 @@ typedef struct tw_sim_cluster {
     double rr;          /* relative risk inside */
 } tw_sim_cluster;
 
+/**
+ * The areas of a planted cluster, as tw_simulate_write plants it: the
+ * centre and its n_areas - 1 nearest areas by representative point
+ * (great-circle distance; ties by area order). member[0..count) gets 1 for
+ * a member, 0 otherwise. TW_E_UNKNOWN_ID for an unknown centre, TW_E_ARG
+ * for a centre without a point or n_areas out of range. Used by tanaw scan
+ * --alt-cluster to describe a power alternative the way simulate plants it.
+ * @since 0.1
+ */
+tw_status tw_sim_cluster_members(tw_ctx *ctx, const tw_areas *a, const tw_sim_cluster *cl,
+                                 unsigned char *member);
+
 typedef struct tw_sim_opts {
     size_t n;                 /* number of records (multinomial over the areas) */
     uint64_t seed;

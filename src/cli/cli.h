@@ -213,6 +213,9 @@ int cmd_lisa(int argc, char **argv);
 int cmd_moran(int argc, char **argv);
 int cmd_weights(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
+/* ID:N:RR[:ONSET] of simulate --cluster and scan --alt-cluster into *out and
+   *onset (days, 0 when none); false after printing the problem (cmd_simulate.c). */
+bool cli_cluster_parse(const char *opt, const char *text, tw_sim_cluster *out, int32_t *onset);
 int cmd_geography(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_geocode(int argc, char **argv);

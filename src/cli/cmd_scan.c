@@ -40,6 +40,8 @@ static const cli_optspec scan_opts[] = {
     {"title", 1, 0, "TEXT", "map title"},
     {"power", 1, 0, "N", "power evaluation (Poisson, purely spatial): N data sets under --alt"},
     {"alt", 1, 0, "FILE.csv", "power: the alternative, relative risk per area (psgc,rr; others 1)"},
+    {"alt-cluster", 1, 1, "ID:N:RR", "power: the alternative as simulate --cluster plants it (centre, "
+                                     "N nearest areas, relative risk; times --alt's)"},
     {"power-cases", 1, 0, "C", "power: cases in every data set (default: the data's total)"},
     {"power-out", 1, 0, "FILE.csv", "power: critical values, power, sensitivity and PPV per alpha"},
     {"by-source", 0, 0, NULL, "for each cluster: cases per source inside, share, LLR without each source"},
@@ -352,8 +354,11 @@ static int run_power(const cli_analysis *an, const cli_args *a, const tw_scan_da
     size_t n = d->n;
     const char *alt = cli_get(a, "alt"), *pout = cli_get(a, "power-out"), *v;
     double total = 0;
-    if (!alt) {
-        fprintf(stderr, "tanaw: scan: --power needs --alt FILE.csv (area id,relative risk)\n");
+    const char *acl[64];
+    size_t nacl = cli_all(a, "alt-cluster", acl, 64);
+    if (!alt && !nacl) {
+        fprintf(stderr, "tanaw: scan: --power needs --alt FILE.csv (area id,relative risk) or "
+                        "--alt-cluster ID:N:RR\n");
         return EXIT_USAGE;
     }
     if ((v = cli_get(a, "power-cases")) && !cli_double("power-cases", v, 1, 2e9, &total))
@@ -361,7 +366,33 @@ static int run_power(const cli_analysis *an, const cli_args *a, const tw_scan_da
     double *rr = calloc(n ? n : 1, sizeof *rr);
     if (!rr)
         return EXIT_INTERNAL;
-    int rc = read_alt(an->areas, alt, rr, n);
+    int rc = alt ? read_alt(an->areas, alt, rr, n) : EXIT_OK;
+    if (!alt)
+        for (size_t i = 0; i < n; i++)
+            rr[i] = 1;
+    /* --alt-cluster: the areas simulate --cluster would plant, their risk multiplied */
+    unsigned char *mem = rc || !nacl ? NULL : malloc(n + 1);
+    if (!rc && nacl && !mem)
+        rc = EXIT_INTERNAL;
+    for (size_t k = 0; k < nacl && !rc; k++) {
+        tw_sim_cluster cl;
+        int32_t onset;
+        tw_status s;
+        if (!cli_cluster_parse("alt-cluster", acl[k], &cl, &onset))
+            rc = EXIT_USAGE;
+        else if (onset) {
+            fprintf(stderr, "tanaw: --alt-cluster: no onset date in a purely spatial alternative\n");
+            rc = EXIT_USAGE;
+        } else if ((s = tw_sim_cluster_members(an->ctx, an->areas, &cl, mem))) {
+            cli_report(an->ctx, "--alt-cluster");
+            rc = s == TW_E_NOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+        } else {
+            for (size_t i = 0; i < n; i++)
+                if (mem[i])
+                    rr[i] *= cl.rr;
+        }
+    }
+    free(mem);
     tw_scan_power *pw = NULL;
     if (rc == EXIT_OK) {
         tw_scan_power_opts po = {(int)n_alt, rr, total};
@@ -615,8 +646,9 @@ int cmd_scan(int argc, char **argv)
         fprintf(stderr, "tanaw: scan: --power is for the purely spatial Poisson model\n");
         return EXIT_USAGE;
     }
-    if (n_power == 0 && (cli_get(&a, "alt") || cli_get(&a, "power-out") || cli_get(&a, "power-cases"))) {
-        fprintf(stderr, "tanaw: scan: --alt, --power-cases and --power-out go with --power N\n");
+    if (n_power == 0 && (cli_get(&a, "alt") || cli_get(&a, "alt-cluster") || cli_get(&a, "power-out") ||
+                         cli_get(&a, "power-cases"))) {
+        fprintf(stderr, "tanaw: scan: --alt, --alt-cluster, --power-cases and --power-out go with --power N\n");
         return EXIT_USAGE;
     }
     if (shape == 1 && tunit != 0) {

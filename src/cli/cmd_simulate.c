@@ -40,6 +40,43 @@ static const cli_optspec opts[] = {
     {"quiet", 0, 0, NULL, "no notes on stderr"},
 };
 
+/* ID:N:RR[:ONSET] of --cluster (and scan's --alt-cluster) into *out and
+   *onset (days, 0 when none); false after printing the problem. */
+bool cli_cluster_parse(const char *opt, const char *text, tw_sim_cluster *out, int32_t *onset)
+{
+    memset(out, 0, sizeof *out);
+    *onset = 0;
+    const char *c1 = strchr(text, ':');
+    const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    const char *c3 = c2 ? strchr(c2 + 1, ':') : NULL;
+    char rbuf[64], nbuf[32];
+    if (c3 && (tw_date_parse(c3 + 1, strlen(c3 + 1), onset) || (size_t)(c3 - c2 - 1) >= sizeof rbuf)) {
+        fprintf(stderr, "tanaw: --%s: expected ID:N:RR:YYYY-MM-DD, got '%s'\n", opt, text);
+        return false;
+    }
+    if (!c1 || !c2 || (size_t)(c1 - text) >= sizeof out->center_id ||
+        (size_t)(c2 - c1 - 1) >= sizeof nbuf) {
+        fprintf(stderr, "tanaw: --%s: expected ID:N:RR, got '%s'\n", opt, text);
+        return false;
+    }
+    memcpy(out->center_id, text, (size_t)(c1 - text));
+    memcpy(nbuf, c1 + 1, (size_t)(c2 - c1 - 1));
+    nbuf[c2 - c1 - 1] = '\0';
+    const char *rr_text = c2 + 1;
+    if (c3) {
+        memcpy(rbuf, c2 + 1, (size_t)(c3 - c2 - 1));
+        rbuf[c3 - c2 - 1] = '\0';
+        rr_text = rbuf;
+    }
+    long nareas;
+    double rr;
+    if (!cli_int(opt, nbuf, 1, 100000, &nareas) || !cli_double(opt, rr_text, 0, 1e6, &rr))
+        return false;
+    out->n_areas = (int)nareas;
+    out->rr = rr;
+    return true;
+}
+
 int cmd_simulate(int argc, char **argv)
 {
     cli_args a;
@@ -82,42 +119,9 @@ int cmd_simulate(int argc, char **argv)
     int32_t onsets[64];
     int any_onset = 0;
     for (size_t k = 0; k < ncl; k++) {
-        memset(&clusters[k], 0, sizeof clusters[k]);
-        onsets[k] = 0;
-        const char *c1 = strchr(cl[k], ':');
-        const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-        const char *c3 = c2 ? strchr(c2 + 1, ':') : NULL;
-        char rbuf[64];
-        if (c3) {
-            if (tw_date_parse(c3 + 1, strlen(c3 + 1), &onsets[k]) ||
-                (size_t)(c3 - c2 - 1) >= sizeof rbuf) {
-                fprintf(stderr, "tanaw: --cluster: expected ID:N:RR:YYYY-MM-DD, got '%s'\n",
-                        cl[k]);
-                return EXIT_USAGE;
-            }
-            any_onset = 1;
-        }
-        long nareas;
-        double rr;
-        char nbuf[32];
-        if (!c1 || !c2 || (size_t)(c1 - cl[k]) >= sizeof clusters[k].center_id ||
-            (size_t)(c2 - c1 - 1) >= sizeof nbuf) {
-            fprintf(stderr, "tanaw: --cluster: expected ID:N:RR, got '%s'\n", cl[k]);
+        if (!cli_cluster_parse("cluster", cl[k], &clusters[k], &onsets[k]))
             return EXIT_USAGE;
-        }
-        memcpy(clusters[k].center_id, cl[k], (size_t)(c1 - cl[k]));
-        memcpy(nbuf, c1 + 1, (size_t)(c2 - c1 - 1));
-        nbuf[c2 - c1 - 1] = '\0';
-        const char *rr_text = c2 + 1;
-        if (c3) {
-            memcpy(rbuf, c2 + 1, (size_t)(c3 - c2 - 1));
-            rbuf[c3 - c2 - 1] = '\0';
-            rr_text = rbuf;
-        }
-        if (!cli_int("cluster", nbuf, 1, 100000, &nareas) || !cli_double("cluster", rr_text, 0, 1e6, &rr))
-            return EXIT_USAGE;
-        clusters[k].n_areas = (int)nareas;
-        clusters[k].rr = rr;
+        any_onset |= onsets[k] != 0;
     }
     so.clusters = clusters;
     so.n_clusters = ncl;

@@ -96,6 +96,19 @@ se=$(awk -F, '$1==0.05 {print $8}' "$TMP/pw6.csv")
 check "rr 6: planted towns found ($se)" awk -v p="$se" 'BEGIN {exit !(p > 0.9)}'
 expect_exit 0 "power with 2 threads" -- "$TANAW" scan "${PW[@]}" --power 100 --alt "$TMP/alt6.csv" --power-out "$TMP/pw6b.csv" --threads 2
 check "power: identical for 1 and 2 threads" cmp -s "$TMP/pw6.csv" "$TMP/pw6b.csv"
+# --alt-cluster plants the alternative as simulate --cluster does: the centre
+# and its nearest towns by point. Town 12's nearest are Towns 20 and 04 (north
+# and south, 13.079 km), not Towns 11 and 13 (13.343 km): the same power as
+# --alt with those three towns, byte for byte.
+printf 'psgc,rr\n9900112000,6\n9900120000,6\n9900104000,6\n' > "$TMP/altns.csv"
+expect_exit 0 "power, --alt with the three towns" -- "$TANAW" scan "${PW[@]}" --power 50 --alt "$TMP/altns.csv" --power-out "$TMP/pwa.csv"
+expect_exit 0 "power, --alt-cluster 9900112000:3:6" -- "$TANAW" scan "${PW[@]}" --power 50 --alt-cluster 9900112000:3:6 --power-out "$TMP/pwc.csv"
+check "--alt-cluster = --alt with simulate's members" cmp -s "$TMP/pwa.csv" "$TMP/pwc.csv"
+expect_exit 0 "power, --alt-cluster with risk 1" -- "$TANAW" scan "${PW[@]}" --power 50 --alt-cluster 9900112000:3:1 --alt "$TMP/altns.csv" --power-out "$TMP/pwd.csv"
+check "--alt-cluster multiplies --alt's risks (times 1: unchanged)" cmp -s "$TMP/pwa.csv" "$TMP/pwd.csv"
+expect_exit 1 "--alt-cluster with an onset refused" -- "$TANAW" scan "${PW[@]}" --power 10 --alt-cluster 9900112000:3:6:2024-01-01
+expect_exit 1 "--alt-cluster: unknown centre" -- "$TANAW" scan "${PW[@]}" --power 10 --alt-cluster 9999999000:3:6
+expect_exit 1 "--alt-cluster without --power" -- "$TANAW" scan "${PW[@]}" --alt-cluster 9900112000:3:6
 expect_exit 1 "power without --alt" -- "$TANAW" scan "${PW[@]}" --power 10
 expect_exit 1 "--alt without --power" -- "$TANAW" scan "${PW[@]}" --alt "$TMP/alt6.csv"
 expect_exit 1 "power with the permutation model" -- "$TANAW" scan "${PW[@]}" --power 10 --alt "$TMP/alt6.csv" --model stperm --time month --from 2024-01-01 --to 2024-12-31

@@ -237,6 +237,55 @@ static void test_read_back_and_shares(void)
     tw_ctx_free(ctx);
 }
 
+/* The members of a planted cluster: the centre, then the nearest by point
+   (east and west 0.1 degree of longitude = 10.9 km at 10.2 N are nearer
+   than north and south, 11.1 km; ties by area order). */
+static void test_cluster_members(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_areas *a = grid(ctx, 0);
+    unsigned char m[GRID * GRID];
+    tw_sim_cluster cl;
+    memset(&cl, 0, sizeof cl);
+    snprintf(cl.center_id, sizeof cl.center_id, "G14");
+    cl.rr = 3;
+    static const int want3[] = {13, 14, 15}, want5[] = {8, 13, 14, 15, 20};
+    for (int pass = 0; pass < 2; pass++) {
+        cl.n_areas = pass ? 5 : 3;
+        const int *want = pass ? want5 : want3;
+        memset(m, 7, sizeof m); /* every byte is written */
+        CHECK_OK(ctx, tw_sim_cluster_members(ctx, a, &cl, m));
+        int got = 0, w = 0;
+        for (int k = 0; k < GRID * GRID; k++) {
+            CHECK(m[k] <= 1);
+            if (m[k]) {
+                got++;
+                CHECK_EQ_INT(tw_areas_find(a, "G14") >= 0, 1);
+                char id[8];
+                snprintf(id, sizeof id, "G%d", want[w < cl.n_areas ? w : 0]);
+                CHECK_EQ_INT(tw_areas_find(a, id), k);
+                w++;
+            }
+        }
+        CHECK_EQ_INT(got, cl.n_areas);
+    }
+    cl.n_areas = 1; /* the centre alone */
+    CHECK_OK(ctx, tw_sim_cluster_members(ctx, a, &cl, m));
+    CHECK(m[tw_areas_find(a, "G14")] == 1 && m[tw_areas_find(a, "G13")] == 0);
+    cl.n_areas = GRID * GRID + 1;
+    CHECK_EQ_INT(tw_sim_cluster_members(ctx, a, &cl, m), TW_E_ARG);
+    cl.n_areas = 0;
+    CHECK_EQ_INT(tw_sim_cluster_members(ctx, a, &cl, m), TW_E_ARG);
+    cl.n_areas = 3;
+    cl.rr = 0;
+    CHECK_EQ_INT(tw_sim_cluster_members(ctx, a, &cl, m), TW_E_ARG);
+    cl.rr = 3;
+    snprintf(cl.center_id, sizeof cl.center_id, "G99");
+    CHECK_EQ_INT(tw_sim_cluster_members(ctx, a, &cl, m), TW_E_UNKNOWN_ID);
+    tw_areas_free(a);
+    tw_ctx_free(ctx);
+}
+
 static void test_refusals(void)
 {
     tw_ctx *ctx = tw_ctx_new();
@@ -567,6 +616,7 @@ int main(void)
 {
     RUN(test_determinism);
     RUN(test_read_back_and_shares);
+    RUN(test_cluster_members);
     RUN(test_refusals);
     RUN(test_allocation_failures);
     RUN(test_multi_agency);

@@ -158,6 +158,43 @@ static int near_cmp(const void *pa, const void *pb)
     return a->i < b->i ? -1 : a->i > b->i;
 }
 
+tw_status tw_sim_cluster_members(tw_ctx *ctx, const tw_areas *a, const tw_sim_cluster *cl,
+                                 unsigned char *member)
+{
+    if (!ctx)
+        return TW_E_ARG;
+    if (!a || !cl || !member)
+        return ctx_error(ctx, TW_E_ARG, "tw_sim_cluster_members: NULL argument");
+    size_t na = tw_areas_count(a);
+    long ci = tw_areas_find(a, cl->center_id);
+    if (ci < 0)
+        return ctx_error(ctx, TW_E_UNKNOWN_ID, "cluster centre '%.64s' is not an area",
+                         cl->center_id);
+    if (cl->n_areas < 1 || (size_t)cl->n_areas > na || !isfinite(cl->rr) || cl->rr <= 0)
+        return ctx_error(ctx, TW_E_ARG, "cluster at %.64s: n_areas must be in 1..%zu and rr > 0",
+                         cl->center_id, na);
+    double clon, clat;
+    if (!tw_areas_lonlat(a, (size_t)ci, &clon, &clat))
+        return ctx_error(ctx, TW_E_ARG, "cluster centre %.64s has no point", cl->center_id);
+    near_item *near = ctx_mallocarray(ctx, na, sizeof *near);
+    if (!near)
+        return ctx_nomem(ctx);
+    for (size_t i = 0; i < na; i++) {
+        double lon, lat;
+        near[i].i = i;
+        near[i].d = tw_areas_lonlat(a, i, &lon, &lat)
+                        ? tw_distance_km(TW_DIST_HAVERSINE, clon, clat, lon, lat)
+                        : INFINITY;
+        member[i] = 0;
+    }
+    near[ci].d = -1; /* the centre first, even if another area shares its point */
+    qsort(near, na, sizeof *near, near_cmp);
+    for (int j = 0; j < cl->n_areas; j++)
+        member[near[j].i] = 1;
+    ctx_free(ctx, near);
+    return TW_OK;
+}
+
 /* ---- multi-agency simulation (opts->agencies >= 1) ----------------------
  *
  * n incidents, each with a true area, a true day and clusters; referred by
@@ -369,32 +406,18 @@ static tw_status sim_multi(tw_ctx *ctx, const tw_areas *a, const tw_sim_opts *op
     double *cum = NULL;          /* (nc + 1) x na: prefix sums per epoch */
     unsigned char *member = NULL; /* nc x na */
     size_t *order = NULL;        /* clusters by onset */
-    near_item *near = NULL;
     FILE *f = NULL, *ft = NULL, *fa = NULL;
     cum = ctx_mallocarray(ctx, (nc + 1) * na, sizeof *cum);
     member = ctx_calloc(ctx, nc * na + 1, 1);
     order = ctx_mallocarray(ctx, nc + 1, sizeof *order);
-    near = ctx_mallocarray(ctx, na, sizeof *near);
-    if (!cum || !member || !order || !near) {
+    if (!cum || !member || !order) {
         s = ctx_nomem(ctx);
         goto fail;
     }
     for (size_t k = 0; k < nc; k++) {
         const tw_sim_cluster *cl = &opts->clusters[k];
-        size_t ci = (size_t)tw_areas_find(a, cl->center_id); /* checked by the caller */
-        double clon, clat;
-        tw_areas_lonlat(a, ci, &clon, &clat);
-        for (size_t i = 0; i < na; i++) {
-            double lon, lat;
-            near[i].i = i;
-            near[i].d = tw_areas_lonlat(a, i, &lon, &lat)
-                            ? tw_distance_km(TW_DIST_HAVERSINE, clon, clat, lon, lat)
-                            : INFINITY;
-        }
-        near[ci].d = -1;
-        qsort(near, na, sizeof *near, near_cmp);
-        for (int j = 0; j < cl->n_areas; j++)
-            member[k * na + near[j].i] = 1;
+        if ((s = tw_sim_cluster_members(ctx, a, cl, member + k * na))) /* checked by the caller */
+            goto fail;
         /* insertion sort by onset, stable */
         int32_t on = opts->cluster_onset_days ? opts->cluster_onset_days[k] : 0;
         size_t p = k;
@@ -695,7 +718,6 @@ fail:
     ctx_free(ctx, cum);
     ctx_free(ctx, member);
     ctx_free(ctx, order);
-    ctx_free(ctx, near);
     return s;
 }
 
@@ -736,12 +758,12 @@ tw_status tw_simulate_write(tw_ctx *ctx, const tw_areas *a, const tw_sim_opts *o
     tw_status s = TW_OK;
     double *cum = NULL;
     unsigned char *psgc_ok = NULL;
-    near_item *near = NULL;
+    unsigned char *member = NULL; /* one cluster's areas */
     FILE *f = NULL;
     cum = ctx_mallocarray(ctx, na, sizeof *cum);
     psgc_ok = ctx_calloc(ctx, na, 1);
-    near = ctx_mallocarray(ctx, na, sizeof *near);
-    if (!cum || !psgc_ok || !near) {
+    member = ctx_calloc(ctx, na, 1);
+    if (!cum || !psgc_ok || !member) {
         s = ctx_nomem(ctx);
         goto fail;
     }
@@ -757,34 +779,11 @@ tw_status tw_simulate_write(tw_ctx *ctx, const tw_areas *a, const tw_sim_opts *o
     }
     for (size_t k = 0; k < opts->n_clusters; k++) {
         const tw_sim_cluster *cl = &opts->clusters[k];
-        long ci = tw_areas_find(a, cl->center_id);
-        if (ci < 0) {
-            s = ctx_error(ctx, TW_E_UNKNOWN_ID, "cluster centre '%.64s' is not an area",
-                          cl->center_id);
+        if ((s = tw_sim_cluster_members(ctx, a, cl, member)))
             goto fail;
-        }
-        if (cl->n_areas < 1 || (size_t)cl->n_areas > na || !isfinite(cl->rr) || cl->rr <= 0) {
-            s = ctx_error(ctx, TW_E_ARG,
-                          "cluster at %.64s: n_areas must be in 1..%zu and rr > 0",
-                          cl->center_id, na);
-            goto fail;
-        }
-        double clon, clat;
-        if (!tw_areas_lonlat(a, (size_t)ci, &clon, &clat)) {
-            s = ctx_error(ctx, TW_E_ARG, "cluster centre %.64s has no point", cl->center_id);
-            goto fail;
-        }
-        for (size_t i = 0; i < na; i++) {
-            double lon, lat;
-            near[i].i = i;
-            near[i].d = tw_areas_lonlat(a, i, &lon, &lat)
-                            ? tw_distance_km(TW_DIST_HAVERSINE, clon, clat, lon, lat)
-                            : INFINITY;
-        }
-        near[ci].d = -1; /* the centre first, even if another area shares its point */
-        qsort(near, na, sizeof *near, near_cmp);
-        for (int j = 0; j < cl->n_areas; j++)
-            cum[near[j].i] *= cl->rr;
+        for (size_t i = 0; i < na; i++)
+            if (member[i])
+                cum[i] *= cl->rr;
     }
     double total = 0;
     for (size_t i = 0; i < na; i++) {
@@ -824,7 +823,7 @@ tw_status tw_simulate_write(tw_ctx *ctx, const tw_areas *a, const tw_sim_opts *o
             goto fail;
         ctx_free(ctx, cum);
         ctx_free(ctx, psgc_ok);
-        ctx_free(ctx, near);
+        ctx_free(ctx, member);
         return TW_OK;
     }
     f = fopen(path, "wb");
@@ -918,7 +917,7 @@ tw_status tw_simulate_write(tw_ctx *ctx, const tw_areas *a, const tw_sim_opts *o
     }
     ctx_free(ctx, cum);
     ctx_free(ctx, psgc_ok);
-    ctx_free(ctx, near);
+    ctx_free(ctx, member);
     return TW_OK;
 
 fail:
@@ -926,6 +925,6 @@ fail:
         fclose(f);
     ctx_free(ctx, cum);
     ctx_free(ctx, psgc_ok);
-    ctx_free(ctx, near);
+    ctx_free(ctx, member);
     return s;
 }
