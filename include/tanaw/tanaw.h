@@ -1632,7 +1632,6 @@ tw_status tw_publish_cube(tw_ctx *ctx, const tw_areas *a, const double *cube, si
 tw_status tw_publish_view_whole(tw_ctx *ctx, const tw_publication *p, const tw_areas *a,
                                 double *area_view, double *cell_view);
 
-
 /**
  * Audit: the exact range [lo[k], hi[k]] (n + n_totals entries, hi may be
  * INFINITY) of every node consistent with everything p publishes, when a

@@ -45,11 +45,20 @@ static int exit_for(tw_status s)
     }
 }
 
+/* The --db value as it may be shown: a URL without its password (a
+   compound literal lives to the end of the enclosing block). */
+#define DBSHOW(db) redact_db((db), (char[512]){0}, 512)
+static const char *redact_db(const char *db, char *buf, size_t cap)
+{
+    tw_store_redact(db, buf, cap);
+    return buf;
+}
+
 static int open_store(tw_ctx *ctx, const char *db, tw_store **st)
 {
     tw_status s = tw_store_open(ctx, db, 0, st);
     if (s) {
-        cli_report(ctx, db);
+        cli_report(ctx, DBSHOW(db));
         return s == TW_E_UNSUPPORTED ? DD_USAGE : exit_for(s);
     }
     return DD_OK;
@@ -157,10 +166,10 @@ int cmd_dedup(int argc, char **argv)
     tw_status s = tw_store_dedup(an.ctx, st, &o, &rep);
     cli_progress_done();
     if (s) {
-        cli_report(an.ctx, db);
+        cli_report(an.ctx, DBSHOW(db));
         rc = exit_for(s);
     } else {
-        print_report(db, &rep, geo);
+        print_report(DBSHOW(db), &rep, geo);
     }
     tw_store_close(st);
     cli_analysis_free(&an);
@@ -202,15 +211,15 @@ static int db_incidents(int argc, char **argv)
     if (!s)
         s = tw_store_write_incidents(ctx, st, out, links, &ni, &nl);
     if (s) {
-        cli_report(ctx, db);
+        cli_report(ctx, DBSHOW(db));
         rc = exit_for(s);
     } else {
         if (!info.run_id)
             cli_note("%s: no dedup run: every record is an incident of its own (run tanaw "
-                     "dedup)", db);
+                     "dedup)", DBSHOW(db));
         else if (info.unlinked || info.stale)
             cli_note("%s: %lld records loaded and %s since dedup run %lld: run tanaw dedup "
-                     "again", db, (long long)info.unlinked, info.stale ? "some purged" : "none purged",
+                     "again", DBSHOW(db), (long long)info.unlinked, info.stale ? "some purged" : "none purged",
                      (long long)info.run_id);
         printf("%s: %zu incidents", out, ni);
         if (links)
@@ -253,10 +262,10 @@ static int db_ingest_dedup(int argc, char **argv)
     tw_dedup_report rep;
     tw_status s = tw_store_dedup(ctx, st, &o, &rep);
     if (s) {
-        cli_report(ctx, db);
+        cli_report(ctx, DBSHOW(db));
         rc = exit_for(s);
     } else {
-        print_report(db, &rep, o.geography);
+        print_report(DBSHOW(db), &rep, o.geography);
     }
     tw_store_close(st);
     tw_ctx_free(ctx);

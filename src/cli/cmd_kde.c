@@ -21,7 +21,7 @@
 
 static const cli_optspec kde_opts[] = {
     {"cases", 1, 1, "FILE", "case records CSV (schema: docs/cases.md); records need lon/lat"},
-    {"db", 1, 0, "PATH", "read records from a case store (tanaw db; filters apply)"},
+    {"db", 1, 0, "PATH|URL", "read records from a case store (tanaw db; filters apply)"},
     {"from", 1, 0, "DATE", "only records reported on or after DATE"},
     {"to", 1, 0, "DATE", "only records reported on or before DATE"},
     {"source", 1, 1, "NAME", "only records of this source (repeat, or NAME,NAME: any of these)"},

@@ -240,4 +240,10 @@ expect_exit 0 "db ingest --dedup" -- "$TANAW" db ingest --db "$DB2" --agency SIM
 expect_grep "ingest --dedup runs dedup after the batch" "$TMP/out" 'dedup run 1: 5840 records'
 expect_exit 0 "db incidents (second store)" -- "$TANAW" db incidents --db "$DB2" --out "$TMP/inc5.csv"
 check "ingest --dedup gives the incidents of dedup" cmp -s "$TMP/inc1.csv" "$TMP/inc5.csv"
+# a store URL's password never reaches the terminal, whatever fails
+URL='postgresql://analyst:s3cr3t-pw@localhost:1/tanaw?host=/nonexistent-socket-dir'
+expect_exit 3 "dedup on an unreachable server" -- "$TANAW" dedup --db "$URL"
+check "dedup: no password in its messages" test -z "$(grep -h s3cr3t-pw "$TMP/out" "$TMP/err")"
+expect_exit 3 "db incidents on an unreachable server" -- "$TANAW" db incidents --db "$URL" --out "$TMP/x.csv"
+check "db incidents: no password in its messages" test -z "$(grep -h s3cr3t-pw "$TMP/out" "$TMP/err")"
 finish
