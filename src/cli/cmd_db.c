@@ -29,6 +29,7 @@ static const cli_optspec opts[] = {
     {"max-date", 1, 0, "DATE", "ingest: latest accepted date (default: today in Manila)"},
     {"out", 1, 0, "FILE.csv", "export: where the pseudonymised records go"},
     {"before", 1, 0, "DATE", "purge: delete records reported before DATE"},
+    {"dedup", 0, 0, NULL, "ingest: then link cross-agency duplicates (tanaw dedup with its defaults)"},
     {"quiet", 0, 0, NULL, "no notes on stderr"},
 };
 
@@ -178,12 +179,15 @@ int cmd_db(int argc, char **argv)
     for (size_t i = 0; sub && i < sizeof subs / sizeof *subs; i++)
         known |= strcmp(sub, subs[i]) == 0;
     if (sub && (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0)) {
-        printf("usage: tanaw db init|ingest|status|export|verify|purge --db PATH|URL [options]\n"
-               "  (tanaw db SUBCOMMAND --help for the options; docs/store.md)\n");
+        printf("usage: tanaw db init|ingest|status|export|verify|purge|incidents --db PATH|URL [options]\n"
+               "  (tanaw db SUBCOMMAND --help for the options; docs/store.md)\n"
+               "  db ingest ... --dedup links duplicates after the batch; db incidents writes\n"
+               "  the incidents of the last dedup run (tanaw dedup; docs/dedup.md)\n");
         return DB_OK;
     }
     if (!known) {
-        fprintf(stderr, "tanaw: db: expected init, ingest, status, export, verify or purge%s%s\n",
+        fprintf(stderr, "tanaw: db: expected init, ingest, status, export, verify, purge or "
+                        "incidents%s%s\n",
                 sub ? ", got " : "", sub ? sub : "");
         return DB_USAGE;
     }
@@ -197,6 +201,10 @@ int cmd_db(int argc, char **argv)
     if (rc >= 0)
         return rc == EXIT_USAGE ? DB_USAGE : rc;
     cli_set_quiet(cli_flag(&a, "quiet"));
+    if (cli_flag(&a, "dedup")) { /* db ingest --dedup is routed to cmd_dedup.c before here */
+        fprintf(stderr, "tanaw: db %s: --dedup goes with db ingest\n", sub);
+        return DB_USAGE;
+    }
     const char *target = cli_get(&a, "db");
     if (!target) {
         fprintf(stderr, "tanaw: db %s: --db PATH|URL is required\n", sub);

@@ -240,6 +240,8 @@ expect_exit 0 "db ingest --dedup" -- "$TANAW" db ingest --db "$DB2" --agency SIM
 expect_grep "ingest --dedup runs dedup after the batch" "$TMP/out" 'dedup run 1: 5840 records'
 expect_exit 0 "db incidents (second store)" -- "$TANAW" db incidents --db "$DB2" --out "$TMP/inc5.csv"
 check "ingest --dedup gives the incidents of dedup" cmp -s "$TMP/inc1.csv" "$TMP/inc5.csv"
+expect_exit 1 "--dedup goes with db ingest only" -- "$TANAW" db status --db "$DB2" --dedup
+expect_grep "db --help names incidents" <("$TANAW" db --help) 'purge\|incidents'
 # a store URL's password never reaches the terminal, whatever fails
 URL='postgresql://analyst:s3cr3t-pw@localhost:1/tanaw?host=/nonexistent-socket-dir'
 expect_exit 3 "dedup on an unreachable server" -- "$TANAW" dedup --db "$URL"
