@@ -20,7 +20,7 @@ static const cli_command commands[] = {
     {"geo", cmd_geo, "PSGC versions: crosswalk codes between versions (geo crosswalk)"},
     {"emerging", cmd_emerging, "emerging hot spots: space-time Gi*, trends, 17 categories"},
     {"kde", cmd_kde, "kernel density heat map of case points (.asc, CSV, PNG)"},
-    {"db", cmd_db, "case store: init, ingest, status, export, verify, purge (SQLite, PostgreSQL)"},
+    {"db", cmd_db, "case store: init, ingest, status, export, verify, purge, incidents (SQLite, PostgreSQL)"},
     {"key", cmd_key, "new pseudonymisation key for the case store (key new --out FILE)"},
     {"dedup", cmd_dedup, "link the store's records into incidents (shared identifiers, dates, place)"},
 };
