@@ -10,33 +10,15 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tanaw/tanaw.h"
 
+#include "bench_util.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static uint64_t st = 0x9e3779b97f4a7c15ull;
-static double unif(void)
-{
-    st ^= st << 13;
-    st ^= st >> 7;
-    st ^= st << 17;
-    return (double)(st >> 11) * 0x1.0p-53;
-}
+static uint64_t st = 0x9e3779b97f4a7c15ull; /* made-up inputs */
+static double unif(void) { return bench_unif(&st); }
 
 int main(int argc, char **argv)
 {

@@ -20,25 +20,12 @@
 #include "tanaw/tanaw.h"
 #include "geocode/geocode_internal.h"
 
+#include "bench_util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* CPU time of this thread: the per-core speed even on a busy machine. */
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Geocode every address of set, best of `reps` passes; prints one line. */
 static void run(tw_ctx *ctx, const tw_gazetteer *g, const char *label, const gz_labelled *set,

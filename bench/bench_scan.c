@@ -20,6 +20,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tanaw/tanaw.h"
 
+#include "bench_util.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,13 +29,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static uint64_t bstate = 0x9E3779B97F4A7C15ULL;
 static uint64_t bnext(void)

@@ -14,36 +14,16 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tanaw/tanaw.h"
 
+#include "bench_util.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* CPU time of all threads: on a loaded machine it shows the work done
- * where wall time shows the waiting. */
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static uint64_t st = 0x9e3779b97f4a7c15ull;
-static double unif(void)
-{
-    st ^= st << 13;
-    st ^= st >> 7;
-    st ^= st << 17;
-    return (double)(st >> 11) * 0x1.0p-53;
-}
+static uint64_t st = 0x9e3779b97f4a7c15ull; /* made-up inputs */
+static double unif(void) { return bench_unif(&st); }
 
 static int die(tw_ctx *ctx, const char *what)
 {
