@@ -696,6 +696,9 @@ typedef struct tw_area_table {
 } tw_area_table;
 
 tw_status tw_table_write_csv(tw_ctx *ctx, const tw_area_table *t, const char *path);
+/** One CSV field to f (RFC 4180: quoted when it holds a comma, quote, line
+    break or edge blank; quotes doubled), as every CSV Tanaw writes. @since 0.1 */
+void tw_csv_write_field(FILE *f, const char *s);
 /** GeoJSON FeatureCollection with the table as properties (polygons, else points). */
 tw_status tw_table_write_geojson(tw_ctx *ctx, const tw_area_table *t, const char *path);
 

@@ -35,22 +35,6 @@ static const cli_optspec emerging_opts[] = {
     {"by-source-out", 1, 0, "FILE.csv", "with --by-source: one row per hot spot and source"},
 };
 
-/* CSV field, quoted when it holds a comma, quote or line break. */
-static void csv_str(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void csv_num(FILE *f, double v)
 {
     if (isnan(v))
@@ -155,10 +139,10 @@ static int write_trends(cli_analysis *an, const char *path, tw_level lv, const d
             goto done;
         }
         fprintf(f, "%s,", tw_level_name(lv == TW_LEVEL_UNKNOWN ? an->level : lv));
-        csv_str(f, code[first[g]]);
+        tw_csv_write_field(f, code[first[g]]);
         fputc(',', f);
         /* the unit's own name is known when it is an analysis area */
-        csv_str(f, (lv == an->level || lv == TW_LEVEL_UNKNOWN) ? tw_areas_name(an->areas, first[g]) : "");
+        tw_csv_write_field(f, (lv == an->level || lv == TW_LEVEL_UNKNOWN) ? tw_areas_name(an->areas, first[g]) : "");
         fprintf(f, ",%.10g,", tot);
         csv_num(f, m.tau);
         fputc(',', f);
@@ -274,9 +258,9 @@ static int report_sources(cli_analysis *an, const cli_args *a, const tw_cases *c
                        100 * sh, 100 * nat, tw_emerging_label(cw),
                        cw > 0 ? "" : "  <- not a hot spot without it");
             if (f) {
-                csv_str(f, tw_areas_id(an->areas, i));
+                tw_csv_write_field(f, tw_areas_id(an->areas, i));
                 fputc(',', f);
-                csv_str(f, tw_areas_name(an->areas, i));
+                tw_csv_write_field(f, tw_areas_name(an->areas, i));
                 fprintf(f, ",%s,%s,%.10g,%.10g,%.6f,%.6f,%s\n", tw_emerging_label(r->category[i]),
                         names[k_of[u]], c, an->count[i], sh, nat, tw_emerging_label(cw));
             }
@@ -520,9 +504,9 @@ int cmd_emerging(int argc, char **argv)
                    "cold_steps,last_z,count_tau,count_p,count_sen_slope%s%s\n",
                 an.pub ? ",suppressed" : "", flag ? ",allocated,allocated_count" : "");
         for (size_t i = 0; i < n; i++) {
-            csv_str(f, tw_areas_id(an.areas, i));
+            tw_csv_write_field(f, tw_areas_id(an.areas, i));
             fputc(',', f);
-            csv_str(f, tw_areas_name(an.areas, i));
+            tw_csv_write_field(f, tw_areas_name(an.areas, i));
             fprintf(f, ",%s,%d,", tw_emerging_label(r->category[i]), r->category[i]);
             csv_num(f, an.pub ? an.pub->count[i] : an.count[i]); /* empty: withheld */
             fputc(',', f);
@@ -565,7 +549,7 @@ int cmd_emerging(int argc, char **argv)
                 size_t b = t * n + i;
                 char day[11];
                 tw_date_format(tw_step_start(step, d0, t) > d0 ? tw_step_start(step, d0, t) : d0, day);
-                csv_str(f, tw_areas_id(an.areas, i));
+                tw_csv_write_field(f, tw_areas_id(an.areas, i));
                 fprintf(f, ",%s,%s,", labels[t], day);
                 csv_num(f, an.pub ? an.pub->cell_count[b] : cube[b]); /* empty: withheld */
                 fputc(',', f);

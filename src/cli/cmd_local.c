@@ -139,17 +139,7 @@ static int report_sources(cli_analysis *an, const cli_args *a, const tw_weights 
                    still ? "" : "  <- not hot without it");
             if (f) {
                 fprintf(f, "%s,", tw_areas_id(an->areas, i));
-                const char *nm = tw_areas_name(an->areas, i);
-                if (strpbrk(nm, ",\"\n")) {
-                    fputc('"', f);
-                    for (const char *c = nm; *c; c++) {
-                        if (*c == '"')
-                            fputc('"', f);
-                        fputc(*c, f);
-                    }
-                    fputc('"', f);
-                } else
-                    fputs(nm, f);
+                tw_csv_write_field(f, tw_areas_name(an->areas, i));
                 fprintf(f, ",%.6g,%s,%s,%.17g,%.17g,%.6f,%.6f,%.6g,%s\n", r->z[i], class_text(r, i),
                         an->source_name[k], part[k], hood, sh, nat, zo, co);
             }

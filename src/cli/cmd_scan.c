@@ -216,25 +216,6 @@ static int load_cube(cli_analysis *an, const cli_args *a, const int32_t *start,
     return EXIT_OK;
 }
 
-static const char *csv_text(char *buf, size_t cap, const char *s)
-{
-    /* Quote when needed (RFC 4180). */
-    if (!strpbrk(s, ",\"\n\r")) {
-        snprintf(buf, cap, "%s", s);
-        return buf;
-    }
-    size_t k = 0;
-    buf[k++] = '"';
-    for (; *s && k + 3 < cap; s++) {
-        if (*s == '"')
-            buf[k++] = '"';
-        buf[k++] = *s;
-    }
-    buf[k++] = '"';
-    buf[k] = '\0';
-    return buf;
-}
-
 static int write_clusters(const cli_analysis *an, const tw_scan_result *r, const char *path,
                           const int32_t *ustart, const int32_t *uend)
 {
@@ -246,7 +227,6 @@ static int write_clusters(const cli_analysis *an, const tw_scan_result *r, const
     fprintf(f, "rank,center_id,center_name,lon,lat,radius_km,n_areas,observed,expected,"
                "population,rr,oe,llr,p,p_gumbel,direction%s,shape,angle_deg,test_stat\n",
             ustart ? ",start_date,end_date,recurrence_units" : "");
-    char nb[512];
     for (size_t k = 0; k < r->n_clusters; k++) {
         const tw_scan_cluster *c = &r->clusters[k];
         double lon = NAN, lat = NAN;
@@ -258,10 +238,9 @@ static int write_clusters(const cli_analysis *an, const tw_scan_result *r, const
             snprintf(pv, sizeof pv, "%.6g", c->p);
         if (!isnan(c->p_gumbel))
             snprintf(pg, sizeof pg, "%.6g", c->p_gumbel);
-        fprintf(f, "%d,%s,%s,%.6f,%.6f,%.4f,%zu,%.0f,%.6f,%s,%.6f,%.6f,%.9f,%s,%s,%s", c->rank,
-                tw_areas_id(an->areas, (size_t)c->center),
-                csv_text(nb, sizeof nb, tw_areas_name(an->areas, (size_t)c->center)), lon, lat,
-                c->radius_km, c->n_areas, c->observed, c->expected, pop, c->rr, c->oe, c->llr, pv,
+        fprintf(f, "%d,%s,", c->rank, tw_areas_id(an->areas, (size_t)c->center));
+        tw_csv_write_field(f, tw_areas_name(an->areas, (size_t)c->center));
+        fprintf(f, ",%.6f,%.6f,%.4f,%zu,%.0f,%.6f,%s,%.6f,%.6f,%.9f,%s,%s,%s", lon, lat, c->radius_km, c->n_areas, c->observed, c->expected, pop, c->rr, c->oe, c->llr, pv,
                 pg, c->high ? "high" : "low");
         if (ustart) {
             char b1[11], b2[11];
@@ -290,7 +269,6 @@ static int write_members(const cli_analysis *an, const tw_scan_result *r, const 
         return EXIT_OUTPUT;
     }
     fprintf(f, "area_id,area_name,cluster,cases,population\n");
-    char nb[512];
     for (size_t k = 0; k < r->n_clusters; k++) {
         const tw_scan_cluster *c = &r->clusters[k];
         for (size_t e = 0; e < c->n_areas; e++) {
@@ -298,9 +276,9 @@ static int write_members(const cli_analysis *an, const tw_scan_result *r, const 
             char cs[40] = ""; /* empty: withheld (--public) */
             if (!isnan(cases[i]))
                 snprintf(cs, sizeof cs, "%.0f", cases[i]);
-            fprintf(f, "%s,%s,%d,%s,%.0f\n", tw_areas_id(an->areas, i),
-                    csv_text(nb, sizeof nb, tw_areas_name(an->areas, i)), c->rank, cs,
-                    measure[i]);
+            fprintf(f, "%s,", tw_areas_id(an->areas, i));
+            tw_csv_write_field(f, tw_areas_name(an->areas, i));
+            fprintf(f, ",%d,%s,%.0f\n", c->rank, cs, measure[i]);
         }
     }
     if (fclose(f) != 0) {

@@ -38,6 +38,7 @@
  */
 #include "cases/cases_internal.h"
 #include "core/rng.h"
+#include "io/csv.h"
 #include "geocode/geocode_internal.h"
 #include "geocode/perturb.h"
 #include "geo/areas_internal.h"
@@ -370,22 +371,6 @@ static void sim_messy(rng *r, const sim_names *nm0, char *out, size_t cap)
     gz_perturb_join(out, cap, parts, ", ");
 }
 
-/* CSV cell: quoted when it holds a comma, quote or line break. */
-static void sim_put_cell(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static int32_t sim_seasonal_day(rng *r, int32_t from_day, uint32_t span)
 {
     for (;;) {
@@ -659,7 +644,7 @@ static tw_status sim_multi(tw_ctx *ctx, const tw_areas *a, const tw_sim_opts *op
                 fprintf(ft, "%s,INC-", id);
                 num[fmt_uint(num, (uint64_t)inc + 1, 8)] = '\0';
                 fprintf(ft, "%s,%s,", num, sim_sources[src]);
-                sim_put_cell(ft, tw_areas_id(a, ai));
+                csv_write_field(ft, tw_areas_id(a, ai));
                 fprintf(ft, ",%.10s,", ds);
                 int first = 1;
                 for (size_t k2 = 0; k2 < nc; k2++) {
@@ -677,7 +662,7 @@ static tw_status sim_multi(tw_ctx *ctx, const tw_areas *a, const tw_sim_opts *op
                 sim_area_names(a, ai, opts->gazetteer, &nm);
                 sim_messy(&r, &nm, addr, sizeof addr);
                 fprintf(fa, "%s,", id);
-                sim_put_cell(fa, addr);
+                csv_write_field(fa, addr);
                 fputc('\n', fa);
             }
         }

@@ -289,3 +289,5 @@ void csv_write_field(FILE *f, const char *s)
     }
     putc('"', f);
 }
+
+void tw_csv_write_field(FILE *f, const char *s) { csv_write_field(f, s); }

@@ -45,6 +45,7 @@
  */
 #include "publish/publish_internal.h"
 #include "core/rng.h"
+#include "io/csv.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -975,18 +976,7 @@ tw_status tw_publish_write_totals_csv(tw_ctx *ctx, const tw_publication *p,
     for (size_t k = 0; k < nn; k++) {
         /* ids are PSGC codes or area ids; quote the rare one that needs it */
         const char *id = node_id(p, a, k);
-        int quote = strpbrk(id, ",\"\n\r") != NULL;
-        if (quote) {
-            fputc('"', f);
-            for (const char *c = id; *c; c++) {
-                if (*c == '"')
-                    fputc('"', f);
-                fputc(*c, f);
-            }
-            fputc('"', f);
-        } else {
-            fputs(id, f);
-        }
+        csv_write_field(f, id);
         fprintf(f, ",%s,", node_level(p, a, k));
         if (p->parent[k] >= 0)
             fputs(node_id(p, a, (size_t)p->parent[k]), f);
