@@ -7,7 +7,8 @@
  * records grouped with pairs of records of one true incident.
  *
  * usage: bench_dedup RECORDS.csv TRUTH.csv [AREAS.geojson AREAS.csv WEIGHTS]
- *        [--window D] [--max-shared K]
+ *        [--window D] [--reference-window D] [--max-shared K] [--no-references]
+ * (--no-references: ignore referred_from and case ids, identifiers only)
  * Prints: records, incidents, true and found pairs, precision, recall,
  * seconds to place and to link (wall clock, median of 3 link runs).
  */
@@ -90,10 +91,14 @@ int main(int argc, char **argv)
     dd_opts o;
     dd_opts_default(&o);
     const char *geo[3] = {NULL, NULL, NULL};
-    int ng = 0;
+    int ng = 0, no_refs = 0;
     for (int i = 3; i < argc; i++) {
         if (strcmp(argv[i], "--window") == 0 && i + 1 < argc)
             o.window_days = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--reference-window") == 0 && i + 1 < argc)
+            o.ref_window_days = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--no-references") == 0)
+            no_refs = 1;
         else if (strcmp(argv[i], "--max-shared") == 0 && i + 1 < argc)
             o.max_shared = (size_t)atol(argv[++i]);
         else if (ng < 3)
@@ -108,9 +113,11 @@ int main(int argc, char **argv)
         return 1;
     int nf = split(line, fl, 32);
     int col[32];
-    const char *want[] = {"report_date", "lon", "lat", "psgc", "uncertainty_m",
-                          "account_ids", "payment_ids", "device_ids", "ip_addrs", "incident_date"};
-    for (int k = 0; k < 10; k++) {
+    const char *want[] = {"report_date",   "lon",       "lat",         "psgc",
+                          "uncertainty_m", "account_ids", "payment_ids", "device_ids",
+                          "ip_addrs",      "incident_date", "source",    "case_id",
+                          "referred_from"};
+    for (int k = 0; k < 13; k++) {
         col[k] = -1;
         for (int j = 0; j < nf; j++)
             if (strcmp(fl[j], want[k]) == 0)
@@ -154,6 +161,30 @@ int main(int argc, char **argv)
             ids[ni].text = strdup(norm);
             ids[ni].rec = (uint32_t)n;
             ids[ni].kind = (uint8_t)k;
+            ni++;
+        }
+        /* case references as the store has them: the record's own
+           SOURCE:CASE_ID and each referred_from token (the plain text
+           stands in for the keyed case_ref hash) */
+        for (int k = 0; k < 2 && !no_refs; k++) {
+            char buf[256];
+            const char *v = "";
+            if (k == 0 && col[10] >= 0 && col[11] >= 0) {
+                snprintf(buf, sizeof buf, "%s:%s", fl[col[10]], fl[col[11]]);
+                v = buf;
+            } else if (k == 1 && col[12] >= 0 && col[12] < nf)
+                v = fl[col[12]]; /* the simulator writes at most one */
+            if (!*v)
+                continue;
+            if (ni == icap) {
+                icap *= 2;
+                ids = realloc(ids, icap * sizeof *ids);
+            }
+            size_t l = strlen(v) + 5;
+            ids[ni].text = malloc(l);
+            snprintf(ids[ni].text, l, "ref|%s", v);
+            ids[ni].rec = (uint32_t)n;
+            ids[ni].kind = DD_REFERENCE;
             ni++;
         }
         n++;
@@ -270,7 +301,7 @@ int main(int argc, char **argv)
     free(tri);
     printf("linkable_pairs %.0f linkable_right %.0f recall_linkable %.4f\n", lk_pairs, lk_right,
            lk_pairs > 0 ? lk_right / lk_pairs : 1);
-    size_t rules[4] = {0};
+    size_t rules[DD_NRULES] = {0};
     for (size_t k = 0; k < res.n_links; k++)
         rules[res.links[k].rule]++;
     printf("records %zu identifiers %zu incidents_true %lld incidents_found %zu\n", n, ni,
@@ -278,8 +309,8 @@ int main(int argc, char **argv)
     printf("pairs_true %.0f pairs_found %.0f pairs_right %.0f precision %.4f recall %.4f\n",
            pairs_of[0], pairs_of[1], tp, pairs_of[1] > 0 ? tp / pairs_of[1] : 1,
            pairs_of[0] > 0 ? tp / pairs_of[0] : 1);
-    printf("links %zu (strong %zu, two-kinds %zu, same-area %zu)\n", res.n_links, rules[1],
-           rules[2], rules[3]);
+    printf("links %zu (strong %zu, two-kinds %zu, same-area %zu, reference %zu)\n",
+           res.n_links, rules[1], rules[2], rules[3], rules[4]);
     printf("seconds: geography %.3f place %.3f link %.3f (median of 3)\n", t1 - t0, t2 - t1,
            times[1]);
     dd_result_free(ctx, &res);

@@ -22,6 +22,9 @@ echo "== linking core, PSGC hierarchy"
 "$B/bench_dedup" "$W/r.csv" "$W/t.csv"
 echo "== linking core, barangay contiguity (queen)"
 "$B/bench_dedup" "$W/r.csv" "$W/t.csv" "$D/barangays.geojson" "$D/barangays.csv" queen
+echo "== linking core, barangay contiguity, identifiers only (referred_from ignored)"
+"$B/bench_dedup" "$W/r.csv" "$W/t.csv" "$D/barangays.geojson" "$D/barangays.csv" queen \
+  --no-references
 "$B/tanaw" key new --out "$W/k.key" >/dev/null
 "$B/tanaw" db init --db "$W/s.db" >/dev/null
 /usr/bin/time -f "ingest: %e s, %M KB" "$B/tanaw" db ingest --db "$W/s.db" --agency SIM \

@@ -1483,6 +1483,8 @@ typedef struct tw_dedup_opts {
     const tw_areas *areas;     /* geography of the place rule; NULL: PSGC hierarchy */
     const tw_weights *weights; /* adjacency of areas (required with areas) */
     const char *geography;     /* text kept with the run (files, level, weights) or NULL */
+    int32_t reference_window_days; /* largest day gap of a link through a case
+                                      reference (referred_from), 0..3650; 0: 365 */
 } tw_dedup_opts;
 
 typedef struct tw_dedup_report {
@@ -1490,7 +1492,7 @@ typedef struct tw_dedup_report {
     size_t records, incidents;
     size_t multi_record;       /* incidents of more than one record */
     size_t links;
-    size_t links_by_rule[3];   /* strong, two-kinds, same-area */
+    size_t links_by_rule[4];   /* strong, two-kinds, same-area, reference */
 } tw_dedup_report;
 
 /**
@@ -1506,6 +1508,7 @@ typedef struct tw_store_dedup_info {
     int64_t run_id;
     char run_at[21];           /* YYYY-MM-DDTHH:MM:SSZ */
     int32_t window_days;
+    int32_t reference_window_days; /* 0 for runs before migration 6 */
     int64_t max_shared;
     char geography[256];
     int64_t records, incidents, links; /* of that run */

@@ -20,6 +20,8 @@ static const cli_optspec dedup_opts[] = {
     {"db", 1, 0, "PATH|URL", "the case store (tanaw db)"},
     {"window", 1, 0, "DAYS", "largest day gap of a link (default 90; incident day, else "
                              "report day)"},
+    {"reference-window", 1, 0, "DAYS", "largest day gap of a link through a case reference "
+                                       "(referred_from; default 365)"},
     {"max-shared", 1, 0, "K", "an identifier on more than K records is common: it links only "
                               "with a second kind or in the same area (default 10)"},
     {"areas", 1, 1, "FILE", "areas (GeoJSON and/or CSV): neighbours by their contiguity "
@@ -81,20 +83,24 @@ static int ctx_and_store(const char *db, tw_ctx **ctx, tw_store **st)
 static void print_report(const char *db, const tw_dedup_report *r, const char *geo)
 {
     printf("%s: dedup run %lld: %zu records -> %zu incidents (%zu of more than one record), "
-           "%zu links (%zu strong, %zu two-kinds, %zu same-area); place rule: %s\n",
+           "%zu links (%zu strong, %zu two-kinds, %zu same-area, %zu reference); place rule: "
+           "%s\n",
            db, (long long)r->run_id, r->records, r->incidents, r->multi_record, r->links,
-           r->links_by_rule[0], r->links_by_rule[1], r->links_by_rule[2], geo);
+           r->links_by_rule[0], r->links_by_rule[1], r->links_by_rule[2], r->links_by_rule[3],
+           geo);
 }
 
 int cmd_dedup(int argc, char **argv)
 {
     cli_args a;
     int rc = cli_parse(&a, dedup_opts, sizeof dedup_opts / sizeof dedup_opts[0], argc, argv,
-                       "tanaw dedup --db PATH|URL [--window DAYS] [--max-shared K] "
+                       "tanaw dedup --db PATH|URL [--window DAYS] [--reference-window DAYS] "
+                       "[--max-shared K] "
                        "[--areas FILE --level LEVEL --weights SPEC]",
                        "Link the records of the store that are referrals of one incident:\n"
                        "records sharing an identifier hash (account, payment, device, IP, ...),\n"
-                       "with dates within the window and the same or a neighbouring place.\n"
+                       "with dates within the window and the same or a neighbouring place,\n"
+                       "and records naming another's case in referred_from (SOURCE:CASE_ID).\n"
                        "Recomputes the incidents of the whole store in one transaction; the\n"
                        "same store and options give the same incidents. Analyses reading\n"
                        "--db then count incidents (--count records for records).\n"
@@ -115,6 +121,11 @@ int cmd_dedup(int argc, char **argv)
         if (!cli_int("window", v, 1, 3650, &num))
             return DD_USAGE;
         o.window_days = (int32_t)num;
+    }
+    if ((v = cli_get(&a, "reference-window"))) {
+        if (!cli_int("reference-window", v, 1, 3650, &num))
+            return DD_USAGE;
+        o.reference_window_days = (int32_t)num;
     }
     if ((v = cli_get(&a, "max-shared"))) {
         if (!cli_int("max-shared", v, 1, 1000000, &num))

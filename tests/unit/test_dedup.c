@@ -1,7 +1,7 @@
 /*
  * test_dedup.c: the dedup core (src/lib/dedup/): one hand-made case per
- * rule (window, place, common identifiers, account disagreement,
- * transitivity), an O(n^2) reference that judges every pair of random
+ * rule (window, place, common identifiers, account disagreement, case
+ * references, transitivity), an O(n^2) reference that judges every pair of random
  * small inputs with the rules of docs/dedup.md and must give the same
  * links and incidents, union-find properties, independence of the input
  * order, and failing allocations.
@@ -163,6 +163,51 @@ static void test_rules(void)
         CHECK_EQ_INT(res.links[0].kinds, 1u << DD_PAYMENT);
         dd_result_free(ctx, &res);
     }
+    /* a case reference (referred_from naming the other's case): links
+       beyond the identifier window, over disagreeing accounts and a
+       common hash, up to the reference window; never across a far place */
+    {
+        CHECK_EQ_INT(o.ref_window_days, 365);
+        o.max_shared = 1;
+        dd_rec r[3] = {R(1, 100, "0702201001"), R(2, 300, "0702201002"),
+                       R(3, 310, "0702201001")};
+        idl l = {0};
+        ID(&l, 0, 4, DD_REFERENCE); /* record 0's own case_ref */
+        ID(&l, 1, 4, DD_REFERENCE); /* record 1: referred from record 0 */
+        ID(&l, 2, 4, DD_REFERENCE); /* record 2 too: the hash is "common" */
+        ID(&l, 0, 6, DD_ACCOUNT);
+        ID(&l, 1, 7, DD_ACCOUNT);
+        dd_result res = link(ctx, r, 3, &l, &o);
+        CHECK_EQ_INT(res.n_incidents, 1);
+        CHECK_EQ_INT(res.n_links, 3);
+        CHECK_EQ_INT(res.links[0].rule, DD_RULE_REFERENCE);
+        CHECK_EQ_INT(res.links[0].kinds, 1u << DD_REFERENCE);
+        CHECK_EQ_INT(res.links[0].gap_days, 200);
+        CHECK_EQ_INT(res.links[0].place, DD_NEIGHBOUR);
+        CHECK(strcmp(dd_rule_names[res.links[0].rule], "reference") == 0);
+        CHECK(strcmp(dd_kind_names[DD_REFERENCE], "reference") == 0);
+        dd_result_free(ctx, &res);
+        /* a reference window of 199 days keeps 0 apart from 1 and 2 */
+        o.ref_window_days = 199;
+        res = link(ctx, r, 3, &l, &o);
+        CHECK_EQ_INT(res.n_incidents, 2);
+        CHECK_EQ_INT(res.incident[0], 1);
+        CHECK_EQ_INT(res.incident[2], 2);
+        dd_result_free(ctx, &res);
+        /* a reference window shorter than the window: the window serves */
+        o.ref_window_days = 5;
+        res = link(ctx, r, 3, &l, &o);
+        CHECK_EQ_INT(res.n_links, 1); /* 1-2: 10 days */
+        dd_result_free(ctx, &res);
+        o.ref_window_days = 365;
+        /* another province (a mistyped reference naming a case elsewhere) */
+        r[1] = R(2, 300, "0803701001");
+        res = link(ctx, r, 3, &l, &o);
+        CHECK_EQ_INT(res.n_links, 1); /* 0-2 only */
+        CHECK_EQ_INT(res.incident[1], 2);
+        dd_result_free(ctx, &res);
+        o.max_shared = 10;
+    }
     /* transitivity: a-b by account, b-c by device; a and c share nothing */
     {
         dd_rec r[4] = {R(40, 100, "0702201001"), R(20, 120, "0702201001"),
@@ -298,10 +343,17 @@ static void reference(const refin *in, const dd_opts *o, int64_t *incident, size
             for (int k = 0; k < DD_NKINDS; k++)
                 nk += (kinds >> k) & 1;
             int conflict = acct_i && acct_j && !(kinds & (1u << DD_ACCOUNT));
-            if (gap > o->window_days || pl == DD_FAR || conflict)
-                continue;
-            if (!(strong || nk >= 2 || pl == DD_SAME))
-                continue;
+            if (kinds & (1u << DD_REFERENCE)) {
+                int32_t rw = o->ref_window_days > o->window_days ? o->ref_window_days
+                                                                 : o->window_days;
+                if (gap > rw || pl == DD_FAR)
+                    continue;
+            } else {
+                if (gap > o->window_days || pl == DD_FAR || conflict)
+                    continue;
+                if (!(strong || nk >= 2 || pl == DD_SAME))
+                    continue;
+            }
             (*n_links)++;
             int from = label[j], to = label[i]; /* relabel: slow, obviously right */
             for (size_t r = 0; r < n; r++)
@@ -336,6 +388,9 @@ static void random_input(rng *g, refin *in)
         int m = (int)rng_below(g, 4);
         for (int k = 0; k < m && in->l.n < 64; k++)
             ID(&in->l, (uint32_t)r, (uint32_t)rng_below(g, 12), (int)rng_below(g, 4));
+        /* case references: hashes of their own (12..15), as in the store */
+        if (rng_below(g, 5) == 0 && in->l.n < 64)
+            ID(&in->l, (uint32_t)r, 12 + (uint32_t)rng_below(g, 4), DD_REFERENCE);
     }
 }
 
@@ -352,6 +407,7 @@ static void test_reference(void)
         dd_opts o;
         dd_opts_default(&o);
         o.window_days = (int32_t)rng_below(&g, 80);
+        o.ref_window_days = (int32_t)rng_below(&g, 200);
         o.max_shared = 1 + rng_below(&g, 6);
         int64_t ref[64];
         size_t ref_links;

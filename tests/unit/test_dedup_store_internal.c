@@ -39,19 +39,32 @@ static int32_t day_of(const char *s)
     return d;
 }
 
-static tw_store *loaded(tw_ctx *ctx, const char *name)
+/* Ingest text as file name into st; the status and report. */
+static tw_status ingest(tw_ctx *ctx, tw_store *st, const char *name, const char *text,
+                        tw_store_ingest_report *rep)
 {
-    tw_store *st = NULL;
-    CHECK_EQ_INT(tw_store_open(ctx, store_target_in("dedup", name), TW_STORE_CREATE, &st), TW_OK);
-    CHECK_EQ_INT(tw_store_migrate(ctx, st, NULL, NULL), TW_OK);
     tw_store_ingest_opts o;
     memset(&o, 0, sizeof o);
     o.agency = "TEST";
     o.loaded_by = "t";
     o.key = key;
     o.max_day = day_of("2024-12-31");
-    CHECK_EQ_INT(tw_store_ingest_csv(ctx, st, harness_write("b.csv", batch), &o, NULL), TW_OK);
+    return tw_store_ingest_csv(ctx, st, harness_write(name, text), &o, rep);
+}
+
+/* A new store (name) holding one batch (text). */
+static tw_store *loaded_with(tw_ctx *ctx, const char *name, const char *text)
+{
+    tw_store *st = NULL;
+    CHECK_EQ_INT(tw_store_open(ctx, store_target_in("dedup", name), TW_STORE_CREATE, &st), TW_OK);
+    CHECK_EQ_INT(tw_store_migrate(ctx, st, NULL, NULL), TW_OK);
+    CHECK_EQ_INT(ingest(ctx, st, "b.csv", text, NULL), TW_OK);
     return st;
+}
+
+static tw_store *loaded(tw_ctx *ctx, const char *name)
+{
+    return loaded_with(ctx, name, batch);
 }
 
 static const char *src_of(const tw_cases *c, size_t i)
@@ -221,9 +234,72 @@ static void test_incidents(void)
     tw_ctx_free(ctx);
 }
 
+/* Case references (referred_from): X2 names the hotline call X1 (171 days
+   earlier), X3 names X2 and X1; Y1 names X1 from another province (a
+   mistyped or wrong reference: not linked); Z1 names a case the store does
+   not hold. A second batch resends X1 corrected (same source and case id,
+   other content): one case of one agency, linked through its case_ref. */
+static const char *ref_batch =
+    "case_id,report_date,source,psgc,children,account_ids,referred_from\n"
+    "X1,2023-01-10,hotline,0702201001,1,,\n"
+    "X2,2023-06-30,PNP-WCPC,0702201001,2,acct-9,hotline:X1\n"
+    "X3,2023-07-02,DSWD,0702201002,2,acct-8, PNP-WCPC:X2 ; hotline:X1\n"
+    "Y1,2023-02-01,NBI,0803701001,1,,hotline:X1\n"
+    "Z1,2023-02-01,IJM,0702201001,1,,hotline:X9\n";
+
+static void test_references(void)
+{
+    tw_ctx *ctx = tw_ctx_new();
+    tw_store *st = loaded_with(ctx, "ref.db", ref_batch);
+    CHECK_EQ_INT(ingest(ctx, st, "ref2.csv",
+                        "case_id,report_date,source,psgc,children\n"
+                        "X1,2023-01-10,hotline,0702201001,2\n",
+                        NULL),
+                 TW_OK);
+    /* a reference that is not SOURCE:CASE_ID rejects the batch, naming
+       the field and the line */
+    tw_store_ingest_report ir;
+    CHECK_EQ_INT(ingest(ctx, st, "ref3.csv",
+                        "case_id,report_date,source,psgc,referred_from\n"
+                        "W1,2023-01-10,NBI,0702201001,hotline:X1\n"
+                        "W2,2023-01-10,NBI,0702201001,X1\n",
+                        &ir),
+                 TW_E_PARSE);
+    CHECK_EQ_INT(ir.rows_rejected, 1);
+    CHECK_EQ_INT(tw_ctx_error(ctx)->line, 3);
+    CHECK(tw_ctx_warning_count(ctx) >= 1);
+    CHECK(tw_ctx_warning_count(ctx) &&
+          strstr(tw_ctx_warning(ctx, tw_ctx_warning_count(ctx) - 1),
+                 "ref3.csv:3: referred_from: reference 1: expected SOURCE:CASE_ID") != NULL);
+    tw_ctx_clear_warnings(ctx);
+    tw_dedup_report rep;
+    CHECK_EQ_INT(tw_store_dedup(ctx, st, NULL, &rep), TW_OK);
+    CHECK_EQ_INT(rep.records, 6);
+    CHECK_EQ_INT(rep.incidents, 3); /* {X1, X1', X2, X3}, {Y1}, {Z1} */
+    CHECK_EQ_INT(rep.links_by_rule[3], 6); /* every pair of the four */
+    CHECK_EQ_INT(rep.links, 6);
+    tw_store_dedup_info info;
+    CHECK_EQ_INT(tw_store_dedup_info_get(ctx, st, &info), TW_OK);
+    CHECK_EQ_INT(info.reference_window_days, 365);
+    /* a reference window of 100 days: X2 and X3 stay apart from the X1s */
+    tw_dedup_opts d;
+    memset(&d, 0, sizeof d);
+    d.reference_window_days = 100;
+    CHECK_EQ_INT(tw_store_dedup(ctx, st, &d, &rep), TW_OK);
+    CHECK_EQ_INT(rep.incidents, 4);
+    CHECK_EQ_INT(rep.links_by_rule[3], 2); /* X1-X1', X2-X3 */
+    CHECK_EQ_INT(tw_store_dedup_info_get(ctx, st, &info), TW_OK);
+    CHECK_EQ_INT(info.reference_window_days, 100);
+    d.reference_window_days = -1;
+    CHECK_EQ_INT(tw_store_dedup(ctx, st, &d, NULL), TW_E_ARG);
+    tw_store_close(st);
+    tw_ctx_free(ctx);
+}
+
 int main(void)
 {
     store_backend_check("test_dedup_store_internal");
     RUN(test_incidents);
+    RUN(test_references);
     return harness_finish();
 }

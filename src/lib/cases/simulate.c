@@ -249,6 +249,17 @@ static const double sim_carry[SIM_N_SOURCES][SIM_NKINDS] = {
 #define SIM_P_VARIANT 0.10  /* an identifier written another way (normalised) */
 #define SIM_P_TYPO 0.02     /* an identifier with one wrong digit (not normalised) */
 #define SIM_P_INCIDENT_DATE 0.7 /* case files (not CyberTipline, hotline) give it */
+/* Referral references (column referred_from, from stream 3 so every other
+   cell is that of the run without them): a second or third referral of an
+   incident was forwarded by an earlier channel (DOJ-OOC endorsing a
+   CyberTipline report to PNP-WCPC or NBI, DSWD referring a hotline call to
+   the police, IJM supporting a police operation) with probability
+   SIM_P_FORWARD, else it is a detection of its own; the receiving channel
+   writes the forwarding channel's SOURCE:CASE_ID with its habit below
+   (the miss rate scaled by id_noise). CyberTipline receives no referrals
+   from Philippine agencies: its reports are the platforms' own. */
+#define SIM_P_FORWARD 0.8
+static const double sim_ref_keep[SIM_N_SOURCES] = {0.0, 0.90, 0.90, 0.85, 0.50, 0.95};
 
 static double sim_rate(double base, double scale)
 {
@@ -442,14 +453,16 @@ static tw_status sim_multi(tw_ctx *ctx, const tw_areas *a, const tw_sim_opts *op
     }
     fputs("case_id,report_date,source,lon,lat,psgc,children,category,uncertainty_m", f);
     fputs(opts->identifiers ? ",account_ids,payment_ids,device_ids,ip_addrs" : "", f);
-    fputs(opts->id_noise > 0 ? ",incident_date\n" : "\n", f);
+    fputs(opts->id_noise > 0 ? ",incident_date,referred_from\n" : "\n", f);
     if (ft)
         fputs("case_id,incident_id,source,true_area,true_date,clusters\n", ft);
     if (fa)
         fputs("case_id,address\n", fa);
     rng r, rn;
     rng_init(&r, opts->seed, 1);
+    rng r3;
     rng_init(&rn, opts->seed, 2); /* identifier noise only */
+    rng_init(&r3, opts->seed, 3); /* referral references only */
     const double noise = opts->id_noise;
     /* carrier-grade NAT pool: one address per 500 incidents, at least 16 */
     const uint64_t n_cgnat = opts->n / 500 > 16 ? opts->n / 500 : 16;
@@ -519,10 +532,14 @@ static tw_status sim_multi(tw_ctx *ctx, const tw_areas *a, const tw_sim_opts *op
             if (rng_uniform(&rn) < sim_rate(SIM_P_CGNAT, noise))
                 h_cgnat = sim_hash(opts->seed ^ 0x43474Eull, rng_below(&rn, n_cgnat), 4) | 1;
         }
+        uint64_t ref_rec[3];
+        int32_t ref_day[3];
         for (int k = 0; k < nref; k++) {
             int src = srcs[k];
             double dl = -sim_delay_mean[src] * log(1 - rng_uniform(&r));
             int32_t rday = day + (int32_t)(dl < 365 ? dl : 365);
+            ref_rec[k] = rec + 1;
+            ref_day[k] = rday;
             /* location habit */
             int use_point = 0, city_only = 0;
             int64_t lon_u = 0, lat_u = 0;
@@ -636,6 +653,22 @@ static tw_status sim_multi(tw_ctx *ctx, const tw_areas *a, const tw_sim_opts *op
                 if (src != 0 && src != 4 && rng_uniform(&rn) < SIM_P_INCIDENT_DATE) {
                     tw_date_format(day, ds);
                     fprintf(f, "%.10s", ds);
+                }
+                /* forwarded by an earlier referral reported by then */
+                fputc(',', f);
+                int cand[3], nca = 0;
+                for (int j = 0; j < k; j++)
+                    if (ref_day[j] <= rday)
+                        cand[nca++] = j;
+                if (src != 0 && nca && rng_uniform(&r3) < SIM_P_FORWARD) {
+                    int j = cand[rng_below(&r3, (uint64_t)nca)];
+                    if (rng_uniform(&r3) >= sim_rate(1 - sim_ref_keep[src], noise)) {
+                        uint64_t up = ref_rec[j];
+                        if (rng_uniform(&r3) < sim_rate(SIM_P_TYPO, noise)) /* one digit */
+                            up = up % 10 == 9 ? up - 1 : up + 1;
+                        num[fmt_uint(num, up, 8)] = '\0';
+                        fprintf(f, "%s:SIM-%s", sim_sources[srcs[j]], num);
+                    }
                 }
             }
             fputc('\n', f);

@@ -7,9 +7,14 @@
  * thresholds instead of estimated weights). Candidate pairs are only pairs
  * of records that share at least one identifier hash and whose days are
  * within the window: each hash's records are sorted by day and a sliding
- * window walks them, so no pair of records without a shared identifier is
- * ever looked at. A pair is judged once, from the smallest hash id it
- * shares. It links when
+ * window walks them (the reference window for case references), so no
+ * pair of records without a shared identifier is ever looked at. A pair is
+ * judged once, from the smallest hash id it shares whose window covers the
+ * pair's gap. It links when
+ *   a case reference is shared (one record names the other's case as the
+ *   one it was referred from, or both name one case), gap <= reference
+ *   window and place not FAR                                       "reference"
+ * or
  *   gap <= window, place not FAR, accounts do not disagree, and
  *   (a shared identifier is rare: on at most max_shared records   "strong"
  *    or two kinds of identifier are shared                         "two-kinds"
@@ -34,14 +39,16 @@
 #include <string.h>
 
 const char *const dd_kind_names[DD_NKINDS] = {"account", "payment", "device", "ip",
-                                              "phone",   "email",   "handle"};
+                                              "phone",   "email",   "handle", "reference"};
 const char *const dd_place_names[5] = {"same", "neighbour", "near", "unknown", "far"};
-const char *const dd_rule_names[4] = {"", "strong", "two-kinds", "same-area"};
+const char *const dd_rule_names[DD_NRULES] = {"", "strong", "two-kinds", "same-area",
+                                              "reference"};
 
 void dd_opts_default(dd_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->window_days = 90;
+    o->ref_window_days = 365;
     o->max_shared = 10;
     o->slack_km = 5;
 }
@@ -200,12 +207,24 @@ static int popcount8(unsigned v)
     return c;
 }
 
+#define REF_BIT (1u << DD_REFERENCE)
+
+/* The window of a hash block: case references have their own. */
+static int32_t block_window(const dd_opts *o, unsigned kinds)
+{
+    return (kinds & REF_BIT) && o->ref_window_days > o->window_days ? o->ref_window_days
+                                                                     : o->window_days;
+}
+
 /* Judge pair (i, j) reached through hash h; 1 and *out when it links, 0
-   when not, -1 when h is not the smallest shared hash (judged elsewhere). */
+   when not, -1 when h is not the smallest shared hash whose block window
+   covers the gap (the pair is judged from that block). */
 static int judge(const linker *L, uint32_t i, uint32_t j, uint32_t h, dd_link *out)
 {
     const ent *a = L->byrec + L->rstart[i], *ae = L->byrec + L->rstart[i + 1];
     const ent *b = L->byrec + L->rstart[j], *be = L->byrec + L->rstart[j + 1];
+    const dd_rec *ri = &L->rec[i], *rj = &L->rec[j];
+    int32_t gap = ri->day > rj->day ? ri->day - rj->day : rj->day - ri->day;
     unsigned kinds = 0, strong = 0;
     int first = 1;
     while (a < ae && b < be) {
@@ -214,10 +233,12 @@ static int judge(const linker *L, uint32_t i, uint32_t j, uint32_t h, dd_link *o
         else if (b->hash < a->hash)
             b++;
         else {
-            if (first && a->hash != h)
-                return -1;
-            first = 0;
             unsigned k = (unsigned)(a->kinds | b->kinds);
+            if (first && gap <= block_window(L->o, k)) {
+                if (a->hash != h)
+                    return -1;
+                first = 0;
+            }
             kinds |= k;
             if (L->count[a->hash] <= L->o->max_shared)
                 strong |= k;
@@ -225,19 +246,28 @@ static int judge(const linker *L, uint32_t i, uint32_t j, uint32_t h, dd_link *o
             b++;
         }
     }
-    const dd_rec *ri = &L->rec[i], *rj = &L->rec[j];
-    int32_t gap = ri->day > rj->day ? ri->day - rj->day : rj->day - ri->day;
-    unsigned acct = 1u << DD_ACCOUNT;
-    int conflict = (L->carries[i] & L->carries[j] & acct) && !(kinds & acct);
-    if (gap > L->o->window_days || conflict)
-        return 0;
-    dd_place p = dd_place_of(ri, rj, L->o);
-    if (p == DD_FAR)
-        return 0;
-    dd_rule rule = strong ? DD_RULE_STRONG
-                   : popcount8(kinds) >= 2 ? DD_RULE_TWO_KINDS
-                   : p == DD_SAME          ? DD_RULE_SAME_AREA
-                                           : DD_RULE_NONE;
+    dd_rule rule = DD_RULE_NONE;
+    dd_place p;
+    if (kinds & REF_BIT) {
+        /* an agency's own statement that the two are one case: no
+           account veto, no commonness; the place must still fit (a
+           mistyped reference names an unrelated case elsewhere) */
+        if (gap > block_window(L->o, REF_BIT) || (p = dd_place_of(ri, rj, L->o)) == DD_FAR)
+            return 0;
+        rule = DD_RULE_REFERENCE;
+    } else {
+        unsigned acct = 1u << DD_ACCOUNT;
+        int conflict = (L->carries[i] & L->carries[j] & acct) && !(kinds & acct);
+        if (gap > L->o->window_days || conflict)
+            return 0;
+        p = dd_place_of(ri, rj, L->o);
+        if (p == DD_FAR)
+            return 0;
+        rule = strong ? DD_RULE_STRONG
+               : popcount8(kinds) >= 2 ? DD_RULE_TWO_KINDS
+               : p == DD_SAME          ? DD_RULE_SAME_AREA
+                                       : DD_RULE_NONE;
+    }
     if (rule == DD_RULE_NONE)
         return 0;
     out->a = i < j ? i : j;
@@ -289,8 +319,8 @@ tw_status dd_link_records(tw_ctx *ctx, const dd_rec *rec, size_t n, const uint32
     if (n >= UINT32_MAX)
         return ctx_error(ctx, TW_E_ARG, "too many records to link (%zu)", n);
     dd_opts o = *opts;
-    if (o.window_days < 0)
-        return ctx_error(ctx, TW_E_ARG, "the window must be >= 0 days");
+    if (o.window_days < 0 || o.ref_window_days < 0)
+        return ctx_error(ctx, TW_E_ARG, "the windows must be >= 0 days");
     tw_status s = TW_OK;
     ent *byhash = NULL, *byrec = NULL;
     size_t *rstart = NULL;
@@ -368,14 +398,17 @@ tw_status dd_link_records(tw_ctx *ctx, const dd_rec *rec, size_t n, const uint32
             continue;
         if ((s = ctx_progress(ctx, "dedup", (double)k, (double)m)))
             goto fail;
+        unsigned bk = 0;
         for (size_t t = 0; t < nb; t++) {
             blk[t].rec = byhash[k + t].rec;
             blk[t].day = rec[blk[t].rec].day;
+            bk |= byhash[k + t].kinds;
         }
         qsort(blk, nb, sizeof *blk, dayidx_cmp);
+        /* at least the window of any pair of the block (judge) */
+        const int64_t wnd = block_window(&o, bk);
         for (size_t x = 0; x < nb; x++) {
-            for (size_t y = x + 1; y < nb && (int64_t)blk[y].day - blk[x].day <= o.window_days;
-                 y++) {
+            for (size_t y = x + 1; y < nb && (int64_t)blk[y].day - blk[x].day <= wnd; y++) {
                 dd_link lk;
                 if (judge(&L, blk[x].rec, blk[y].rec, byhash[k].hash, &lk) != 1)
                     continue;

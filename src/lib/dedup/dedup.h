@@ -12,7 +12,12 @@
 #include <stdint.h>
 
 /* Identifier kinds, in the store's order (store_internal.h ID_*). */
-enum { DD_ACCOUNT, DD_PAYMENT, DD_DEVICE, DD_IP, DD_PHONE, DD_EMAIL, DD_HANDLE, DD_NKINDS };
+enum {
+    DD_ACCOUNT, DD_PAYMENT, DD_DEVICE, DD_IP, DD_PHONE, DD_EMAIL, DD_HANDLE,
+    DD_REFERENCE, /* a case reference: a record's own case_ref and the
+                     referred_from of the records that name it */
+    DD_NKINDS
+};
 extern const char *const dd_kind_names[DD_NKINDS]; /* "account", ... */
 
 /* How two records' places relate, best first. */
@@ -30,9 +35,12 @@ typedef enum dd_rule {
     DD_RULE_NONE = 0,
     DD_RULE_STRONG,     /* an identifier shared by at most max_shared records */
     DD_RULE_TWO_KINDS,  /* two kinds of identifier shared, even common ones */
-    DD_RULE_SAME_AREA   /* one common identifier, and the same area */
+    DD_RULE_SAME_AREA,  /* one common identifier, and the same area */
+    DD_RULE_REFERENCE   /* one names the other's case (or both the same case) */
 } dd_rule;
-extern const char *const dd_rule_names[4]; /* "", "strong", "two-kinds", "same-area" */
+#define DD_NRULES 5
+/* "", "strong", "two-kinds", "same-area", "reference" */
+extern const char *const dd_rule_names[DD_NRULES];
 
 typedef struct dd_rec {
     int64_t id;       /* record id; an incident's id is its smallest */
@@ -46,12 +54,14 @@ typedef struct dd_rec {
 
 typedef struct dd_opts {
     int32_t window_days;    /* largest day gap of a link (default 90) */
+    int32_t ref_window_days; /* ... of a link through a case reference (365) */
     size_t max_shared;      /* an identifier on more records is common (default 10) */
     double slack_km;        /* added to the circles' radii (default 5) */
     const tw_weights *adj;  /* adjacency of the areas (dd_rec.area); NULL: PSGC */
 } dd_opts;
 
-/* Defaults: window 90 days, max_shared 10, slack 5 km, no adjacency. */
+/* Defaults: window 90 days, reference window 365, max_shared 10, slack 5
+   km, no adjacency. */
 void dd_opts_default(dd_opts *o);
 
 /* One accepted link, with its explanation. */

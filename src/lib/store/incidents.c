@@ -154,9 +154,13 @@ static tw_status load_for_run(tw_store *st, run_data *d)
         return store_db_error(st, "cannot read records");
     if (d->n >= UINT32_MAX)
         return ctx_error(ctx, TW_E_ARG, "too many records to link (%zu)", d->n);
-    /* identifiers ordered by hash: equal hashes get one small number */
-    if ((s = store_prepare(st, "SELECT record_id, kind, hash FROM identifier ORDER BY hash, "
-                               "record_id",
+    /* identifiers ordered by hash: equal hashes get one small number. A
+       record's own case_ref is a case reference too: a referred_from
+       naming it (kind reference, the same keyed hash) meets it here, and
+       two records of one case (an agency's corrected resend) share it */
+    if ((s = store_prepare(st, "SELECT record_id, kind, hash FROM identifier UNION ALL "
+                               "SELECT id, 'reference', case_ref FROM record "
+                               "ORDER BY 3, 1",
                            &q, "cannot read identifiers")))
         return s;
     char prev[STORE_HASH_HEX] = "";
@@ -200,15 +204,16 @@ static tw_status save_run(tw_store *st, const run_data *d, const dd_result *res,
     utc_now(at);
     if ((s = store_prepare(st,
                            "INSERT INTO dedup_run(run_at, window_days, max_shared, slack_km, "
-                           "geography, records, incidents, links, stale) VALUES($1, $2, $3, $4, "
-                           "$5, $6, $7, $8, 0) RETURNING id",
+                           "geography, records, incidents, links, stale, reference_window_days) "
+                           "VALUES($1, $2, $3, $4, $5, $6, $7, $8, 0, $9) RETURNING id",
                            &q, "cannot record the dedup run")))
         return s;
     if (sql_bind_text(q, 1, at, -1) || sql_bind_int64(q, 2, o->window_days) ||
         sql_bind_int64(q, 3, (int64_t)o->max_shared) || sql_bind_double(q, 4, o->slack_km) ||
         sql_bind_text(q, 5, geography, -1) || sql_bind_int64(q, 6, (int64_t)d->n) ||
         sql_bind_int64(q, 7, (int64_t)res->n_incidents) ||
-        sql_bind_int64(q, 8, (int64_t)res->n_links) || sql_step(q) != SQL_ROW) {
+        sql_bind_int64(q, 8, (int64_t)res->n_links) ||
+        sql_bind_int64(q, 9, o->ref_window_days) || sql_step(q) != SQL_ROW) {
         s = store_db_error(st, "cannot record the dedup run");
         sql_finalize(q);
         return s;
@@ -275,6 +280,9 @@ tw_status tw_store_dedup(tw_ctx *ctx, tw_store *st, const tw_dedup_opts *opts,
         opts = &zero;
     if (opts->window_days < 0 || opts->window_days > 3650)
         return ctx_error(ctx, TW_E_ARG, "the window must be 0..3650 days (0: the default, 90)");
+    if (opts->reference_window_days < 0 || opts->reference_window_days > 3650)
+        return ctx_error(ctx, TW_E_ARG,
+                         "the reference window must be 0..3650 days (0: the default, 365)");
     if (opts->areas && !opts->weights)
         return ctx_error(ctx, TW_E_ARG, "areas for dedup need their weights (adjacency)");
     if (opts->weights && (!opts->areas || tw_weights_n(opts->weights) !=
@@ -284,6 +292,8 @@ tw_status tw_store_dedup(tw_ctx *ctx, tw_store *st, const tw_dedup_opts *opts,
     dd_opts_default(&o);
     if (opts->window_days)
         o.window_days = opts->window_days;
+    if (opts->reference_window_days)
+        o.ref_window_days = opts->reference_window_days;
     if (opts->max_shared)
         o.max_shared = opts->max_shared;
     o.adj = opts->weights;
@@ -317,7 +327,7 @@ tw_status tw_store_dedup(tw_ctx *ctx, tw_store *st, const tw_dedup_opts *opts,
         rep->incidents = res.n_incidents;
         rep->links = res.n_links;
         for (size_t k = 0; k < res.n_links; k++)
-            if (res.links[k].rule >= 1 && res.links[k].rule <= 3)
+            if (res.links[k].rule >= 1 && res.links[k].rule < DD_NRULES)
                 rep->links_by_rule[res.links[k].rule - 1]++;
         /* incidents with more than one record: groups minus singletons */
         int64_t *inc = ctx_mallocarray(ctx, d.n ? d.n : 1, sizeof *inc);
@@ -357,7 +367,8 @@ tw_status tw_store_dedup_info_get(tw_ctx *ctx, tw_store *st, tw_store_dedup_info
     sql_stmt *q = NULL;
     if ((s = store_prepare(st,
                            "SELECT id, run_at, window_days, max_shared, geography, records, "
-                           "incidents, links, stale FROM dedup_run ORDER BY id DESC LIMIT 1",
+                           "incidents, links, stale, reference_window_days FROM dedup_run "
+                           "ORDER BY id DESC LIMIT 1",
                            &q, "cannot read the dedup runs")))
         return s;
     int rc = sql_step(q);
@@ -373,6 +384,8 @@ tw_status tw_store_dedup_info_get(tw_ctx *ctx, tw_store *st, tw_store_dedup_info
         out->incidents = sql_column_int64(q, 6);
         out->links = sql_column_int64(q, 7);
         out->stale = (int)sql_column_int64(q, 8);
+        out->reference_window_days =
+            sql_column_null(q, 9) ? 0 : (int32_t)sql_column_int64(q, 9);
         rc = sql_reset(q) ? SQL_ERR : SQL_DONE;
     }
     sql_finalize(q);

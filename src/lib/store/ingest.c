@@ -216,15 +216,35 @@ static int validate(ingest *I, row *r, const char **field, char *why, size_t cap
                     snprintf(why, cap, "more than %d identifiers in one cell", IDS_PER_CELL);
                     return 0;
                 }
-                /* the value is never quoted: it is an identifier */
-                if (!pseudo_normalise(k, p, plen, norm, sizeof norm, &bad)) {
-                    snprintf(why, cap, "identifier %zu: %s", count, bad);
-                    return 0;
+                struct idh *h = &r->ids[r->nids];
+                if (k == ID_REFERENCE) {
+                    /* SOURCE:CASE_ID of the case it was referred from; its
+                       hash is that case's case_ref (docs/dedup.md) */
+                    const char *colon = memchr(p, ':', plen);
+                    const char *f2;
+                    size_t sl = colon ? (size_t)(colon - p) : 0, il = colon ? plen - sl - 1 : 0;
+                    int mask = 0;
+                    char why2[160];
+                    if (!colon || !cases_check_source(p, sl, 1, &f2, why2, sizeof why2) ||
+                        !cases_check_case_id(colon + 1, il, &mask, &f2, why2, sizeof why2)) {
+                        snprintf(why, cap,
+                                 "reference %zu: expected SOURCE:CASE_ID (the referring "
+                                 "agency's source and case_id as it loads them)",
+                                 count);
+                        return 0;
+                    }
+                    store_case_ref(I->key, p, sl, colon + 1, il, h->hex);
+                } else {
+                    /* the value is never quoted: it is an identifier */
+                    if (!pseudo_normalise(k, p, plen, norm, sizeof norm, &bad)) {
+                        snprintf(why, cap, "identifier %zu: %s", count, bad);
+                        return 0;
+                    }
+                    pseudo_hash_hex(I->key, "tanaw id v1", norm, strlen(norm), h->hex);
+                    sodium_memzero(norm, sizeof norm);
                 }
-                struct idh *h = &r->ids[r->nids++];
                 h->kind = k;
-                pseudo_hash_hex(I->key, "tanaw id v1", norm, strlen(norm), h->hex);
-                sodium_memzero(norm, sizeof norm);
+                r->nids++;
             }
             if (!semi)
                 break;
@@ -233,13 +253,7 @@ static int validate(ingest *I, row *r, const char **field, char *why, size_t cap
         }
     }
     qsort(r->ids, r->nids, sizeof *r->ids, idh_cmp);
-    /* the same case of two channels is two cases: the source is part of
-       the reference */
-    char ref[CASES_SOURCE_MAX + 1 + CASES_CASE_ID_MAX + 1];
-    int n = snprintf(ref, sizeof ref, "%.*s", (int)r->source_len, r->source);
-    ref[n++] = '\0';
-    memcpy(ref + n, id, id_len);
-    pseudo_hash_hex(I->key, "tanaw case v1", ref, (size_t)n + id_len, r->case_ref);
+    store_case_ref(I->key, r->source, r->source_len, id, id_len, r->case_ref);
     return 1;
 }
 

@@ -20,6 +20,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "store/store_internal.h"
 
+#include "cases/cases_internal.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -31,9 +33,9 @@
 
 const char *const store_id_columns[ID_NKINDS] = {
     "account_ids", "payment_ids", "device_ids", "ip_addrs",
-    "phone_numbers", "emails", "handles"};
+    "phone_numbers", "emails", "handles", "referred_from"};
 const char *const store_id_kinds[ID_NKINDS] = {
-    "account", "payment", "device", "ip", "phone", "email", "handle"};
+    "account", "payment", "device", "ip", "phone", "email", "handle", "reference"};
 
 static void hex_encode(const uint8_t *b, size_t n, char *out)
 {
@@ -57,6 +59,22 @@ void pseudo_hash_hex(const uint8_t key[32], const char *domain, const char *s, s
     crypto_generichash_update(&st, (const unsigned char *)s, len);
     crypto_generichash_final(&st, h, sizeof h);
     hex_encode(h, sizeof h, out);
+}
+
+void store_case_ref(const uint8_t key[32], const char *source, size_t source_len,
+                    const char *case_id, size_t id_len, char out[STORE_HASH_HEX])
+{
+    /* the same case of two channels is two cases: the source is part of
+       the reference (source, NUL, case id) */
+    char ref[CASES_SOURCE_MAX + 1 + CASES_CASE_ID_MAX + 1];
+    if (source_len > CASES_SOURCE_MAX)
+        source_len = CASES_SOURCE_MAX;
+    if (id_len > CASES_CASE_ID_MAX)
+        id_len = CASES_CASE_ID_MAX;
+    memcpy(ref, source, source_len);
+    ref[source_len] = '\0';
+    memcpy(ref + source_len + 1, case_id, id_len);
+    pseudo_hash_hex(key, "tanaw case v1", ref, source_len + 1 + id_len, out);
 }
 
 void pseudo_key_check(const uint8_t key[32], char out[STORE_HASH_HEX])

@@ -100,6 +100,8 @@ const store_migration store_migrations[] = {
      " kinds TEXT NOT NULL, common_kinds TEXT NOT NULL, gap_days INTEGER NOT NULL,"
      " place TEXT NOT NULL, rule TEXT NOT NULL, PRIMARY KEY(record_a, record_b));"
      "CREATE INDEX incident_link_b ON incident_link(record_b);"},
+    {6, "dedup runs keep the window of links through case references (referred_from)",
+     "ALTER TABLE dedup_run ADD COLUMN reference_window_days INTEGER;", NULL},
 };
 
 const int store_nmigrations = (int)(sizeof store_migrations / sizeof *store_migrations);

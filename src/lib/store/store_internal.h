@@ -63,9 +63,13 @@ tw_status store_migrate_to(tw_store *st, int target, int *from);
 
 /* ---- identifiers (pseudo.c) ---- */
 
-/* Identifier columns of the store schema, in this order. */
+/* Identifier columns of the store schema, in this order. ID_REFERENCE
+   (column referred_from, "SOURCE:CASE_ID") is another agency's case this
+   record was referred from: its hash is that case's case_ref
+   (store_case_ref), never normalised like the others. */
 enum {
-    ID_ACCOUNT, ID_PAYMENT, ID_DEVICE, ID_IP, ID_PHONE, ID_EMAIL, ID_HANDLE, ID_NKINDS
+    ID_ACCOUNT, ID_PAYMENT, ID_DEVICE, ID_IP, ID_PHONE, ID_EMAIL, ID_HANDLE, ID_REFERENCE,
+    ID_NKINDS
 };
 extern const char *const store_id_columns[ID_NKINDS]; /* "account_ids", ... */
 extern const char *const store_id_kinds[ID_NKINDS];   /* "account", ... */
@@ -77,6 +81,10 @@ extern const char *const store_id_kinds[ID_NKINDS];   /* "account", ... */
  */
 int pseudo_normalise(int kind, const char *s, size_t len, char *out, size_t cap,
                      const char **why);
+/* The case reference of (source, case id): keyed hash of both, the same
+   for a record's own case_ref and for a referred_from naming it. */
+void store_case_ref(const uint8_t key[32], const char *source, size_t source_len,
+                    const char *case_id, size_t id_len, char out[STORE_HASH_HEX]);
 /* Keyed BLAKE2b of (domain, text) as STORE_HASH_BYTES lowercase hex. */
 void pseudo_hash_hex(const uint8_t key[32], const char *domain, const char *s, size_t len,
                      char out[STORE_HASH_HEX]);
