@@ -1518,6 +1518,23 @@ typedef struct tw_store_dedup_info {
 
 tw_status tw_store_dedup_info_get(tw_ctx *ctx, tw_store *st, tw_store_dedup_info *out);
 
+/** How much linking evidence one source's records carry. */
+typedef struct tw_source_evidence {
+    char source[33];
+    int64_t records;
+    int64_t without;  /* records with no identifier and no case reference that
+                         no other record names: they can link to nothing */
+} tw_source_evidence;
+
+/**
+ * Per source (sorted by name), its records and those that carry no
+ * linking evidence at all (docs/dedup.md): the referrals dedup cannot
+ * join whatever its parameters. Free *out with tw_source_evidence_free.
+ */
+tw_status tw_store_source_evidence(tw_ctx *ctx, tw_store *st, tw_source_evidence **out,
+                                   size_t *n);
+void tw_source_evidence_free(tw_ctx *ctx, tw_source_evidence *e);
+
 /**
  * Add one record per incident of the latest dedup run (records outside it
  * count alone) to *inout, as tw_store_read_cases does for records. Its day

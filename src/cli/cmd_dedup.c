@@ -80,6 +80,25 @@ static int ctx_and_store(const char *db, tw_ctx **ctx, tw_store **st)
     return rc;
 }
 
+/* Per source, the records that carry no identifier and no case reference
+   (docs/dedup.md): they stay incidents of their own whatever the rules. */
+static void print_evidence(tw_ctx *ctx, tw_store *st)
+{
+    tw_source_evidence *e = NULL;
+    size_t n = 0;
+    if (tw_store_source_evidence(ctx, st, &e, &n)) {
+        cli_report(ctx, "evidence by source");
+        return;
+    }
+    printf("records without any identifier or case reference (they link to nothing), by "
+           "source:\n");
+    for (size_t i = 0; i < n; i++)
+        printf("  %-20s %9lld of %9lld records (%.1f %%)\n", e[i].source,
+               (long long)e[i].without, (long long)e[i].records,
+               e[i].records ? 100.0 * (double)e[i].without / (double)e[i].records : 0.0);
+    tw_source_evidence_free(ctx, e);
+}
+
 static void print_report(const char *db, const tw_dedup_report *r, const char *geo)
 {
     printf("%s: dedup run %lld: %zu records -> %zu incidents (%zu of more than one record), "
@@ -181,6 +200,7 @@ int cmd_dedup(int argc, char **argv)
         rc = exit_for(s);
     } else {
         print_report(DBSHOW(db), &rep, geo);
+        print_evidence(an.ctx, st);
     }
     tw_store_close(st);
     cli_analysis_free(&an);

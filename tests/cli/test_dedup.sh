@@ -171,6 +171,11 @@ PY
 
 expect_exit 0 "dedup (PSGC hierarchy)" -- "$TANAW" dedup --db "$DB"
 expect_grep "dedup reports its run" "$TMP/out" 'dedup run 1: 5840 records -> [0-9]+ incidents'
+# hotline calls mostly carry nothing to link (18 % carry an identifier, and
+# half of the calls forwarded to it name a reference); platform reports
+# nearly always do
+expect_grep "dedup reports the records without evidence, hotline" "$TMP/out" '^  hotline +[0-9]+ of +[0-9]+ records \((6[0-9]|7[0-9])\.[0-9] %\)$'
+expect_grep "dedup reports the records without evidence, CyberTipline" "$TMP/out" '^  CyberTipline +[0-9]+ of +[0-9]+ records \(0\.[0-9] %\)$'
 expect_exit 0 "db incidents" -- "$TANAW" db incidents --db "$DB" --out "$TMP/inc1.csv" --links "$TMP/links1.csv"
 # all-pairs recall cannot reach the linkable one: 20 % of true pairs share
 # no identifier and no case reference (hotline calls and platform reports

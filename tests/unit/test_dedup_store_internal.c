@@ -91,6 +91,21 @@ static void test_incidents(void)
     tw_cases *c;
     CHECK_EQ_INT(read_inc(ctx, st, NULL, &c), 6); /* no run: every record alone */
     tw_cases_free(c);
+    /* evidence by source: only the hotline call B1 carries nothing */
+    {
+        tw_source_evidence *e = NULL;
+        size_t ne = 0;
+        CHECK_EQ_INT(tw_store_source_evidence(ctx, st, &e, &ne), TW_OK);
+        CHECK_EQ_INT(ne, 6);
+        static const char *const order[] = {"CyberTipline", "DSWD", "IJM",
+                                            "NBI",          "PNP-WCPC", "hotline"};
+        for (size_t i = 0; i < ne && i < 6; i++) {
+            CHECK(strcmp(e[i].source, order[i]) == 0);
+            CHECK_EQ_INT(e[i].records, 1);
+            CHECK_EQ_INT(e[i].without, i == 5);
+        }
+        tw_source_evidence_free(ctx, e);
+    }
 
     tw_dedup_report rep;
     CHECK_EQ_INT(tw_store_dedup(ctx, st, NULL, &rep), TW_OK);
@@ -272,6 +287,16 @@ static void test_references(void)
           strstr(tw_ctx_warning(ctx, tw_ctx_warning_count(ctx) - 1),
                  "ref3.csv:3: referred_from: reference 1: expected SOURCE:CASE_ID") != NULL);
     tw_ctx_clear_warnings(ctx);
+    /* every record carries evidence: X1 is named by X2, X3 and Y1; Z1
+       names a case the store does not hold, which is evidence too */
+    tw_source_evidence *e = NULL;
+    size_t ne = 0;
+    CHECK_EQ_INT(tw_store_source_evidence(ctx, st, &e, &ne), TW_OK);
+    CHECK_EQ_INT(ne, 5);
+    for (size_t i = 0; i < ne; i++)
+        CHECK_EQ_INT(e[i].without, 0);
+    CHECK(ne == 5 && strcmp(e[4].source, "hotline") == 0 && e[4].records == 2);
+    tw_source_evidence_free(ctx, e);
     tw_dedup_report rep;
     CHECK_EQ_INT(tw_store_dedup(ctx, st, NULL, &rep), TW_OK);
     CHECK_EQ_INT(rep.records, 6);

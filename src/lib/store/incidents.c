@@ -268,10 +268,7 @@ static tw_status save_run(tw_store *st, const run_data *d, const dd_result *res,
 tw_status tw_store_dedup(tw_ctx *ctx, tw_store *st, const tw_dedup_opts *opts,
                          tw_dedup_report *rep)
 {
-    if (!ctx || !st)
-        return ctx ? ctx_error(ctx, TW_E_ARG, "tw_store_dedup: NULL argument") : TW_E_ARG;
-    store_use_ctx(st, ctx);
-    tw_status s = store_require_current(st);
+    tw_status s = store_enter(ctx, st, 1, "tw_store_dedup");
     if (s)
         return s;
     tw_dedup_opts zero;
@@ -354,13 +351,70 @@ fail:
     return s;
 }
 
+static int evidence_cmp(const void *pa, const void *pb)
+{
+    return strcmp(((const tw_source_evidence *)pa)->source,
+                  ((const tw_source_evidence *)pb)->source);
+}
+
+tw_status tw_store_source_evidence(tw_ctx *ctx, tw_store *st, tw_source_evidence **out,
+                                   size_t *n)
+{
+    if (out)
+        *out = NULL;
+    if (n)
+        *n = 0;
+    tw_status s = store_enter(ctx, st, out && n, "tw_store_source_evidence");
+    if (s)
+        return s;
+    sql_stmt *q = NULL;
+    /* evidence: an identifier or reference of its own, or another record
+       naming its case (identifier(record_id, ...) is the primary key's
+       prefix, identifier(hash) an index: one probe each) */
+    if ((s = store_prepare(st,
+                           "SELECT r.source, count(*), sum(CASE WHEN EXISTS(SELECT 1 FROM "
+                           "identifier i WHERE i.record_id = r.id) OR EXISTS(SELECT 1 FROM "
+                           "identifier j WHERE j.hash = r.case_ref AND j.kind = 'reference') "
+                           "THEN 0 ELSE 1 END) FROM record r GROUP BY r.source",
+                           &q, "cannot count the records' evidence")))
+        return s;
+    tw_source_evidence *v = NULL;
+    size_t cap = 0;
+    int rc;
+    while ((rc = sql_step(q)) == SQL_ROW) {
+        if (!grow(ctx, (void **)&v, &cap, *n + 1, sizeof *v)) {
+            sql_finalize(q);
+            ctx_free(ctx, v);
+            *n = 0;
+            return ctx_nomem(ctx);
+        }
+        tw_source_evidence *e = &v[(*n)++];
+        const char *src = sql_column_text(q, 0);
+        snprintf(e->source, sizeof e->source, "%s", src ? src : "");
+        e->records = sql_column_int64(q, 1);
+        e->without = sql_column_int64(q, 2);
+    }
+    sql_finalize(q);
+    if (rc != SQL_DONE) {
+        ctx_free(ctx, v);
+        *n = 0;
+        return store_db_error(st, "cannot count the records' evidence");
+    }
+    if (*n)
+        qsort(v, *n, sizeof *v, evidence_cmp); /* byte order on both backends */
+    *out = v;
+    return TW_OK;
+}
+
+void tw_source_evidence_free(tw_ctx *ctx, tw_source_evidence *e)
+{
+    if (ctx)
+        ctx_free(ctx, e);
+}
+
 tw_status tw_store_dedup_info_get(tw_ctx *ctx, tw_store *st, tw_store_dedup_info *out)
 {
-    if (!ctx || !st || !out)
-        return ctx ? ctx_error(ctx, TW_E_ARG, "tw_store_dedup_info_get: NULL argument")
-                   : TW_E_ARG;
-    store_use_ctx(st, ctx);
-    tw_status s = store_require_current(st);
+    tw_status s = store_enter(ctx, st, out != NULL, "tw_store_dedup_info_get");
     if (s)
         return s;
     memset(out, 0, sizeof *out);
@@ -621,11 +675,7 @@ static tw_status read_one(void *arg, incident *in)
 tw_status tw_store_read_incidents(tw_ctx *ctx, tw_store *st, const tw_store_filter *f,
                                   tw_cases **inout, size_t *n)
 {
-    if (!ctx || !st || !inout)
-        return ctx ? ctx_error(ctx, TW_E_ARG, "tw_store_read_incidents: NULL argument")
-                   : TW_E_ARG;
-    store_use_ctx(st, ctx);
-    tw_status s = store_require_current(st);
+    tw_status s = store_enter(ctx, st, inout != NULL, "tw_store_read_incidents");
     if (s)
         return s;
     tw_store_filter all = {0};
@@ -759,11 +809,7 @@ static tw_status close_out(tw_ctx *ctx, FILE *f, const char *path, tw_status s)
 tw_status tw_store_write_incidents(tw_ctx *ctx, tw_store *st, const char *incidents_path,
                                    const char *links_path, size_t *incidents, size_t *links)
 {
-    if (!ctx || !st || !incidents_path)
-        return ctx ? ctx_error(ctx, TW_E_ARG, "tw_store_write_incidents: NULL argument")
-                   : TW_E_ARG;
-    store_use_ctx(st, ctx);
-    tw_status s = store_require_current(st);
+    tw_status s = store_enter(ctx, st, incidents_path != NULL, "tw_store_write_incidents");
     if (s)
         return s;
     FILE *f = fopen(incidents_path, "wb");

@@ -207,6 +207,16 @@ void tw_store_close(tw_store *st)
     ctx_free(st->ctx, st);
 }
 
+tw_status store_enter(tw_ctx *ctx, tw_store *st, int args_ok, const char *fn)
+{
+    if (!ctx)
+        return TW_E_ARG;
+    if (!st || !args_ok)
+        return ctx_error(ctx, TW_E_ARG, "%s: NULL argument", fn);
+    store_use_ctx(st, ctx);
+    return store_require_current(st);
+}
+
 /* The store must be at the latest version before use (tanaw db init). */
 tw_status store_require_current(tw_store *st)
 {
@@ -566,10 +576,7 @@ static tw_status run_with_day(tw_store *st, const char *sql, int32_t day, int64_
 
 tw_status tw_store_purge(tw_ctx *ctx, tw_store *st, int32_t before_day, size_t *deleted)
 {
-    if (!ctx || !st)
-        return ctx ? ctx_error(ctx, TW_E_ARG, "tw_store_purge: NULL argument") : TW_E_ARG;
-    store_use_ctx(st, ctx);
-    tw_status s = store_require_current(st);
+    tw_status s = store_enter(ctx, st, 1, "tw_store_purge");
     if (s)
         return s;
     sql_stmt *q = NULL;
@@ -680,10 +687,7 @@ static const char *col_or_empty(sql_stmt *q, int col)
 
 tw_status tw_store_export_csv(tw_ctx *ctx, tw_store *st, const char *path, size_t *rows)
 {
-    if (!ctx || !st || !path)
-        return ctx ? ctx_error(ctx, TW_E_ARG, "tw_store_export_csv: NULL argument") : TW_E_ARG;
-    store_use_ctx(st, ctx);
-    tw_status s = store_require_current(st);
+    tw_status s = store_enter(ctx, st, path != NULL, "tw_store_export_csv");
     if (s)
         return s;
     FILE *f = fopen(path, "wb");
@@ -744,10 +748,7 @@ tw_status tw_store_export_csv(tw_ctx *ctx, tw_store *st, const char *path, size_
 tw_status tw_store_read_cases(tw_ctx *ctx, tw_store *st, const tw_store_filter *f,
                               tw_cases **inout, size_t *n)
 {
-    if (!ctx || !st || !inout)
-        return ctx ? ctx_error(ctx, TW_E_ARG, "tw_store_read_cases: NULL argument") : TW_E_ARG;
-    store_use_ctx(st, ctx);
-    tw_status s = store_require_current(st);
+    tw_status s = store_enter(ctx, st, inout != NULL, "tw_store_read_cases");
     if (s)
         return s;
     tw_store_filter all = {0};

@@ -50,6 +50,10 @@ tw_status store_prepare(tw_store *st, const char *sql, sql_stmt **q, const char 
 tw_status store_query_int64(tw_store *st, const char *sql, int64_t *out);
 /* TW_OK when the store is at STORE_SCHEMA_VERSION, else says what to do. */
 tw_status store_require_current(tw_store *st);
+/* The entry of a public function on a store: ctx and st given and args_ok
+   (else TW_E_ARG "fn: NULL argument"), the store on ctx, at the latest
+   version. */
+tw_status store_enter(tw_ctx *ctx, tw_store *st, int args_ok, const char *fn);
 /* BLAKE2b-128 over the content hashes of a batch's records in id order. */
 tw_status store_batch_records_hash(tw_store *st, int64_t batch, char out[STORE_HASH_HEX]);
 /* The batch loaded from a file with this SHA-256 (0: none). */
