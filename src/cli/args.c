@@ -54,6 +54,13 @@ int cli_parse(cli_args *a, const cli_optspec *spec, size_t nspec, int argc, char
     memset(a, 0, sizeof *a);
     a->spec = spec;
     a->nspec = nspec;
+    for (size_t k = 0; k < nspec; k++) /* a table listing an option twice is a bug */
+        for (size_t j = k + 1; j < nspec; j++)
+            if (strcmp(spec[k].name, spec[j].name) == 0) {
+                fprintf(stderr, "tanaw: internal error: option --%s listed twice\n",
+                        spec[k].name);
+                return EXIT_INTERNAL;
+            }
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {

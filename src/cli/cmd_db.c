@@ -174,10 +174,23 @@ int cmd_db(int argc, char **argv)
     if (routed >= 0)
         return routed;
     static const char *const subs[] = {"init", "ingest", "status", "export", "verify", "purge"};
+    /* each subcommand's usage line (the options table is shared) */
+    static const char *const usages[] = {
+        "tanaw db init --db PATH|URL",
+        "tanaw db ingest --db PATH|URL --agency NAME --file FILE.csv [--key FILE] "
+        "[--loaded-by NAME] [--rejects FILE] [--max-date DATE] [--dedup]",
+        "tanaw db status --db PATH|URL",
+        "tanaw db export --db PATH|URL --out FILE.csv",
+        "tanaw db verify --db PATH|URL [--original FILE ...]",
+        "tanaw db purge --db PATH|URL --before DATE"};
     const char *sub = argc > 1 ? argv[1] : NULL;
     int known = 0;
+    const char *usage = NULL;
     for (size_t i = 0; sub && i < sizeof subs / sizeof *subs; i++)
-        known |= strcmp(sub, subs[i]) == 0;
+        if (strcmp(sub, subs[i]) == 0) {
+            known = 1;
+            usage = usages[i];
+        }
     if (sub && (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0)) {
         printf("usage: tanaw db init|ingest|status|export|verify|purge|incidents --db PATH|URL [options]\n"
                "  (tanaw db SUBCOMMAND --help for the options; docs/store.md)\n"
@@ -192,8 +205,7 @@ int cmd_db(int argc, char **argv)
         return DB_USAGE;
     }
     cli_args a;
-    int rc = cli_parse(&a, opts, sizeof opts / sizeof opts[0], argc - 1, argv + 1,
-                       "tanaw db init|ingest|status|export|verify|purge --db PATH|URL [options]",
+    int rc = cli_parse(&a, opts, sizeof opts / sizeof opts[0], argc - 1, argv + 1, usage,
                        "The case store: batches of records from several agencies, each taken\n"
                        "whole or not at all, with provenance; identifiers kept only as keyed\n"
                        "hashes. Exit codes: 0 ok, 1 usage, 2 input rejected (nothing stored),\n"

@@ -26,8 +26,6 @@ static const cli_optspec scan_opts[] = {
     {"max-time", 1, 0, "SHARE", "space-time: longest window as a share of the period (default 0.5)"},
     {"shape", 1, 0, "SHAPE", "circle | ellipse (default circle; ellipse: SaTScan's 46 ellipses and the circle)"},
     {"ellipse-penalty", 1, 0, "P", "none | medium | strong non-compactness penalty (default medium, as SaTScan)"},
-    {"shape", 1, 0, "SHAPE", "circle | ellipse (default circle; ellipse: SaTScan's 46 ellipses and the circle)"},
-    {"ellipse-penalty", 1, 0, "P", "none | medium | strong non-compactness penalty (default medium, as SaTScan)"},
     {"replicas", 1, 0, "N", "Monte Carlo replicas (default 999; 0 = none)"},
     {"min-cases", 1, 0, "N", "high-rate clusters need at least N cases (default 2, as SaTScan)"},
     {"max-clusters", 1, 0, "N", "clusters reported (default: every non-overlapping one)"},

@@ -7,12 +7,19 @@ expect_exit 1 "unknown command" -- "$TANAW" frobnicate
 expect_grep "unknown command named" "$TMP/err" "frobnicate"
 expect_exit 0 "--version" -- "$TANAW" --version
 expect_grep "version text" "$TMP/out" "^tanaw [0-9]+\.[0-9]+\.[0-9]+"
-for c in gistar lisa moran weights simulate geography; do
+for c in gistar lisa moran weights simulate geography scan emerging kde dedup; do
   expect_exit 0 "$c --help" -- "$TANAW" $c --help
   expect_grep "$c help has usage" "$TMP/out" "^usage: tanaw $c"
   expect_grep "$c help has exit codes" "$TMP/out" "exit codes"
   expect_exit 1 "$c unknown option" -- "$TANAW" $c --no-such-option
   expect_grep "$c names the bad option" "$TMP/err" "no-such-option"
+done
+# two-word subcommands and geocode: help with usage and exit codes too
+for c in "geocode" "geo crosswalk" "db init" "db ingest" "db status" "db export" "db verify" \
+         "db purge" "db incidents" "key new"; do
+  expect_exit 0 "$c --help" -- "$TANAW" $c --help
+  expect_grep "$c help has usage" "$TMP/out" "^usage: tanaw $c"
+  expect_grep "$c help has exit codes" "$TMP/out" "[Ee]xit codes"
 done
 expect_exit 1 "gistar without areas" -- "$TANAW" gistar --cases x.csv
 expect_grep "says --areas is required" "$TMP/err" "--areas"
