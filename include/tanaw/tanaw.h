@@ -1440,6 +1440,16 @@ void tw_store_batches_free(tw_ctx *ctx, tw_store_batch *b);
 tw_status tw_store_verify(tw_ctx *ctx, tw_store *st, size_t *problems);
 
 /**
+ * The roles of a national deployment on PostgreSQL (docs/store.md):
+ * tanaw_load (ingest), tanaw_link (dedup), tanaw_analyst (read-only, no
+ * identifier hashes), as idempotent SQL for the DBA. tw_store_roles_apply
+ * runs it in one transaction (the store's owner with CREATEROLE);
+ * TW_E_UNSUPPORTED on SQLite.
+ */
+const char *tw_store_roles_sql(void);
+tw_status tw_store_roles_apply(tw_ctx *ctx, tw_store *st);
+
+/**
  * The batch that was loaded from a file with the same SHA-256 as path
  * (*batch_id 0 when none): checks an archived original against the
  * provenance. sha256 (may be NULL) receives the file's hash.

@@ -30,6 +30,8 @@ static const cli_optspec opts[] = {
     {"out", 1, 0, "FILE.csv", "export: where the pseudonymised records go"},
     {"before", 1, 0, "DATE", "purge: delete records reported before DATE"},
     {"dedup", 0, 0, NULL, "ingest: then link cross-agency duplicates (tanaw dedup with its defaults)"},
+    {"apply", 0, 0, NULL, "roles: create the roles and grants in the store (PostgreSQL, as its "
+                          "owner); without it the SQL is printed for the DBA"},
     {"quiet", 0, 0, NULL, "no notes on stderr"},
 };
 
@@ -173,7 +175,8 @@ int cmd_db(int argc, char **argv)
     int routed = cli_db_dedup_route(argc, argv); /* incidents, ingest --dedup: cmd_dedup.c */
     if (routed >= 0)
         return routed;
-    static const char *const subs[] = {"init", "ingest", "status", "export", "verify", "purge"};
+    static const char *const subs[] = {"init",   "ingest", "status", "export",
+                                       "verify", "purge",  "roles"};
     /* each subcommand's usage line (the options table is shared) */
     static const char *const usages[] = {
         "tanaw db init --db PATH|URL",
@@ -182,7 +185,8 @@ int cmd_db(int argc, char **argv)
         "tanaw db status --db PATH|URL",
         "tanaw db export --db PATH|URL --out FILE.csv",
         "tanaw db verify --db PATH|URL [--original FILE ...]",
-        "tanaw db purge --db PATH|URL --before DATE"};
+        "tanaw db purge --db PATH|URL --before DATE",
+        "tanaw db roles [--db postgresql://... --apply]"};
     const char *sub = argc > 1 ? argv[1] : NULL;
     int known = 0;
     const char *usage = NULL;
@@ -192,15 +196,16 @@ int cmd_db(int argc, char **argv)
             usage = usages[i];
         }
     if (sub && (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0)) {
-        printf("usage: tanaw db init|ingest|status|export|verify|purge|incidents --db PATH|URL [options]\n"
+        printf("usage: tanaw db init|ingest|status|export|verify|purge|incidents|roles --db "
+               "PATH|URL [options]\n"
                "  (tanaw db SUBCOMMAND --help for the options; docs/store.md)\n"
                "  db ingest ... --dedup links duplicates after the batch; db incidents writes\n"
                "  the incidents of the last dedup run (tanaw dedup; docs/dedup.md)\n");
         return DB_OK;
     }
     if (!known) {
-        fprintf(stderr, "tanaw: db: expected init, ingest, status, export, verify, purge or "
-                        "incidents%s%s\n",
+        fprintf(stderr, "tanaw: db: expected init, ingest, status, export, verify, purge, "
+                        "incidents or roles%s%s\n",
                 sub ? ", got " : "", sub ? sub : "");
         return DB_USAGE;
     }
@@ -218,6 +223,14 @@ int cmd_db(int argc, char **argv)
         return DB_USAGE;
     }
     const char *target = cli_get(&a, "db");
+    if (cli_flag(&a, "apply") && strcmp(sub, "roles") != 0) {
+        fprintf(stderr, "tanaw: db %s: --apply goes with db roles\n", sub);
+        return DB_USAGE;
+    }
+    if (strcmp(sub, "roles") == 0 && !cli_flag(&a, "apply")) {
+        fputs(tw_store_roles_sql(), stdout); /* for the DBA: needs no store */
+        return DB_OK;
+    }
     if (!target) {
         fprintf(stderr, "tanaw: db %s: --db PATH|URL is required\n", sub);
         return DB_USAGE;
@@ -266,6 +279,13 @@ int cmd_db(int argc, char **argv)
         rc = do_ingest(&a, ctx, st);
     } else if (strcmp(sub, "status") == 0) {
         rc = do_status(ctx, st, db);
+    } else if (strcmp(sub, "roles") == 0) {
+        if ((s = tw_store_roles_apply(ctx, st)))
+            rc = fail(ctx, s, db, NULL);
+        else
+            printf("%s: roles tanaw_load, tanaw_link and tanaw_analyst created or updated; make "
+                   "each login a member of one (docs/store.md)\n",
+                   db);
     } else if (strcmp(sub, "export") == 0) {
         size_t rows = 0;
         if ((s = tw_store_export_csv(ctx, st, out, &rows)))

@@ -31,7 +31,8 @@ static const cli_optspec opts[] = {
     {"identifiers", 0, 0, NULL, "add made-up linked identifier columns (input of tanaw db ingest)"},
     {"id-noise", 1, 0, "SCALE", "identifier noise (implies --identifiers): missing identifiers, "
                                 "network and CGNAT identifiers shared by incidents, variants, "
-                                "typos, incident dates; rates of docs/cases.md times SCALE "
+                                "typos, incident dates, references to the forwarding "
+                                "agency's case (referred_from); rates of docs/cases.md times SCALE "
                                 "(1 = as documented; default 0: none)"},
     {"truth", 1, 0, "FILE.csv", "write every record's incident, true area, true date and clusters"},
     {"codes-only", 0, 0, NULL, "locate every record by PSGC code (no coordinates)"},

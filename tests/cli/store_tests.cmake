@@ -18,3 +18,8 @@ foreach(t test_store test_store_internal)
   set_tests_properties(${t}_pg PROPERTIES
     ENVIRONMENT "${TANAW_STORE_TEST_ENV};TANAW_TEST_BACKEND=pg" SKIP_RETURN_CODE 77)
 endforeach()
+# The roles of a national deployment (tanaw db roles): PostgreSQL only.
+add_test(NAME cli_roles_pg
+  COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/test_roles.sh $<TARGET_FILE:tanaw_cli>)
+set_tests_properties(cli_roles_pg PROPERTIES
+  ENVIRONMENT "${TANAW_STORE_TEST_ENV};TANAW_TEST_BACKEND=pg" SKIP_RETURN_CODE 77)

@@ -5,5 +5,5 @@
 # reading records back into a tw_cases for the analyses.
 list(APPEND TANAW_LIB_SOURCES src/lib/store/store.c src/lib/store/ingest.c
      src/lib/store/schema.c src/lib/store/sql.c src/lib/store/sql_sqlite.c src/lib/store/sql_pg.c
-     src/lib/store/pseudo.c src/lib/cases/records.c)
+     src/lib/store/pseudo.c src/lib/store/roles.c src/lib/cases/records.c)
 list(APPEND TANAW_UNIT_TESTS test_store test_store_internal)
