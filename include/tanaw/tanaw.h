@@ -699,6 +699,13 @@ tw_status tw_table_write_csv(tw_ctx *ctx, const tw_area_table *t, const char *pa
 /** One CSV field to f (RFC 4180: quoted when it holds a comma, quote, line
     break or edge blank; quotes doubled), as every CSV Tanaw writes. @since 0.1 */
 void tw_csv_write_field(FILE *f, const char *s);
+/** The shortest of %.15g, %.16g and %.17g that reads back as the same
+    double (finite v), with a decimal point whatever the locale, as every
+    number in Tanaw's tables; returns its length. */
+size_t tw_format_double(char buf[40], double v);
+/** v as a CSV field in that form; nothing (an empty field) for NaN or
+    an infinity. */
+void tw_csv_write_double(FILE *f, double v);
 /** GeoJSON FeatureCollection with the table as properties (polygons, else points). */
 tw_status tw_table_write_geojson(tw_ctx *ctx, const tw_area_table *t, const char *path);
 
@@ -1470,7 +1477,8 @@ tw_status tw_store_export_csv(tw_ctx *ctx, tw_store *st, const char *path, size_
 /** Filters applied when reading records back (NULL / 0,0 = all). */
 typedef struct tw_store_filter {
     int32_t from_day, to_day; /* inclusive */
-    const char *source;       /* compared without regard to case */
+    const char *source;       /* one name or a comma-separated list, compared
+                                 without regard to case */
     const char *category;
 } tw_store_filter;
 

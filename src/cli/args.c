@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,8 +45,13 @@ static void print_help(const cli_optspec *spec, size_t nspec, const char *usage,
         printf("  %-28s %s%s\n", left, spec[i].help, spec[i].repeatable ? " (repeatable)" : "");
     }
     printf("  %-28s %s\n", "--help", "show this help and exit");
-    printf("\nexit codes: 0 success, 1 usage error, 2 input rejected, 3 output not written,"
-           " 4 out of memory or internal error\n");
+    /* the common codes, unless the command documents its own */
+    int own = 0;
+    for (const char *p = description; p && *p && !own; p++)
+        own = strncasecmp(p, "exit codes", 10) == 0;
+    if (!own)
+        printf("\nexit codes: 0 success, 1 usage error, 2 input rejected, 3 output not "
+               "written, 4 out of memory or internal error\n");
 }
 
 int cli_parse(cli_args *a, const cli_optspec *spec, size_t nspec, int argc, char **argv,

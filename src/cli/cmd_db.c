@@ -241,8 +241,13 @@ int cmd_db(int argc, char **argv)
     const char *out = cli_get(&a, "out");
     if (strcmp(sub, "purge") == 0) {
         const char *b = cli_get(&a, "before");
-        if (!b || tw_date_parse(b, strlen(b), &before)) {
+        if (!b) {
             fprintf(stderr, "tanaw: db purge: --before DATE (YYYY-MM-DD) is required\n");
+            return DB_USAGE;
+        }
+        if (tw_date_parse(b, strlen(b), &before)) {
+            fprintf(stderr, "tanaw: db purge: --before: '%s' is not a real date YYYY-MM-DD\n",
+                    b);
             return DB_USAGE;
         }
     }

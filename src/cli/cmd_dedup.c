@@ -151,6 +151,17 @@ int cmd_dedup(int argc, char **argv)
             return DD_USAGE;
         o.max_shared = (size_t)num;
     }
+    if (!cli_get(&a, "areas")) { /* the geography options mean nothing without areas */
+        static const char *const geo_only[] = {"level", "weights", "id-field", "name-field",
+                                               "pop-field"};
+        for (size_t i = 0; i < sizeof geo_only / sizeof *geo_only; i++)
+            if (cli_get(&a, geo_only[i])) {
+                fprintf(stderr, "tanaw: dedup: --%s goes with --areas (without them the "
+                                "place rule is the PSGC hierarchy)\n",
+                        geo_only[i]);
+                return DD_USAGE;
+            }
+    }
     cli_analysis an;
     memset(&an, 0, sizeof an);
     char geo[1024] = "psgc hierarchy";
@@ -359,6 +370,10 @@ int cli_store_read(tw_ctx *ctx, const cli_args *a, tw_store *st, const tw_store_
         return s;
     if (cli_flag(a, "public"))
         printf("counted: incidents\n");
+    else if (!info.run_id)
+        printf("counted: incidents (%zu from the store; no dedup run: every record an incident "
+               "of its own)\n",
+               *got);
     else
         printf("counted: incidents (%zu from the store; dedup run %lld of %s, window %d days; "
                "--count records for records)\n",

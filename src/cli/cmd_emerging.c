@@ -35,12 +35,7 @@ static const cli_optspec emerging_opts[] = {
     {"by-source-out", 1, 0, "FILE.csv", "with --by-source: one row per hot spot and source"},
 };
 
-static void csv_num(FILE *f, double v)
-{
-    if (isnan(v))
-        return;
-    fprintf(f, "%.10g", v);
-}
+static void csv_num(FILE *f, double v) { tw_csv_write_double(f, v); }
 
 static int close_out(FILE *f, const char *path)
 {
@@ -143,20 +138,23 @@ static int write_trends(cli_analysis *an, const char *path, tw_level lv, const d
         fputc(',', f);
         /* the unit's own name is known when it is an analysis area */
         tw_csv_write_field(f, (lv == an->level || lv == TW_LEVEL_UNKNOWN) ? tw_areas_name(an->areas, first[g]) : "");
-        fprintf(f, ",%.10g,", tot);
+        fputc(',', f);
+        csv_num(f, tot);
+        fputc(',', f);
         csv_num(f, m.tau);
         fputc(',', f);
         csv_num(f, m.p);
         fputc(',', f);
         csv_num(f, m.sen_slope);
         for (size_t k = 0; k < steps; k++)
-            fprintf(f, ",%.10g", x[k]);
+            fputc(',', f), csv_num(f, x[k]);
         if (acube) {
             double al = 0;
             for (size_t k = 0; k < steps; k++)
                 for (size_t i = 0; i < n; i++)
                     al += group[i] == g ? acube[k * n + i] : 0;
-            fprintf(f, ",%.10g", al);
+            fputc(',', f);
+            csv_num(f, al);
         }
         fputc('\n', f);
     }
@@ -261,8 +259,11 @@ static int report_sources(cli_analysis *an, const cli_args *a, const tw_cases *c
                 tw_csv_write_field(f, tw_areas_id(an->areas, i));
                 fputc(',', f);
                 tw_csv_write_field(f, tw_areas_name(an->areas, i));
-                fprintf(f, ",%s,%s,%.10g,%.10g,%.6f,%.6f,%s\n", tw_emerging_label(r->category[i]),
-                        names[k_of[u]], c, an->count[i], sh, nat, tw_emerging_label(cw));
+                fprintf(f, ",%s,%s,", tw_emerging_label(r->category[i]), names[k_of[u]]);
+                csv_num(f, c);
+                fputc(',', f);
+                csv_num(f, an->count[i]);
+                fprintf(f, ",%.6f,%.6f,%s\n", sh, nat, tw_emerging_label(cw));
             }
         }
     }
@@ -525,9 +526,12 @@ int cmd_emerging(int argc, char **argv)
             csv_num(f, r->count_sen[i]);
             if (an.pub)
                 fprintf(f, ",%d", an.pub->suppressed[i]);
-            if (flag)
-                fprintf(f, ",%.10g,%.10g", an.count[i] > 0 ? an.allocated[i] / an.count[i] : 0,
-                        an.allocated[i]);
+            if (flag) {
+                fputc(',', f);
+                csv_num(f, an.count[i] > 0 ? an.allocated[i] / an.count[i] : 0);
+                fputc(',', f);
+                csv_num(f, an.allocated[i]);
+            }
             fputc('\n', f);
         }
         if ((rc = close_out(f, out)))
@@ -562,7 +566,7 @@ int cmd_emerging(int argc, char **argv)
                 if (an.pub)
                     fprintf(f, ",%d", an.pub->cell_suppressed[b]);
                 if (flag)
-                    fprintf(f, ",%.10g", acube[b]);
+                    fputc(',', f), csv_num(f, acube[b]);
                 fputc('\n', f);
             }
         if ((rc = close_out(f, cp)))

@@ -17,7 +17,9 @@ int cmd_key(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "new") != 0) {
         if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-            printf("usage: tanaw key new --out FILE\n");
+            printf("usage: tanaw key new --out FILE\n  (tanaw key new --help for the "
+                   "options)\n\nexit codes: 0 success, 1 usage error, 2 the file exists or "
+                   "cannot be written, 4 internal error\n");
             return EXIT_OK;
         }
         fprintf(stderr, "tanaw: key: expected 'new' (tanaw key new --out FILE)\n");
@@ -27,7 +29,9 @@ int cmd_key(int argc, char **argv)
     int rc = cli_parse(&a, opts, sizeof opts / sizeof opts[0], argc - 1, argv + 1,
                        "tanaw key new --out FILE",
                        "Write a new pseudonymisation key for the case store (tanaw db ingest\n"
-                       "--key FILE, or its 64 hex digits in TANAW_KEY).");
+                       "--key FILE, or its 64 hex digits in TANAW_KEY).\n"
+                       "Exit codes: 0 ok, 1 usage, 2 the file exists or cannot be written,\n"
+                       "4 internal error.");
     if (rc >= 0)
         return rc;
     const char *out = cli_get(&a, "out");

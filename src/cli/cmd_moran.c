@@ -19,12 +19,7 @@ static const cli_optspec moran_opts[] = {
     {"by-source-out", 1, 0, "FILE.csv", "with --by-source: one row per source"},
 };
 
-static void num(FILE *f, double v)
-{
-    if (isnan(v))
-        return;
-    fprintf(f, "%.17g", v);
-}
+static void num(FILE *f, double v) { tw_csv_write_double(f, v); }
 
 /* I,z,p,p_perm of m (empty fields when m is NULL: no I). */
 static void fields(FILE *f, const tw_moran_result *m, long perms)
@@ -186,7 +181,7 @@ int cmd_moran(int argc, char **argv)
             goto done;
         }
         fprintf(f, "I,expected,variance,z,p,p_perm,variance_normality,z_normality,p_normality,"
-                   "p_perm_two_sided,permutations,n,weights,variable\n");
+                   "p_perm_two_sided,permutations,n,weights,variable,p_greater\n");
         num(f, m.I); fputc(',', f);
         num(f, m.expected); fputc(',', f);
         num(f, m.variance_rand); fputc(',', f);
@@ -197,7 +192,10 @@ int cmd_moran(int argc, char **argv)
         num(f, m.z_norm); fputc(',', f);
         num(f, m.p_norm); fputc(',', f);
         num(f, m.p_perm_two_sided);
-        fprintf(f, ",%ld,%zu,%s,%s\n", perms, tw_areas_count(an.areas), an.weights_text, an.variable_label);
+        fprintf(f, ",%ld,%zu,%s,%s,", perms, tw_areas_count(an.areas), an.weights_text,
+                an.variable_label);
+        num(f, m.p_rand_greater); /* moran.test's default: one-sided, greater */
+        fputc('\n', f);
         if (fclose(f) != 0) {
             fprintf(stderr, "tanaw: %s: write failed\n", out);
             rc = EXIT_OUTPUT;

@@ -221,8 +221,9 @@ int cli_read_records(tw_ctx *ctx, const cli_args *a, tw_read_report *report,
         const char *sources;
         if (cli_source_filter(a, srcbuf, sizeof srcbuf, &sources))
             return EXIT_USAGE;
-        /* one source is pushed down; a list is applied by aggregation */
-        f.source = sources && !strchr(sources, ',') ? sources : NULL;
+        /* pushed down: an incident passes when any of its records is from
+           one of the sources (docs/dedup.md) */
+        f.source = sources;
         f.category = cli_get(a, "category");
         tw_store *st = NULL;
         size_t got = 0;

@@ -10,7 +10,7 @@ expect_grep "version text" "$TMP/out" "^tanaw [0-9]+\.[0-9]+\.[0-9]+"
 for c in gistar lisa moran weights simulate geography scan emerging kde dedup; do
   expect_exit 0 "$c --help" -- "$TANAW" $c --help
   expect_grep "$c help has usage" "$TMP/out" "^usage: tanaw $c"
-  expect_grep "$c help has exit codes" "$TMP/out" "exit codes"
+  expect_grep "$c help has exit codes" "$TMP/out" "[Ee]xit codes"
   expect_exit 1 "$c unknown option" -- "$TANAW" $c --no-such-option
   expect_grep "$c names the bad option" "$TMP/err" "no-such-option"
 done

@@ -96,6 +96,10 @@ expect_exit 0 "ingest" -- "$TANAW" db ingest --db "$DB" --agency SIM --file "$TM
 expect_exit 0 "gistar --db before dedup" -- "$TANAW" gistar "${AREAS[@]}" --level municipality --db "$DB" --out "$TMP/g0.csv" --weights queen
 expect_grep "before dedup: records are counted" "$TMP/out" '^counted: records \(5840 from the store; no dedup run\)'
 expect_grep "before dedup: a note says so" "$TMP/err" 'no dedup run: counting records'
+expect_exit 0 "--count incidents before dedup" -- "$TANAW" gistar "${AREAS[@]}" --level municipality --db "$DB" --out "$TMP/g0i.csv" --weights queen --count incidents
+expect_grep "every record an incident of its own" "$TMP/out" '^counted: incidents \(5840 from the store; no dedup run: every record an incident of its own\)'
+expect_exit 1 "dedup --level without --areas" -- "$TANAW" dedup --db "$DB" --level province
+expect_grep "says --level goes with --areas" "$TMP/err" '--level goes with --areas'
 
 cat > "$TMP/pr.py" <<'PY'
 # precision and recall of the links (links.csv) against the truth: pairs
@@ -246,6 +250,16 @@ NBI_INC=$(python3 -c "
 import csv,sys
 print(sum(1 for r in csv.DictReader(open('$TMP/inc3.csv')) if 'NBI' in r['sources'].split(';')))")
 expect_grep "--source: incidents with an NBI record" "$TMP/out" "^counted: incidents \\($NBI_INC from the store"
+# a list: incidents with a record of any of them (a wider filter never
+# counts fewer), whether given as a comma list or repeated
+ANY_INC=$(python3 -c "
+import csv,sys
+print(sum(1 for r in csv.DictReader(open('$TMP/inc3.csv')) if {'NBI', 'DSWD'} & set(r['sources'].split(';'))))")
+expect_exit 0 "gistar --db --source NBI,DSWD" -- "$TANAW" gistar "${AREAS[@]}" --level municipality --db "$DB" --out "$TMP/g5.csv" --weights queen --source NBI,DSWD
+expect_grep "--source list: incidents with an NBI or DSWD record" "$TMP/out" "^counted: incidents \\($ANY_INC from the store"
+expect_exit 0 "gistar --db --source NBI --source DSWD" -- "$TANAW" gistar "${AREAS[@]}" --level municipality --db "$DB" --out "$TMP/g6.csv" --weights queen --source NBI --source DSWD
+check "a repeated --source is the comma list" cmp -s "$TMP/g5.csv" "$TMP/g6.csv"
+check "the list counts more than NBI alone" test "$ANY_INC" -gt "$NBI_INC"
 
 # ---- usage, purge, ingest --dedup ----
 expect_exit 1 "dedup needs --db" -- "$TANAW" dedup

@@ -27,6 +27,9 @@ expect_exit 0 "the same again" -- run two --messy-addresses "$TMP/two_a.csv" --p
 check "same seed, same records" cmp -s "$TMP/one_r.csv" "$TMP/two_r.csv"
 check "same seed, same truth" cmp -s "$TMP/one_t.csv" "$TMP/two_t.csv"
 check "same seed, same addresses" cmp -s "$TMP/one_a.csv" "$TMP/two_a.csv"
+expect_exit 0 "the same without addresses" -- run three
+check "asking for addresses changes no record" cmp -s "$TMP/one_r.csv" "$TMP/three_r.csv"
+check "asking for addresses changes no truth line" cmp -s "$TMP/one_t.csv" "$TMP/three_t.csv"
 expect_grep "records header" "$TMP/one_r.csv" '^case_id,report_date,source,lon,lat,psgc,children,category,uncertainty_m,account_ids,payment_ids,device_ids,ip_addrs$'
 expect_grep "truth header" "$TMP/one_t.csv" '^case_id,incident_id,source,true_area,true_date,clusters$'
 

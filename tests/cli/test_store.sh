@@ -123,6 +123,9 @@ expect_exit 0 "ingest identifiers" -- "$TANAW" db ingest --db "$DB" --agency hot
 expect_exit 0 "ingest the same phone written another way" -- "$TANAW" db ingest --db "$DB" --agency NBI --file "$TMP/ids2.csv" --key "$KEY"
 expect_exit 0 "export" -- "$TANAW" db export --db "$DB" --out "$TMP/export.csv"
 check "export has every record" test "$(rows "$TMP/export.csv")" -eq 9002
+# coordinates as loaded (6 decimals), not as %.17g shows the nearest double
+check "export writes coordinates in their shortest exact form" bash -c "! grep -qE '[0-9]\.[0-9]{12,}' '$TMP/export.csv'"
+check "export has coordinates" grep -qE ',1[0-9]{2}\.[0-9]{1,6},[0-9]{1,2}\.[0-9]{1,6},' "$TMP/export.csv"
 store_text "$DB" > "$TMP/store.txt"
 check "the store text holds what is kept in clear (control)" grep -qa -- DOJ-OOC "$TMP/store.txt"
 for secret in 9175550101 Tipster.Secret example.com 198.51.100.23 SIM-00000001; do
@@ -173,6 +176,8 @@ if [ $PG -eq 1 ]; then
 fi
 
 # purge
+expect_exit 1 "purge with an impossible date" -- "$TANAW" db purge --db "$DB" --before 2023-02-30
+expect_grep "says the date is not real" "$TMP/err" "'2023-02-30' is not a real date"
 expect_exit 0 "purge" -- "$TANAW" db purge --db "$DB" --before 2022-01-01
 deleted=$(grep -o '[0-9]* records reported before' "$TMP/out" | cut -d' ' -f1)
 check "purge deleted the 2021 records" test "$deleted" -eq "$(awk -F, 'NR>1 && $2 < "2022-01-01"' "$TMP/a.csv" "$TMP/b.csv" | wc -l)"

@@ -463,6 +463,9 @@ static tw_status sim_multi(tw_ctx *ctx, const tw_areas *a, const tw_sim_opts *op
     rng r3;
     rng_init(&rn, opts->seed, 2); /* identifier noise only */
     rng_init(&r3, opts->seed, 3); /* referral references only */
+    rng r4;
+    rng_init(&r4, opts->seed, 4); /* written addresses only: the records and the
+                                     truth do not depend on asking for them */
     const double noise = opts->id_noise;
     /* carrier-grade NAT pool: one address per 500 incidents, at least 16 */
     const uint64_t n_cgnat = opts->n / 500 > 16 ? opts->n / 500 : 16;
@@ -693,7 +696,7 @@ static tw_status sim_multi(tw_ctx *ctx, const tw_areas *a, const tw_sim_opts *op
                 sim_names nm;
                 char addr[800];
                 sim_area_names(a, ai, opts->gazetteer, &nm);
-                sim_messy(&r, &nm, addr, sizeof addr);
+                sim_messy(&r4, &nm, addr, sizeof addr);
                 fprintf(fa, "%s,", id);
                 csv_write_field(fa, addr);
                 fputc('\n', fa);

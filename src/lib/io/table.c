@@ -157,7 +157,7 @@ static void fix_decimal_point(char *s)
 }
 
 /* Shortest %.15g/%.16g/%.17g text that reads back as v (finite v). */
-static size_t fmt_double(char buf[40], double v)
+size_t tw_format_double(char buf[40], double v)
 {
     static const char *const fmts[] = {"%.15g", "%.16g", "%.17g"};
     int n = 0;
@@ -172,6 +172,15 @@ static size_t fmt_double(char buf[40], double v)
     return n > 0 ? (size_t)n : 0;
 }
 
+void tw_csv_write_double(FILE *f, double v)
+{
+    if (!isfinite(v))
+        return; /* an empty field: no value */
+    char buf[40];
+    tw_format_double(buf, v);
+    fputs(buf, f);
+}
+
 /* Whole values below 2^53 as plain integers ("12", not "12.0" or "1.2e+01"). */
 static size_t fmt_integral_or_double(char buf[40], double v)
 {
@@ -179,17 +188,17 @@ static size_t fmt_integral_or_double(char buf[40], double v)
         int n = snprintf(buf, 40, "%.0f", v == 0 ? 0.0 : v);
         return n > 0 ? (size_t)n : 0;
     }
-    return fmt_double(buf, v);
+    return tw_format_double(buf, v);
 }
 
 /*
  * Fixed point, 7 decimals, trailing zeros dropped: "121.5", "-0.0000001".
- * Falls back to fmt_double outside +-1e9 (not a longitude or latitude).
+ * Falls back to tw_format_double outside +-1e9 (not a longitude or latitude).
  */
 static size_t fmt_coord(char buf[40], double v)
 {
     if (!(fabs(v) < 1e9))
-        return fmt_double(buf, v);
+        return tw_format_double(buf, v);
     long long q = llround(v * 1e7);
     char tmp[32];
     size_t n = 0, k = 0;
@@ -339,7 +348,7 @@ static void csv_num(dbuf *row, const double *arr, size_t i, int integral)
     dbuf_append(row, ",", 1);
     if (!arr || !isfinite(arr[i]))
         return;
-    size_t n = integral ? fmt_integral_or_double(num, arr[i]) : fmt_double(num, arr[i]);
+    size_t n = integral ? fmt_integral_or_double(num, arr[i]) : tw_format_double(num, arr[i]);
     dbuf_append(row, num, n);
 }
 
@@ -424,7 +433,7 @@ static void json_num(wout *w, const char *key, const double *arr, size_t i, int 
         w_put(w, "null", 4);
         return;
     }
-    size_t n = integral ? fmt_integral_or_double(num, arr[i]) : fmt_double(num, arr[i]);
+    size_t n = integral ? fmt_integral_or_double(num, arr[i]) : tw_format_double(num, arr[i]);
     w_put(w, num, n);
 }
 

@@ -621,10 +621,12 @@ static tw_status read_one(void *arg, incident *in)
     if ((f->from_day || f->to_day) && (in->day < f->from_day || in->day > f->to_day))
         return TW_OK;
     const mrow *src = in->first;
-    if (f->source) { /* passes when any record passes; counted under that source */
+    if (f->source) { /* passes when any record passes; counted under the
+                        source of the earliest record that passes */
         src = NULL;
         for (size_t k = 0; k < in->n; k++)
-            if (strcasecmp(in->m[k].source, f->source) == 0 && (!src || earlier(&in->m[k], src)))
+            if (tw_source_in_filter(f->source, in->m[k].source) &&
+                (!src || earlier(&in->m[k], src)))
                 src = &in->m[k];
         if (!src)
             return TW_OK;

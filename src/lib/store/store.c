@@ -712,10 +712,15 @@ tw_status tw_store_export_csv(tw_ctx *ctx, tw_store *st, const char *path, size_
         tw_date_format((int32_t)sql_column_int64(q, 1), day);
         fprintf(f, ",%s,", day);
         csv_write_field(f, sql_column_text(q, 2));
-        if (!sql_column_null(q, 3))
-            fprintf(f, ",%.17g,%.17g,", sql_column_double(q, 3), sql_column_double(q, 4));
-        else
-            fputs(",,,", f);
+        fputc(',', f);
+        if (!sql_column_null(q, 3)) { /* shortest exact form, as every table */
+            tw_csv_write_double(f, sql_column_double(q, 3));
+            fputc(',', f);
+            tw_csv_write_double(f, sql_column_double(q, 4));
+        } else {
+            fputc(',', f);
+        }
+        fputc(',', f);
         fprintf(f, "%s,%" PRId64 ",", col_or_empty(q, 5), sql_column_int64(q, 6));
         fprintf(f, "%s,", col_or_empty(q, 7));
         if (!sql_column_null(q, 8)) {
@@ -726,7 +731,7 @@ tw_status tw_store_export_csv(tw_ctx *ctx, tw_store *st, const char *path, size_
         csv_write_field(f, sql_column_text(q, 10));
         fprintf(f, ",%" PRId64 ",", sql_column_int64(q, 11));
         if (!sql_column_null(q, 12))
-            fprintf(f, "%.17g", sql_column_double(q, 12));
+            tw_csv_write_double(f, sql_column_double(q, 12));
         fprintf(f, ",%s,", col_or_empty(q, 13));
         fprintf(f, "%s\n", col_or_empty(q, 14));
         n++;
@@ -768,14 +773,18 @@ tw_status tw_store_read_cases(tw_ctx *ctx, tw_store *st, const tw_store_filter *
                            &q, "cannot read records")))
         return s;
     int dated = f->from_day != 0 || f->to_day != 0;
+    /* one source is compared in SQL; a list (a,b) row by row below */
+    const char *one = f->source && !strchr(f->source, ',') ? f->source : NULL;
     int rc = sql_bind_int64(q, 1, dated) || sql_bind_int64(q, 2, f->from_day) ||
-                     sql_bind_int64(q, 3, f->to_day) || sql_bind_text(q, 4, f->source, -1) ||
+                     sql_bind_int64(q, 3, f->to_day) || sql_bind_text(q, 4, one, -1) ||
                      sql_bind_text(q, 5, cat >= 0 ? cases_category_names[cat] : NULL, -1)
                  ? SQL_ERR
                  : SQL_ROW;
     tw_cases *c = *inout;
     size_t n0 = c ? tw_cases_count(c) : 0, added = 0;
     while (rc == SQL_ROW && (rc = sql_step(q)) == SQL_ROW) {
+        if (f->source && !one && !tw_source_in_filter(f->source, sql_column_text(q, 0)))
+            continue;
         case_rec r;
         memset(&r, 0, sizeof r);
         r.weight = 1;
