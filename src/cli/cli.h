@@ -186,6 +186,10 @@ int cli_write_local(cli_analysis *an, const cli_args *a, const tw_local_result *
 extern const cli_optspec cli_public_opts[];
 extern const size_t cli_public_nopts;
 int cli_public_apply(cli_analysis *an, const cli_args *a);
+/* The --public options' values (--min-count, --epsilon, --noise-seed and
+   their pairing with --public), checked before any input is read: EXIT_OK
+   or EXIT_USAGE with the message printed. */
+int cli_public_check(const cli_args *a);
 /* The same for a space-time cube (n * steps, step-major; NULL: counts only):
    one publication over cells, areas and totals; the analysis then sees the
    public view in an->count and cube (whole numbers when whole). */

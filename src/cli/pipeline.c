@@ -199,6 +199,14 @@ int cli_read_records(tw_ctx *ctx, const cli_args *a, tw_read_report *report,
     size_t ncf = cli_all(a, "cases", cf, 64), naf = cli_all(a, "counts", af, 64);
     const char *db = cli_get(a, "db");
     *out = NULL;
+    int prc = cli_public_check(a); /* misused flags fail before a long read */
+    if (prc)
+        return prc;
+    if (cli_get(a, "count") && !db) {
+        fprintf(stderr, "tanaw: --count goes with --db (a case store); --cases files are "
+                        "counted as given\n");
+        return EXIT_USAGE;
+    }
     if (ncf + naf == 0 && !db) {
         fprintf(stderr, "tanaw: give case records with --cases FILE or --db STORE%s\n",
                 has_option(a, "counts") ? " (or counts with --counts FILE)" : "");

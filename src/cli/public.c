@@ -41,8 +41,10 @@ static bool random_seed(uint64_t *out)
     return ok;
 }
 
-/* The options common to every public command; false (message printed) on misuse. */
-static int public_opts(const cli_args *a, bool pub, tw_publish_opts *o)
+/* The options common to every public command; false (message printed) on misuse.
+   check_only: the values only (no noise seed drawn, no note), before any
+   input is read. */
+static int public_opts_ex(const cli_args *a, bool pub, tw_publish_opts *o, bool check_only)
 {
     const char *mc = cli_get(a, "min-count"), *ep = cli_get(a, "epsilon");
     const char *ns = cli_get(a, "noise-seed");
@@ -65,6 +67,8 @@ static int public_opts(const cli_args *a, bool pub, tw_publish_opts *o)
         fprintf(stderr, "tanaw: --noise-seed needs --epsilon\n");
         return EXIT_USAGE;
     }
+    if (check_only)
+        return ns && !cli_uint64("noise-seed", ns, &o->noise_seed) ? EXIT_USAGE : EXIT_OK;
     if (ns) {
         if (!cli_uint64("noise-seed", ns, &o->noise_seed))
             return EXIT_USAGE;
@@ -104,6 +108,17 @@ static void break_complements(tw_publication *p, const double *count, const doub
             p->cell_count[c] = cube[c];
         }
     free(v);
+}
+
+static int public_opts(const cli_args *a, bool pub, tw_publish_opts *o)
+{
+    return public_opts_ex(a, pub, o, false);
+}
+
+int cli_public_check(const cli_args *a)
+{
+    tw_publish_opts o;
+    return public_opts_ex(a, cli_flag(a, "public"), &o, true);
 }
 
 int cli_public_apply_cube(cli_analysis *an, const cli_args *a, double *cube, size_t steps,

@@ -245,6 +245,10 @@ expect_exit 0 "gistar --db --count records" -- "$TANAW" gistar "${AREAS[@]}" --l
 expect_grep "--count records counts records" "$TMP/out" '^counted: records \(5840 from the store; --count records\)'
 expect_exit 1 "--count must be incidents or records" -- "$TANAW" gistar "${AREAS[@]}" --db "$DB" --out "$TMP/g3.csv" --count cases
 expect_grep "--count error says what it takes" "$TMP/err" 'expected incidents or records'
+expect_exit 1 "--count goes with --db" -- "$TANAW" gistar "${AREAS[@]}" --cases "$TMP/r0.csv" --out "$TMP/g3.csv" --count records
+expect_grep "says --count goes with --db" "$TMP/err" '--count goes with --db'
+expect_exit 1 "--min-count without --public fails before reading the store" -- "$TANAW" gistar "${AREAS[@]}" --db "$DB" --out "$TMP/g3.csv" --min-count 5
+check "nothing read before the usage error" bash -c "! grep -q 'from the store' '$TMP/out' '$TMP/err'"
 expect_exit 0 "gistar --db --source counts incidents any of whose records has it" -- "$TANAW" gistar "${AREAS[@]}" --level municipality --db "$DB" --out "$TMP/g4.csv" --weights queen --source NBI
 NBI_INC=$(python3 -c "
 import csv,sys
