@@ -245,14 +245,29 @@ static int run_local(int argc, char **argv, int lisa)
     printf("%s of %s\n", lisa ? "local Moran's I" : (star ? "Getis-Ord Gi*" : "Getis-Ord Gi"),
            an.variable_label);
     cli_analysis_print_inputs(&an);
-    tw_extra_column extra[4 + 64];
+    tw_extra_column extra[5 + 64];
     char colname[64][48];
     size_t ne = 0;
+    /* neighbours of each area in the weights (self not counted): 0 marks
+       an island, whose Gi* is its own value against the map
+       (docs/statistics.md) */
+    size_t na = tw_areas_count(an.areas);
+    int *nbc = malloc((na ? na : 1) * sizeof *nbc);
+    if (!nbc) {
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    for (size_t i = 0; i < na; i++) {
+        const int32_t *nbr;
+        const double *wt;
+        nbc[i] = (int)tw_weights_row(an.nb, i, &nbr, &wt);
+    }
     extra[ne++] = (tw_extra_column){"expected", r->expected, NULL};
     extra[ne++] = (tw_extra_column){"variance", r->variance, NULL};
     extra[ne++] = (tw_extra_column){"p_perm", r->p_perm, NULL};
     if (lisa)
         extra[ne++] = (tw_extra_column){"quadrant_code", NULL, r->quadrant};
+    extra[ne++] = (tw_extra_column){"neighbours", NULL, nbc};
     for (size_t k = 0; k < an.n_by_source; k++) {
         snprintf(colname[k], sizeof colname[k], "count_%s", an.source_name[k]);
         extra[ne++] = (tw_extra_column){colname[k], an.source_count[k], NULL};
@@ -262,6 +277,7 @@ static int run_local(int argc, char **argv, int lisa)
                          lisa ? "quadrant" : "hotspot", extra, ne);
     if (!rc && an.by_source)
         rc = report_sources(&an, &a, w, r, &lo, lisa, star);
+    free(nbc);
 done:
     tw_local_result_free(an.ctx, r);
     tw_weights_free(w);

@@ -278,7 +278,8 @@ size_t cli_public_table(cli_analysis *an, const tw_extra_column *extra, size_t n
      * view; anything else (allocated or split counts) may be a count of
      * its own and is left out.
      */
-    static const char *const safe[] = {"expected", "variance", "p_perm", "z_perm", "quadrant_code"};
+    static const char *const safe[] = {"expected", "variance",      "p_perm",
+                                       "z_perm",   "quadrant_code", "neighbours"};
     size_t m = 0;
     for (size_t j = 0; j < n_extra && m + 1 < cap; j++) {
         bool ok = false;

@@ -66,7 +66,7 @@ expect_exit 0 "gistar --source" -- "$TANAW" gistar "${COMMON[@]}" --source cyber
 check "gistar --source counts only that source" \
   test "$(awk -F, 'NR > 1 { s += $3 } END { print s }' one.csv)" = 90
 expect_exit 0 "gistar --source --by-source" -- "$TANAW" gistar "${COMMON[@]}" --source PNP --by-source --out onep.csv
-expect_grep "--source with --by-source: only that source's column" onep.csv '^id,.*,p_perm,count_PNP$'
+expect_grep "--source with --by-source: only that source's column" onep.csv '^id,.*,p_perm,neighbours,count_PNP$'
 expect_grep "without the only source nothing is hot" "$TMP/out" 'PNP .*without: z +nan +not significant'
 expect_exit 0 "lisa --source" -- "$TANAW" lisa "${COMMON[@]}" --p-source analytic --source PNP
 expect_exit 0 "moran --source" -- "$TANAW" moran --areas geo/municipalities.csv --counts counts.csv \
@@ -150,7 +150,7 @@ expect_exit 0 "gistar --source as a list" -- "$TANAW" gistar "${COMMON[@]}" --so
 check "a list gives the same table as repeated --source" cmp two.csv list.csv
 expect_exit 0 "gistar --source list --by-source" -- "$TANAW" gistar "${COMMON[@]}" \
   --source CyberTipline,PNP --by-source --out twob.csv
-expect_grep "--by-source keeps the listed sources only" twob.csv '^id,.*,p_perm,count_PNP,count_CyberTipline$'
+expect_grep "--by-source keeps the listed sources only" twob.csv '^id,.*,p_perm,neighbours,count_PNP,count_CyberTipline$'
 expect_exit 1 "--source with a bad separator refused" -- "$TANAW" gistar "${COMMON[@]}" --source 'PNP;DSWD'
 expect_grep "--source refusal names the option" "$TMP/err" '^tanaw: --source: expected source names'
 expect_exit 0 "kde --source list" -- "$TANAW" kde --cases records.csv --source CyberTipline --source PNP \

@@ -25,6 +25,9 @@ expect_exit 0 "gistar" -- "$TANAW" gistar "${M[@]}" "${run[@]}" --out "$TMP/g1.c
 check "gistar header" test "$(head -1 "$TMP/g1.csv" | cut -d, -f1-10)" = \
   "id,name,count,population,rate,statistic,z,p,p_adjusted,class"
 check "one row per municipality" test "$(($(wc -l < "$TMP/g1.csv") - 1))" -eq "$nmun"
+check "gistar ends with the neighbours column" test "$(head -1 "$TMP/g1.csv" | cut -d, -f11-)" = \
+  "expected,variance,p_perm,neighbours"
+check "knn:6: six neighbours each" test "$(awk -F, 'NR > 1 && $NF != 6' "$TMP/g1.csv" | wc -l)" -eq 0
 check "planted centre is a hot spot" grep -qE "^9900112000,[^,]*,.*,hot (99|95|90)%" "$TMP/g1.csv"
 expect_grep "stdout lists top hotspots" "$TMP/out" "top hotspots"
 check "geojson written" grep -q '"FeatureCollection"' "$TMP/g.geojson"
@@ -34,6 +37,14 @@ check "identical for 1 and 2 threads" cmp -s "$TMP/g1.csv" "$TMP/g2.csv"
 
 expect_exit 0 "lisa" -- "$TANAW" lisa "${M[@]}" "${run[@]}" --out "$TMP/l.csv" --map "$TMP/l.svg"
 check "lisa has quadrant_code" grep -q "quadrant_code" "$TMP/l.csv"
+expect_exit 0 "gistar with queen" -- "$TANAW" gistar "${M[@]}" "${base[@]}" --weights queen --out "$TMP/gq.csv"
+expect_exit 0 "queen weights as GAL" -- "$TANAW" weights "${M[@]}" --weights queen --out "$TMP/q.gal" --quiet
+check "neighbours column = the GAL's neighbour counts" python3 -c "
+import csv, sys
+g = open('$TMP/q.gal').read().split('\n')[1:]
+gal = {g[k].split()[0]: g[k].split()[1] for k in range(0, len(g) - 1, 2)}
+rows = list(csv.DictReader(open('$TMP/gq.csv')))
+sys.exit(0 if rows and all(gal[r['id']] == r['neighbours'] for r in rows) else 1)"
 check "svg map written" grep -q "<svg" "$TMP/l.svg"
 expect_exit 0 "moran" -- "$TANAW" moran "${M[@]}" "${run[@]}" --out "$TMP/m.csv"
 check "moran columns" grep -q "^I,expected,variance,z,p,p_perm" "$TMP/m.csv"
