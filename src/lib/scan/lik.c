@@ -208,12 +208,54 @@ tw_status scan_replica_summary(tw_ctx *ctx, tw_scan_result *res, int R, double *
     return TW_OK;
 }
 
-void scan_merge_worker(tw_scan_result *res, uint64_t windows, const double *m, int R)
+tw_status scan_worker_init(tw_ctx *ctx, scan_worker *w, size_t n, int R)
 {
-    res->windows += windows;
+    tw_status st = scan_work_init(ctx, &w->sw, n);
+    if (st)
+        return st;
+    w->m = ctx_calloc(ctx, R ? (size_t)R : 1, sizeof *w->m);
+    w->q = ctx_calloc(ctx, R ? (size_t)R : 1, sizeof *w->q);
+    w->windows = 0;
+    return w->m && w->q ? TW_OK : ctx_nomem(ctx);
+}
+
+void scan_worker_free(tw_ctx *ctx, scan_worker *w)
+{
+    if (!w)
+        return;
+    scan_work_free(ctx, &w->sw);
+    ctx_free(ctx, w->m);
+    ctx_free(ctx, w->q);
+    w->m = w->q = NULL;
+}
+
+tw_status scan_replicas_alloc(tw_ctx *ctx, tw_scan_result *res, size_t cells, int R, double C,
+                              int32_t **cnt, uint16_t **cnt16)
+{
+    if (C < 65536)
+        *cnt16 = ctx_mallocarray(ctx, cells, (size_t)R * sizeof **cnt16);
+    else
+        *cnt = ctx_mallocarray(ctx, cells, (size_t)R * sizeof **cnt);
+    res->replica_llr = ctx_calloc(ctx, (size_t)R, sizeof *res->replica_llr);
+    if ((!*cnt && !*cnt16) || !res->replica_llr)
+        return ctx_nomem(ctx);
+    return TW_OK;
+}
+
+void scan_merge_worker(tw_scan_result *res, const scan_worker *w, int R)
+{
+    res->windows += w->windows;
     for (int r = 0; r < R; r++)
-        if (m[r] > res->replica_llr[r])
-            res->replica_llr[r] = m[r];
+        if (w->m[r] > res->replica_llr[r])
+            res->replica_llr[r] = w->m[r];
+}
+
+int scan_cand_cmp(const void *a, const void *b)
+{
+    const scan_cand *x = a, *y = b;
+    if (x->llr != y->llr)
+        return x->llr < y->llr ? 1 : -1;
+    return (x->c > y->c) - (x->c < y->c);
 }
 
 int scan_window_overlaps(const unsigned char *used, const scan_nbr *buf, size_t k)

@@ -220,13 +220,10 @@ done:
 /* ---- the walk over windows ---- */
 
 typedef struct thread_ws {
-    scan_work sw;    /* window search scratch; the list is in sw.buf */
+    scan_worker wk;  /* window search, replica maxima wk.m and their sqrt wk.q */
     int32_t *cum;    /* R running sums */
-    double *m;       /* R: largest LLR so far per replica */
-    double *q;       /* R: sqrt(m) */
     float *qf;       /* R: sqrt(m) rounded down, for the single-precision pass */
     double mmin;     /* min over m */
-    uint64_t windows;
 } thread_ws;
 
 typedef struct scan_ctx {
@@ -300,7 +297,7 @@ static void recompute_min(thread_ws *w, int R)
 {
     double m = INFINITY;
     for (int r = 0; r < R; r++)
-        m = w->m[r] < m ? w->m[r] : m;
+        m = w->wk.m[r] < m ? w->wk.m[r] : m;
     w->mmin = R > 0 ? m : 0;
 }
 
@@ -335,7 +332,7 @@ static void replicas_window(const scan_ctx *s, thread_ws *w, double M, int32_t m
     if (!go_hi && !go_lo)
         return;
     const int32_t *cum = w->cum;
-    double *q = w->q;
+    double *q = w->wk.q;
     int R = s->R;
     /* The counting pass runs in single precision (vectorised 4 or 8
      * wide) with a margin of one case plus the rounding of counts up to
@@ -363,10 +360,10 @@ static void replicas_window(const scan_ctx *s, thread_ws *w, double M, int32_t m
         if (!pass)
             continue;
         double l = s->pen * scan_llr(L, c, M);
-        if (l > w->m[r]) {
-            if (w->m[r] <= w->mmin)
+        if (l > w->wk.m[r]) {
+            if (w->wk.m[r] <= w->mmin)
                 dirty = 1;
-            w->m[r] = l;
+            w->wk.m[r] = l;
             q[r] = sqrt(l);
             w->qf[r] = (float)(q[r] * (1 - 1e-6));
         }
@@ -379,8 +376,8 @@ static void replicas_window(const scan_ctx *s, thread_ws *w, double M, int32_t m
  * best so far is kept across shapes, the earlier shape winning ties. */
 static void scan_centre(const scan_ctx *s, thread_ws *w, size_t c, int32_t e)
 {
-    size_t K = scan_geo_window(s->geo, c, s->measure, s->cap, s->max_r, &w->sw);
-    const scan_nbr *buf = w->sw.buf;
+    size_t K = scan_geo_window(s->geo, c, s->measure, s->cap, s->max_r, &w->wk.sw);
+    const scan_nbr *buf = w->wk.sw.buf;
     double cobs = 0, M = 0, best = s->best_llr[c];
     int32_t bestk = 0;
     int R = s->R;
@@ -395,7 +392,7 @@ static void scan_centre(const scan_ctx *s, thread_ws *w, size_t c, int32_t e)
             add_row(s, w->cum, (size_t)j, &mx, &mn);
         if (!buf[k].end)
             continue;
-        w->windows++;
+        w->wk.windows++;
         double l = s->pen * scan_llr(s->lik, cobs, M);
         if (l > best) {
             best = l;
@@ -409,19 +406,6 @@ static void scan_centre(const scan_ctx *s, thread_ws *w, size_t c, int32_t e)
         s->best_k[c] = bestk;
         s->best_e[c] = e;
     }
-}
-
-typedef struct cand {
-    double llr;
-    int32_t c;
-} cand;
-
-static int cmp_cand(const void *a, const void *b)
-{
-    const cand *x = a, *y = b;
-    if (x->llr != y->llr)
-        return x->llr < y->llr ? 1 : -1;
-    return (x->c > y->c) - (x->c < y->c);
 }
 
 static tw_status check_opts(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_opts *o)
@@ -467,7 +451,7 @@ static tw_status build_clusters(tw_ctx *ctx, const scan_ctx *s, const tw_scan_op
 {
     size_t n = s->geo->n;
     tw_status st = TW_OK;
-    cand *cs = ctx_mallocarray(ctx, n, sizeof *cs);
+    scan_cand *cs = ctx_mallocarray(ctx, n, sizeof *cs);
     unsigned char *used = ctx_calloc(ctx, n, 1);
     if (!cs || !used) {
         st = ctx_nomem(ctx);
@@ -476,8 +460,8 @@ static tw_status build_clusters(tw_ctx *ctx, const scan_ctx *s, const tw_scan_op
     size_t nc = 0;
     for (size_t i = 0; i < n; i++)
         if (s->best_k[i] > 0 && s->best_llr[i] > 0)
-            cs[nc++] = (cand){s->best_llr[i], (int32_t)i};
-    qsort(cs, nc, sizeof *cs, cmp_cand);
+            cs[nc++] = (scan_cand){s->best_llr[i], (int32_t)i};
+    qsort(cs, nc, sizeof *cs, scan_cand_cmp);
     size_t cap = 8;
     res->clusters = ctx_calloc(ctx, cap, sizeof *res->clusters);
     if (!res->clusters) {
@@ -652,15 +636,8 @@ tw_status tw_scan_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_opts *o,
     res->replicas = R;
     res->crit_05 = res->crit_01 = res->crit_001 = NAN;
     if (R > 0) {
-        /* No area holds more than C cases in a replica: 16 bits do when C
-         * is below 65536. */
-        if (C < 65536)
-            cnt16 = ctx_mallocarray(ctx, n, (size_t)R * sizeof *cnt16);
-        else
-            cnt = ctx_mallocarray(ctx, n, (size_t)R * sizeof *cnt);
-        res->replica_llr = ctx_calloc(ctx, (size_t)R, sizeof *res->replica_llr);
-        if ((!cnt && !cnt16) || !res->replica_llr)
-            goto nomem;
+        if ((st = scan_replicas_alloc(ctx, res, n, R, C, &cnt, &cnt16)))
+            goto fail;
         if ((st = scan_make_replicas(ctx, bern, measure, n, C, R, o->seed, cnt, cnt16)))
             goto fail;
     }
@@ -681,13 +658,11 @@ tw_status tw_scan_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_opts *o,
     if (!s.best_llr || !s.best_k || !s.best_e || !ws)
         goto nomem;
     for (int t = 0; t < nt; t++) {
-        if ((st = scan_work_init(ctx, &ws[t].sw, n)))
+        if ((st = scan_worker_init(ctx, &ws[t].wk, n, R)))
             goto fail;
         ws[t].cum = ctx_mallocarray(ctx, R ? (size_t)R : 1, sizeof *ws[t].cum);
-        ws[t].m = ctx_calloc(ctx, R ? (size_t)R : 1, sizeof *ws[t].m);
-        ws[t].q = ctx_calloc(ctx, R ? (size_t)R : 1, sizeof *ws[t].q);
         ws[t].qf = ctx_calloc(ctx, R ? (size_t)R : 1, sizeof *ws[t].qf);
-        if (!ws[t].cum || !ws[t].m || !ws[t].q || !ws[t].qf)
+        if (!ws[t].cum || !ws[t].qf)
             goto nomem;
     }
     /* Shapes in SaTScan's order (circle, then by shape and angle); a
@@ -715,10 +690,10 @@ tw_status tw_scan_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_opts *o,
         }
     }
     for (int t = 0; t < nt; t++)
-        scan_merge_worker(res, ws[t].windows, ws[t].m, R);
+        scan_merge_worker(res, &ws[t].wk, R);
     if ((st = scan_replica_summary(ctx, res, R, &desc)))
         goto fail;
-    if ((st = build_clusters(ctx, &s, o, desc, res, &ws[0].sw)))
+    if ((st = build_clusters(ctx, &s, o, desc, res, &ws[0].wk.sw)))
         goto fail;
     goto done;
 nomem:
@@ -729,10 +704,8 @@ fail:
 done:
     if (ws)
         for (int t = 0; t < nt; t++) {
-            scan_work_free(ctx, &ws[t].sw);
+            scan_worker_free(ctx, &ws[t].wk);
             ctx_free(ctx, ws[t].cum);
-            ctx_free(ctx, ws[t].m);
-            ctx_free(ctx, ws[t].q);
             ctx_free(ctx, ws[t].qf);
         }
     ctx_free(ctx, ws);

@@ -47,6 +47,23 @@ typedef struct scan_work {
 tw_status scan_work_init(tw_ctx *ctx, scan_work *w, size_t n);
 void scan_work_free(tw_ctx *ctx, scan_work *w);
 
+/*
+ * What each worker thread of both scans keeps: the window search scratch
+ * and the replicas' running maxima. The spatial and the space-time scan
+ * add their own replica sums around it.
+ */
+typedef struct scan_worker {
+    scan_work sw;            /* window search scratch; the list is in sw.buf */
+    double *m;               /* R: largest LLR per replica so far */
+    double *q;               /* R: sqrt(m) */
+    uint64_t windows;        /* windows evaluated */
+} scan_worker;
+
+/* Allocates w for n areas and R replicas (m and q zero); on failure w is
+ * left for scan_worker_free. */
+tw_status scan_worker_init(tw_ctx *ctx, scan_worker *w, size_t n, int R);
+void scan_worker_free(tw_ctx *ctx, scan_worker *w);
+
 tw_status scan_geo_init(tw_ctx *ctx, scan_geo *g, tw_scan_coords coords, const double *x,
                         const double *y, size_t n);
 void scan_geo_free(tw_ctx *ctx, scan_geo *g);
@@ -127,6 +144,15 @@ static inline size_t scan_alias_draw(const scan_alias *a, rng *r)
 tw_status scan_make_replicas(tw_ctx *ctx, int bernoulli, const double *measure, size_t n,
                              double C, int R, uint64_t seed, int32_t *cnt, uint16_t *cnt16);
 
+/*
+ * Room for R replicas of `cells` counts (R > 0): *cnt16 when C < 65536
+ * (no cell holds more than C cases, and 16 bits halve the memory
+ * traffic), else *cnt; and res->replica_llr, zero. Both scans free what
+ * is set, also on failure.
+ */
+tw_status scan_replicas_alloc(tw_ctx *ctx, tw_scan_result *res, size_t cells, int R, double C,
+                              int32_t **cnt, uint16_t **cnt16);
+
 /* Monte Carlo and Gumbel p-values, critical values. */
 double scan_p_mc(const double *rep, int R, double llr);
 double scan_p_gumbel(const double *rep, int R, double llr);
@@ -139,7 +165,17 @@ double scan_critical(const double *desc, int R, double alpha);
  */
 tw_status scan_replica_summary(tw_ctx *ctx, tw_scan_result *res, int R, double **desc);
 /* Fold one worker's window count and replica maxima (R) into res. */
-void scan_merge_worker(tw_scan_result *res, uint64_t windows, const double *m, int R);
+void scan_merge_worker(tw_scan_result *res, const scan_worker *w, int R);
+/*
+ * A centre's best window as a candidate cluster. Candidates are reported
+ * by LLR, largest first, ties by the lower centre (qsort with
+ * scan_cand_cmp).
+ */
+typedef struct scan_cand {
+    double llr;
+    int32_t c;
+} scan_cand;
+int scan_cand_cmp(const void *a, const void *b);
 /* 1 when one of the first k entries of buf is used (secondary clusters). */
 int scan_window_overlaps(const unsigned char *used, const scan_nbr *buf, size_t k);
 /*

@@ -95,14 +95,11 @@ static inline double st_llr(const st_ctx *s, double c, double E, double lnE, dou
 }
 
 typedef struct st_ws {
-    scan_work sw;
+    scan_worker wk;  /* window search, replica maxima wk.m and their sqrt wk.q */
     double *cum;     /* T: data counts of the spatial window */
     double *pre;     /* T + 1: their prefix sums */
     int32_t *cumr;   /* T R */
     int32_t *prer;   /* (T + 1) R: prefix sums over units */
-    double *m;       /* R: largest LLR per replica so far */
-    double *q;       /* R: sqrt(m) */
-    uint64_t windows;
 } st_ws;
 
 /* Expected count of the cylinder from the window's measure M (population,
@@ -117,8 +114,8 @@ static double st_expected(const st_ctx *s, double M, int t1, int t2, const doubl
 
 static void st_centre(const st_ctx *s, st_ws *w, size_t c, const double *ctcum)
 {
-    size_t K = scan_geo_window(s->geo, c, s->measure, s->cap, s->max_r, &w->sw);
-    const scan_nbr *buf = w->sw.buf;
+    size_t K = scan_geo_window(s->geo, c, s->measure, s->cap, s->max_r, &w->wk.sw);
+    const scan_nbr *buf = w->wk.sw.buf;
     size_t T = s->T;
     int R = s->R;
     memset(w->cum, 0, T * sizeof *w->cum);
@@ -168,7 +165,7 @@ static void st_centre(const st_ctx *s, st_ws *w, size_t c, const double *ctcum)
                 if (t1 < t1lo)
                     break;
                 double E = st_expected(s, eA, t1, t2, ctcum);
-                w->windows++;
+                w->wk.windows++;
                 double cs = w->pre[t2 + 1] - w->pre[t1];
                 double lnE = E > 0 ? log(E) : 0, lnCE = s->C - E > 0 ? log(s->C - E) : 0;
                 double l = st_llr(s, cs, E, lnE, lnCE);
@@ -187,13 +184,13 @@ static void st_centre(const st_ctx *s, st_ws *w, size_t c, const double *ctcum)
                 double sv = sqrt(scan_llr_bound_v(&s->lik, E)) * (1 - 1e-9);
                 tw_scan_tail tail = s->lik.tail;
                 for (int r = 0; r < R; r++) {
-                    double dv = (double)(hi[r] - lo[r]) - E, t = w->q[r] * sv;
+                    double dv = (double)(hi[r] - lo[r]) - E, t = w->wk.q[r] * sv;
                     if (tail == TW_SCAN_HIGH ? dv <= t : tail == TW_SCAN_LOW ? -dv <= t : fabs(dv) <= t)
                         continue;
                     double lr = st_llr(s, (double)(hi[r] - lo[r]), E, lnE, lnCE);
-                    if (lr > w->m[r]) {
-                        w->m[r] = lr;
-                        w->q[r] = sqrt(lr);
+                    if (lr > w->wk.m[r]) {
+                        w->wk.m[r] = lr;
+                        w->wk.q[r] = sqrt(lr);
                     }
                 }
             }
@@ -282,19 +279,6 @@ done:
     return st;
 }
 
-typedef struct st_cand {
-    double llr;
-    int32_t c;
-} st_cand;
-
-static int cmp_st_cand(const void *a, const void *b)
-{
-    const st_cand *x = a, *y = b;
-    if (x->llr != y->llr)
-        return x->llr < y->llr ? 1 : -1;
-    return (x->c > y->c) - (x->c < y->c);
-}
-
 tw_status scan_spacetime_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_opts *o,
                              tw_scan_result **out)
 {
@@ -322,7 +306,7 @@ tw_status scan_spacetime_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_o
     int32_t *cnt = NULL;
     uint16_t *cnt16 = NULL;
     st_ws *ws = NULL;
-    st_cand *cs = NULL;
+    scan_cand *cs = NULL;
     unsigned char *used = NULL;
     tw_scan_result *res = NULL;
     double C = 0, P = 0;
@@ -422,13 +406,8 @@ tw_status scan_spacetime_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_o
     res->replicas = R;
     res->crit_05 = res->crit_01 = res->crit_001 = NAN;
     if (R > 0) {
-        if (C < 65536) /* no cell holds more than C cases */
-            cnt16 = ctx_mallocarray(ctx, n * T, (size_t)R * sizeof *cnt16);
-        else
-            cnt = ctx_mallocarray(ctx, n * T, (size_t)R * sizeof *cnt);
-        res->replica_llr = ctx_calloc(ctx, (size_t)R, sizeof *res->replica_llr);
-        if ((!cnt && !cnt16) || !res->replica_llr)
-            goto nomem;
+        if ((st = scan_replicas_alloc(ctx, res, n * T, R, C, &cnt, &cnt16)))
+            goto fail;
         if ((st = st_replicas(ctx, &s, measure, o->seed, cnt, cnt16)))
             goto fail;
     }
@@ -438,15 +417,13 @@ tw_status scan_spacetime_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_o
     if (!ws)
         goto nomem;
     for (int t = 0; t < nt; t++) {
-        if ((st = scan_work_init(ctx, &ws[t].sw, n)))
+        if ((st = scan_worker_init(ctx, &ws[t].wk, n, R)))
             goto fail;
         ws[t].cum = ctx_calloc(ctx, T, sizeof *ws[t].cum);
         ws[t].pre = ctx_calloc(ctx, T + 1, sizeof *ws[t].pre);
         ws[t].cumr = ctx_calloc(ctx, T * (size_t)(R ? R : 1), sizeof *ws[t].cumr);
         ws[t].prer = ctx_calloc(ctx, (T + 1) * (size_t)(R ? R : 1), sizeof *ws[t].prer);
-        ws[t].m = ctx_calloc(ctx, (size_t)(R ? R : 1), sizeof *ws[t].m);
-        ws[t].q = ctx_calloc(ctx, (size_t)(R ? R : 1), sizeof *ws[t].q);
-        if (!ws[t].cum || !ws[t].pre || !ws[t].cumr || !ws[t].prer || !ws[t].m || !ws[t].q)
+        if (!ws[t].cum || !ws[t].pre || !ws[t].cumr || !ws[t].prer)
             goto nomem;
     }
     for (size_t b0 = 0; b0 < n; b0 += 64) {
@@ -464,7 +441,7 @@ tw_status scan_spacetime_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_o
             goto fail;
     }
     for (int t = 0; t < nt; t++)
-        scan_merge_worker(res, ws[t].windows, ws[t].m, R);
+        scan_merge_worker(res, &ws[t].wk, R);
     if ((st = scan_replica_summary(ctx, res, R, &desc)))
         goto fail;
     /* Clusters: best cylinder per centre, by LLR, no shared area. */
@@ -475,8 +452,8 @@ tw_status scan_spacetime_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_o
     size_t nc = 0;
     for (size_t i = 0; i < n; i++)
         if (s.best[i].k > 0 && s.best[i].llr > 0)
-            cs[nc++] = (st_cand){s.best[i].llr, (int32_t)i};
-    qsort(cs, nc, sizeof *cs, cmp_st_cand);
+            cs[nc++] = (scan_cand){s.best[i].llr, (int32_t)i};
+    qsort(cs, nc, sizeof *cs, scan_cand_cmp);
     res->clusters = ctx_calloc(ctx, nc ? nc : 1, sizeof *res->clusters);
     if (!res->clusters)
         goto nomem;
@@ -486,8 +463,8 @@ tw_status scan_spacetime_run(tw_ctx *ctx, const tw_scan_data *d, const tw_scan_o
         int32_t c = cs[q].c;
         if (used[c])
             continue;
-        size_t K = scan_geo_window(&geo, (size_t)c, measure, s.cap, s.max_r, &ws[0].sw);
-        const scan_nbr *buf = ws[0].sw.buf;
+        size_t K = scan_geo_window(&geo, (size_t)c, measure, s.cap, s.max_r, &ws[0].wk.sw);
+        const scan_nbr *buf = ws[0].wk.sw.buf;
         st_best b = s.best[c];
         if (TW_NEVER((size_t)b.k > K)) {
             st = ctx_error(ctx, TW_E_INTERNAL, "space-time scan: window of centre %d changed", c);
@@ -526,13 +503,11 @@ fail:
 done:
     if (ws)
         for (int t = 0; t < nt; t++) {
-            scan_work_free(ctx, &ws[t].sw);
+            scan_worker_free(ctx, &ws[t].wk);
             ctx_free(ctx, ws[t].cum);
             ctx_free(ctx, ws[t].cumr);
             ctx_free(ctx, ws[t].pre);
             ctx_free(ctx, ws[t].prer);
-            ctx_free(ctx, ws[t].m);
-            ctx_free(ctx, ws[t].q);
         }
     ctx_free(ctx, ws);
     ctx_free(ctx, cs);
