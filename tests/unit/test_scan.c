@@ -33,6 +33,7 @@
  */
 #include "harness.h"
 #include "scan/scan_internal.h"
+#include "scan_testutil.h"
 #include "tanaw/tanaw.h"
 
 #include <math.h>
@@ -40,52 +41,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- brute-force reference ---- */
+/* ---- brute-force reference (with scan_testutil.c) ---- */
 
-#define RMAX 200
+#define RMAX SCANREF_MAX
 
-typedef struct ref_cl {
-    double llr;   /* the statistic: LLR x non-compactness penalty */
-    double raw;   /* the LLR */
-    double shape, angle;
-    int centre;
-    int k;
-    int members[RMAX];
-} ref_cl;
-
-static void ref_point(int latlong, double x, double y, double p[3])
-{
-    if (latlong) {
-        double lon = x * 3.14159265358979323846 / 180.0, lat = y * 3.14159265358979323846 / 180.0;
-        p[0] = 6367.0 * cos(lon) * cos(lat);
-        p[1] = 6367.0 * sin(lon) * cos(lat);
-        p[2] = 6367.0 * sin(lat);
-    } else {
-        p[0] = x;
-        p[1] = y;
-        p[2] = 0;
-    }
-}
-
-static double ref_xlogy(double a, double b) { return a > 0 ? a * log(a / b) : 0; }
-
-/* LLR of Kulldorff (1997), written out again for the reference. */
+/* LLR of Kulldorff (1997), Poisson or Bernoulli, for a window of measure M. */
 static double ref_llr(int bern, tw_scan_tail tail, double c, double M, double C, double N,
                       double minc)
 {
     double E = M * (C / N);
-    if (tail == TW_SCAN_HIGH && !(c > E))
-        return 0;
-    if (tail == TW_SCAN_LOW && !(c < E))
-        return 0;
-    if (c == E)
-        return 0;
-    if (c > E && c < minc)
-        return 0;
     if (!bern)
-        return ref_xlogy(c, E) + ref_xlogy(C - c, C - E);
-    double l = ref_xlogy(c, M) + ref_xlogy(M - c, M) + ref_xlogy(C - c, N - M) +
-               ref_xlogy(N - M - C + c, N - M) - ref_xlogy(C, N) - ref_xlogy(N - C, N);
+        return scanref_llr_poisson(tail, c, E, C, minc);
+    if (!scanref_in_tail(tail, c, E, minc))
+        return 0;
+    double l = scanref_xlogy(c, M) + scanref_xlogy(M - c, M) + scanref_xlogy(C - c, N - M) +
+               scanref_xlogy(N - M - C + c, N - M) - scanref_xlogy(C, N) - scanref_xlogy(N - C, N);
     return l > 0 ? l : 0;
 }
 
@@ -100,18 +70,18 @@ typedef struct ref_in {
 } ref_in;
 
 /* Clusters of the reference, most likely first; returns how many. */
-static int ref_scan(const ref_in *in, ref_cl *out)
+static int ref_scan(const ref_in *in, scanref_cl *out)
 {
     int n = in->n;
     double P[RMAX][3], meas[RMAX], C = 0, N = 0;
     for (int i = 0; i < n; i++) {
-        ref_point(in->latlong, in->x[i], in->y[i], P[i]);
+        scanref_point(in->latlong, in->x[i], in->y[i], P[i]);
         meas[i] = in->bern ? in->cases[i] + in->pop[i] : in->pop[i];
         C += in->cases[i];
         N += meas[i];
     }
     double cap = in->share * N;
-    static ref_cl best[RMAX];
+    static scanref_cl best[RMAX];
     int nb = 0;
     /* the shapes: the circle, then SaTScan's ellipses in its order */
     double shp[64] = {1}, ang[64] = {0};
@@ -142,12 +112,9 @@ static int ref_scan(const ref_in *in, ref_cl *out)
         }
     }
     for (int c = 0; c < n; c++) {
-        int dup = 0;
-        for (int i = 0; i < c; i++)
-            dup |= P[i][0] == P[c][0] && P[i][1] == P[c][1] && P[i][2] == P[c][2];
-        if (dup)
+        if (scanref_repeated(P, c))
             continue;
-        ref_cl bc = {0, 0, 1, 0, c, 0, {0}};
+        scanref_cl bc = {.shape = 1, .centre = c};
         for (int e = 0; e < ns; e++) {
         double Q[RMAX][3]; /* the points the distances are measured on */
         for (int i = 0; i < n; i++) {
@@ -172,38 +139,11 @@ static int ref_scan(const ref_in *in, ref_cl *out)
         double pen = e == 0 ? 1.0 : pow(4 * shp[e] / ((shp[e] + 1) * (shp[e] + 1)), in->pen_power);
         int ord[RMAX];
         double d[RMAX];
-        for (int i = 0; i < n; i++) {
-            double dx = Q[c][0] - Q[i][0], dy = Q[c][1] - Q[i][1], dz = Q[c][2] - Q[i][2];
-            d[i] = sqrt(dx * dx + dy * dy + dz * dz);
-            ord[i] = i;
-        }
-        /* insertion sort: distance, then coordinates, then index */
-        for (int a = 1; a < n; a++)
-            for (int b = a; b > 0; b--) {
-                int u = ord[b - 1], v = ord[b];
-                int swap = 0;
-                if (d[u] != d[v])
-                    swap = d[u] > d[v];
-                else if (Q[u][0] != Q[v][0])
-                    swap = Q[u][0] > Q[v][0];
-                else if (Q[u][1] != Q[v][1])
-                    swap = Q[u][1] > Q[v][1];
-                else if (Q[u][2] != Q[v][2])
-                    swap = Q[u][2] > Q[v][2];
-                else
-                    swap = u > v;
-                if (!swap)
-                    break;
-                ord[b - 1] = v;
-                ord[b] = u;
-            }
+        scanref_order(n, Q, c, ord, d);
         for (int k = 1; k <= n; k++) {
             int last = ord[k - 1];
-            if (k < n) {
-                int nx = ord[k];
-                if (Q[last][0] == Q[nx][0] && Q[last][1] == Q[nx][1] && Q[last][2] == Q[nx][2])
-                    continue; /* would split one location */
-            }
+            if (k < n && scanref_same_point(Q, last, ord[k]))
+                continue; /* would split one location */
             double cs = 0, M = 0;
             for (int m = 0; m < k; m++) {
                 cs += in->cases[ord[m]];
@@ -227,44 +167,14 @@ static int ref_scan(const ref_in *in, ref_cl *out)
         if (bc.k > 0)
             best[nb++] = bc;
     }
-    /* greedy: highest LLR first (ties: lower centre), no shared area */
-    int used[RMAX] = {0}, taken[RMAX] = {0}, nout = 0;
-    for (;;) {
-        int pick = -1;
-        for (int q = 0; q < nb; q++) {
-            if (taken[q])
-                continue;
-            if (pick < 0 || best[q].llr > best[pick].llr ||
-                (best[q].llr == best[pick].llr && best[q].centre < best[pick].centre))
-                pick = q;
-        }
-        if (pick < 0)
-            break;
-        taken[pick] = 1;
-        int ov = 0;
-        for (int e = 0; e < best[pick].k; e++)
-            ov |= used[best[pick].members[e]];
-        if (ov)
-            continue;
-        for (int e = 0; e < best[pick].k; e++)
-            used[best[pick].members[e]] = 1;
-        out[nout++] = best[pick];
-    }
-    return nout;
+    return scanref_greedy(best, nb, out);
 }
 
 /* ---- helpers ---- */
 
 static uint64_t tst_state = 88172645463325252ULL;
-static uint64_t tst_next(void)
-{
-    tst_state ^= tst_state << 13;
-    tst_state ^= tst_state >> 7;
-    tst_state ^= tst_state << 17;
-    return tst_state;
-}
-static double tst_unif(void) { return (double)(tst_next() >> 11) * 0x1.0p-53; }
-static int tst_int(int n) { return (int)(tst_next() % (uint64_t)n); }
+static double tst_unif(void) { return scanref_unif(&tst_state); }
+static int tst_int(int n) { return (int)(scanref_next(&tst_state) % (uint64_t)n); }
 
 static tw_scan_result *run_in(tw_ctx *ctx, const ref_in *in, int R)
 {
@@ -430,7 +340,7 @@ static void random_in(ref_in *in, int trial)
 static void test_against_reference(void)
 {
     tw_ctx *ctx = tw_ctx_new();
-    static ref_cl ref[RMAX];
+    static scanref_cl ref[RMAX];
     int compared = 0, clusters = 0;
     int ell_clusters = 0;
     for (int trial = 0; trial < 800; trial++) {
@@ -491,7 +401,7 @@ static void test_against_reference(void)
 static void test_replicas_internal(void)
 {
     tw_ctx *ctx = tw_ctx_new();
-    static ref_cl ref[RMAX];
+    static scanref_cl ref[RMAX];
     const int R = 40;
     tst_state = 4242;
     int checked = 0;

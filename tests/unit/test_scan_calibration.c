@@ -30,6 +30,7 @@
  * Data sets use their own seeds; the replicas use the library's streams.
  */
 #include "harness.h"
+#include "scan_testutil.h"
 #include "tanaw/tanaw.h"
 
 #include <math.h>
@@ -40,14 +41,7 @@
 #define NA 60
 
 static uint64_t st;
-static uint64_t nxt(void)
-{
-    st ^= st << 13;
-    st ^= st >> 7;
-    st ^= st << 17;
-    return st;
-}
-static double unif(void) { return (double)(nxt() >> 11) * 0x1.0p-53; }
+static double unif(void) { return scanref_unif(&st); }
 
 static double gx[NA], gy[NA], gpop[NA];
 

@@ -18,6 +18,7 @@
  */
 #include "harness.h"
 #include "scan/scan_internal.h"
+#include "scan_testutil.h"
 #include "tanaw/tanaw.h"
 
 #include <math.h>
@@ -35,49 +36,16 @@ typedef struct st_in {
     tw_scan_tail tail;
 } st_in;
 
-typedef struct st_ref {
-    double llr;
-    int centre, k, t1, t2;
-    int members[SN];
-} st_ref;
-
-static double xl(double a, double b) { return a > 0 ? a * log(a / b) : 0; }
-
-static double ref_llr(tw_scan_tail tail, double c, double E, double C, double minc)
-{
-    if (tail == TW_SCAN_HIGH && !(c > E))
-        return 0;
-    if (tail == TW_SCAN_LOW && !(c < E))
-        return 0;
-    if (c == E)
-        return 0;
-    if (c > E && c < minc)
-        return 0;
-    return xl(c, E) + xl(C - c, C - E);
-}
-
-static void pt(int ll, double x, double y, double p[3])
-{
-    if (ll) {
-        double lo = x * 3.14159265358979323846 / 180.0, la = y * 3.14159265358979323846 / 180.0;
-        p[0] = 6367.0 * cos(lo) * cos(la);
-        p[1] = 6367.0 * sin(lo) * cos(la);
-        p[2] = 6367.0 * sin(la);
-    } else {
-        p[0] = x;
-        p[1] = y;
-        p[2] = 0;
-    }
-}
-
-static int ref_st(const st_in *in, st_ref *out)
+/* Clusters of the reference (with scan_testutil.c), most likely first;
+ * returns how many. */
+static int ref_st(const st_in *in, scanref_cl *out)
 {
     int n = in->n, T = in->T;
     double P[SN][3], meas[SN], C = 0, Ptot = 0, ai[SN], tt[ST];
     memset(ai, 0, sizeof ai);
     memset(tt, 0, sizeof tt);
     for (int i = 0; i < n; i++) {
-        pt(in->latlong, in->x[i], in->y[i], P[i]);
+        scanref_point(in->latlong, in->x[i], in->y[i], P[i]);
         for (int t = 0; t < T; t++) {
             ai[i] += in->cases[i * T + t];
             tt[t] += in->cases[i * T + t];
@@ -92,44 +60,18 @@ static int ref_st(const st_in *in, st_ref *out)
     if (L < 1)
         L = 1;
     double minc = in->minc > 0 ? in->minc : 2;
-    static st_ref best[SN];
+    static scanref_cl best[SN];
     int nb = 0;
     for (int c = 0; c < n; c++) {
-        int dup = 0;
-        for (int i = 0; i < c; i++)
-            dup |= P[i][0] == P[c][0] && P[i][1] == P[c][1] && P[i][2] == P[c][2];
-        if (dup)
+        if (scanref_repeated(P, c))
             continue;
         int ord[SN];
         double d[SN];
-        for (int i = 0; i < n; i++) {
-            double dx = P[c][0] - P[i][0], dy = P[c][1] - P[i][1], dz = P[c][2] - P[i][2];
-            d[i] = sqrt(dx * dx + dy * dy + dz * dz);
-            ord[i] = i;
-        }
-        for (int a = 1; a < n; a++)
-            for (int b = a; b > 0; b--) {
-                int u = ord[b - 1], v = ord[b], sw;
-                if (d[u] != d[v])
-                    sw = d[u] > d[v];
-                else if (P[u][0] != P[v][0])
-                    sw = P[u][0] > P[v][0];
-                else if (P[u][1] != P[v][1])
-                    sw = P[u][1] > P[v][1];
-                else if (P[u][2] != P[v][2])
-                    sw = P[u][2] > P[v][2];
-                else
-                    sw = u > v;
-                if (!sw)
-                    break;
-                ord[b - 1] = v;
-                ord[b] = u;
-            }
-        st_ref bc = {0, c, 0, 0, 0, {0}};
+        scanref_order(n, P, c, ord, d);
+        scanref_cl bc = {.shape = 1, .centre = c};
         for (int k = 1; k <= n; k++) {
             int last = ord[k - 1];
-            if (k < n && P[last][0] == P[ord[k]][0] && P[last][1] == P[ord[k]][1] &&
-                P[last][2] == P[ord[k]][2])
+            if (k < n && scanref_same_point(P, last, ord[k]))
                 continue;
             double M = 0;
             for (int e = 0; e < k; e++)
@@ -156,7 +98,7 @@ static int ref_st(const st_in *in, st_ref *out)
                     } else {
                         E = C * M / Ptot * (t2 - t1 + 1) / T;
                     }
-                    double l = ref_llr(in->tail, cs, E, C, minc);
+                    double l = scanref_llr_poisson(in->tail, cs, E, C, minc);
                     if (l > bc.llr) {
                         bc.llr = l;
                         bc.k = k;
@@ -170,38 +112,12 @@ static int ref_st(const st_in *in, st_ref *out)
         if (bc.k > 0)
             best[nb++] = bc;
     }
-    int used[SN] = {0}, taken[SN] = {0}, no = 0;
-    for (;;) {
-        int pick = -1;
-        for (int q = 0; q < nb; q++)
-            if (!taken[q] && (pick < 0 || best[q].llr > best[pick].llr ||
-                              (best[q].llr == best[pick].llr && best[q].centre < best[pick].centre)))
-                pick = q;
-        if (pick < 0)
-            break;
-        taken[pick] = 1;
-        int ov = 0;
-        for (int e = 0; e < best[pick].k; e++)
-            ov |= used[best[pick].members[e]];
-        if (ov)
-            continue;
-        for (int e = 0; e < best[pick].k; e++)
-            used[best[pick].members[e]] = 1;
-        out[no++] = best[pick];
-    }
-    return no;
+    return scanref_greedy(best, nb, out);
 }
 
 static uint64_t sst = 0x2545F4914F6CDD1DULL;
-static uint64_t snx(void)
-{
-    sst ^= sst << 13;
-    sst ^= sst >> 7;
-    sst ^= sst << 17;
-    return sst;
-}
-static int sint(int n) { return (int)(snx() % (uint64_t)n); }
-static double sunif(void) { return (double)(snx() >> 11) * 0x1.0p-53; }
+static int sint(int n) { return (int)(scanref_next(&sst) % (uint64_t)n); }
+static double sunif(void) { return scanref_unif(&sst); }
 
 static tw_scan_result *run_st(tw_ctx *ctx, const st_in *in, int R, uint64_t seed)
 {
@@ -303,7 +219,7 @@ static void test_hand(void)
 static void test_against_reference(void)
 {
     tw_ctx *ctx = tw_ctx_new();
-    static st_ref ref[SN];
+    static scanref_cl ref[SN];
     int compared = 0, clusters = 0;
     for (int trial = 0; trial < 300; trial++) {
         st_in in;
