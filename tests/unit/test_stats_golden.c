@@ -155,31 +155,41 @@ static tw_weights *graph_weights(tw_ctx *ctx, const table *nb, const char *graph
     return w;
 }
 
-static void test_localG(void)
+/*
+ * The per-area goldens: blocks of rows (one per graph, variable, style and
+ * self) holding each area's statistic, expectation, variance, z and p in
+ * the columns col[0..4], named what[0..4] in failures as spdep names them.
+ * gistar: localG (Gi* when the block's self is 1, else Gi); otherwise
+ * localmoran, without self-links.
+ */
+static void check_local(const char *golden, int gistar, const char *const col[5],
+                        const char *const what[5])
 {
     table nb, x, g;
-    if (!table_read("nb.csv", &nb) || !table_read("x.csv", &x) || !table_read("localG.csv", &g))
+    if (!table_read("nb.csv", &nb) || !table_read("x.csv", &x) || !table_read(golden, &g))
         return;
     tw_ctx *ctx = tw_ctx_new();
     size_t checked = 0;
     for (size_t r0 = 1; r0 < g.nrow;) {
         const char *graph = cell(&g, r0, "graph"), *var = cell(&g, r0, "var");
-        const char *style = cell(&g, r0, "style");
-        int self = (int)num(&g, r0, "self");
+        int self = gistar ? (int)num(&g, r0, "self") : 0;
         size_t n = graph_n(&x, graph);
         double *v = graph_values(&x, graph, var);
-        tw_weights *w = graph_weights(ctx, &nb, graph, n, self, style);
+        tw_weights *w = graph_weights(ctx, &nb, graph, n, self, cell(&g, r0, "style"));
         tw_local_opts o = {0};
         tw_local_result *res = NULL;
-        CHECK_OK(ctx, tw_gistar_compute(ctx, w, v, self, &o, &res));
+        if (gistar)
+            CHECK_OK(ctx, tw_gistar_compute(ctx, w, v, self, &o, &res));
+        else
+            CHECK_OK(ctx, tw_lisa_compute(ctx, w, v, &o, &res));
         for (size_t i = 0; res && i < n; i++) {
             size_t r = r0 + i;
             CHECK_EQ_INT(num(&g, r, "i"), i);
-            CHECK_REL(res->stat[i], num(&g, r, "G"), "G", i);
-            CHECK_REL(res->expected[i], num(&g, r, "EG"), "EG", i);
-            CHECK_REL(res->variance[i], num(&g, r, "VG"), "VG", i);
-            CHECK_REL(res->z[i], num(&g, r, "Z"), "Z", i);
-            CHECK_REL(res->p[i], num(&g, r, "P"), "P", i);
+            CHECK_REL(res->stat[i], num(&g, r, col[0]), what[0], i);
+            CHECK_REL(res->expected[i], num(&g, r, col[1]), what[1], i);
+            CHECK_REL(res->variance[i], num(&g, r, col[2]), what[2], i);
+            CHECK_REL(res->z[i], num(&g, r, col[3]), what[3], i);
+            CHECK_REL(res->p[i], num(&g, r, col[4]), what[4], i);
             checked++;
         }
         tw_local_result_free(ctx, res);
@@ -194,41 +204,17 @@ static void test_localG(void)
     table_free(&g);
 }
 
+static void test_localG(void)
+{
+    const char *const col[5] = {"G", "EG", "VG", "Z", "P"};
+    check_local("localG.csv", 1, col, col);
+}
+
 static void test_localmoran(void)
 {
-    table nb, x, g;
-    if (!table_read("nb.csv", &nb) || !table_read("x.csv", &x) || !table_read("localmoran.csv", &g))
-        return;
-    tw_ctx *ctx = tw_ctx_new();
-    size_t checked = 0;
-    for (size_t r0 = 1; r0 < g.nrow;) {
-        const char *graph = cell(&g, r0, "graph"), *var = cell(&g, r0, "var");
-        size_t n = graph_n(&x, graph);
-        double *v = graph_values(&x, graph, var);
-        tw_weights *w = graph_weights(ctx, &nb, graph, n, 0, cell(&g, r0, "style"));
-        tw_local_opts o = {0};
-        tw_local_result *res = NULL;
-        CHECK_OK(ctx, tw_lisa_compute(ctx, w, v, &o, &res));
-        for (size_t i = 0; res && i < n; i++) {
-            size_t r = r0 + i;
-            CHECK_EQ_INT(num(&g, r, "i"), i);
-            CHECK_REL(res->stat[i], num(&g, r, "Ii"), "Ii", i);
-            CHECK_REL(res->expected[i], num(&g, r, "EIi"), "E.Ii", i);
-            CHECK_REL(res->variance[i], num(&g, r, "VarIi"), "Var.Ii", i);
-            CHECK_REL(res->z[i], num(&g, r, "ZIi"), "Z.Ii", i);
-            CHECK_REL(res->p[i], num(&g, r, "P"), "Pr", i);
-            checked++;
-        }
-        tw_local_result_free(ctx, res);
-        tw_weights_free(w);
-        free(v);
-        r0 += n;
-    }
-    CHECK_EQ_INT(checked, g.nrow - 1);
-    tw_ctx_free(ctx);
-    table_free(&nb);
-    table_free(&x);
-    table_free(&g);
+    const char *const col[5] = {"Ii", "EIi", "VarIi", "ZIi", "P"};
+    const char *const what[5] = {"Ii", "E.Ii", "Var.Ii", "Z.Ii", "Pr"};
+    check_local("localmoran.csv", 0, col, what);
 }
 
 static void test_moran(void)
