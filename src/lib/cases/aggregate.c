@@ -310,6 +310,18 @@ static tw_status place(placer *P, const case_rec *x, const char *code, int use_i
 
 #define MAX_PARTS 256 /* as tw_crosswalk_map's own limit */
 
+/* The per-area outputs back to zero (the optional ones when given). */
+static void zero_outputs(double *counts, double *allocated, double *split, size_t na)
+{
+    for (size_t i = 0; i < na; i++) {
+        counts[i] = 0;
+        if (allocated)
+            allocated[i] = 0;
+        if (split)
+            split[i] = 0;
+    }
+}
+
 tw_status tw_cases_aggregate_ex(tw_ctx *ctx, const tw_cases *c, const tw_areas *a,
                                 const tw_locator *loc, const tw_aggregate_opts *opts,
                                 double *counts, double *allocated, double *split,
@@ -364,6 +376,7 @@ tw_status tw_cases_aggregate_ex(tw_ctx *ctx, const tw_cases *c, const tw_areas *
     /* Per interned string: source passes the filter (sources compare
        case-insensitively, and "NBI" and "nbi" are two pool entries); bit 2:
        a CyberTipline source (IP-geolocated points). */
+    zero_outputs(counts, allocated, split, na); /* zero even when an allocation fails */
     size_t ns = c->strs.n ? c->strs.n : 1;
     unsigned char *src_ok = ctx_calloc(ctx, ns, 1);
     if (!src_ok)
@@ -371,13 +384,6 @@ tw_status tw_cases_aggregate_ex(tw_ctx *ctx, const tw_cases *c, const tw_areas *
     for (size_t k = 0; k < c->strs.n; k++)
         src_ok[k] = (unsigned char)(name_in_list(opts->source, c->strs.s[k]) |
                                     (strcasecmp(c->strs.s[k], "CyberTipline") == 0) << 1);
-    for (size_t i = 0; i < na; i++) {
-        counts[i] = 0;
-        if (allocated)
-            allocated[i] = 0;
-        if (split)
-            split[i] = 0;
-    }
     if (P.allocate && (s = units_build(ctx, a, level, &P.u)))
         goto fail;
     if (opts->crosswalk &&
@@ -518,13 +524,7 @@ fail:
     ctx_free(ctx, parts);
     units_free(ctx, &P.u);
     ctx_free(ctx, src_ok);
-    for (size_t i = 0; i < na; i++) {
-        counts[i] = 0;
-        if (allocated)
-            allocated[i] = 0;
-        if (split)
-            split[i] = 0;
-    }
+    zero_outputs(counts, allocated, split, na); /* nothing half-counted */
     return s;
 }
 
