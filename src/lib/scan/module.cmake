@@ -7,9 +7,6 @@ list(APPEND TANAW_LIB_SOURCES
   src/lib/scan/scan.c
   src/lib/scan/spacetime.c)
 list(APPEND TANAW_UNIT_TESTS test_scan test_scan_calibration test_scan_spacetime)
-# What their brute-force references share goes into the unit tests' helper
-# library with harness.c; that target is defined after the modules.
-cmake_language(DEFER CALL target_sources tanaw_testlib PRIVATE tests/unit/scan_testutil.c)
 # The replica sums are the hot loop: let the compiler vectorise them fully.
 set_source_files_properties(src/lib/scan/scan.c src/lib/scan/spacetime.c
   PROPERTIES COMPILE_OPTIONS "$<$<NOT:$<CONFIG:Sanitize>>:-O3>")
