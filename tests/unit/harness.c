@@ -109,6 +109,34 @@ const char *harness_write(const char *name, const char *text)
     return p;
 }
 
+char *harness_read(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, n = 0, k;
+    char *b = malloc(cap);
+    while (b && (k = fread(b + n, 1, cap - n - 1, f)) > 0) {
+        n += k;
+        if (cap - n < 2) {
+            char *nb = realloc(b, cap *= 2);
+            if (!nb)
+                free(b);
+            b = nb;
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!b || bad) {
+        free(b);
+        return NULL;
+    }
+    b[n] = '\0';
+    if (len)
+        *len = n;
+    return b;
+}
+
 static void *falloc_malloc(void *ud, size_t n)
 {
     harness_falloc *f = ud;

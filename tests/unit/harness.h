@@ -28,6 +28,9 @@ const char *harness_tmpdir(void);
 const char *harness_tmp(const char *name);
 /* Write text to a file (whole); returns its path (harness_tmp). */
 const char *harness_write(const char *name, const char *text);
+/* A whole file, NUL-terminated, in malloc'd memory (the caller frees it);
+   *len (when len is not NULL) its length. NULL when it cannot be read. */
+char *harness_read(const char *path, size_t *len);
 
 /*
  * Allocator for out-of-memory tests: after `left` successful allocations

@@ -19,21 +19,6 @@ static int32_t day_of(const char *s)
     return d;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
-}
-
 static const char *const rows_csv =
     "case_id,report_date,source,lon,lat,psgc,children,category,notes\n"
     "C-1,2023-01-05,CyberTipline,,,0702201001,,livestreaming,x\n"   /* 2 ok */
@@ -125,7 +110,7 @@ static void test_rows_and_rejects(void)
     CHECK(eof);
     csv_close(r);
     /* The ignored column is never copied into the rejects file. */
-    char *text = slurp(rej);
+    char *text = harness_read(rej, NULL);
     CHECK(text && !strstr(text, "secret-2"));
     CHECK(text && !strstr(text, "09171234567")); /* nor a number that may be a person's */
     CHECK(text && strstr(text, "(withheld),2023-03-02") != NULL);
@@ -152,7 +137,7 @@ static void test_rows_and_rejects(void)
     CHECK_EQ_INT(rep.rows_read, 2);
     CHECK_EQ_INT(rep.rows_accepted, 1);
     CHECK_EQ_INT(tw_cases_count(c), 5);
-    text = slurp(rej);
+    text = harness_read(rej, NULL);
     CHECK(text && strstr(text, "file,line,field,reason,record\n") == text);
     CHECK(text && strstr(text, "rows.csv,") == NULL); /* the first file's rows are gone */
     CHECK(text && strstr(text, "rows2.csv,3,psgc,") != NULL);
@@ -162,7 +147,7 @@ static void test_rows_and_rejects(void)
                                                        "case_id,report_date,source,psgc\n"
                                                        "Z,2023-05-01,NBI,0702201001\n"),
                                     &o, &c, &rep));
-    text = slurp(rej);
+    text = harness_read(rej, NULL);
     CHECK(text && strcmp(text, "file,line,field,reason,record\n") == 0);
     free(text);
     tw_cases_free(c);
@@ -244,7 +229,7 @@ static void test_short_row_reject(void)
     CHECK_OK(ctx, tw_cases_read_csv(ctx, p, &o, &c, &rep));
     CHECK_EQ_INT(rep.rows_rejected, 1);
     CHECK_EQ_INT(rep.rows_accepted, 1);
-    char *text = slurp(rej);
+    char *text = harness_read(rej, NULL);
     char want[512];
     snprintf(want, sizeof want, "%s,2,,\"row has 1 fields, the header has 5\",\n", p);
     CHECK(text && strstr(text, want) != NULL);

@@ -21,25 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        fclose(f);
-        return NULL;
-    }
-    s[n] = 0;
-    fclose(f);
-    return s;
-}
-
 static const char *golden(const char *name)
 {
     static char buf[4096];
@@ -51,7 +32,7 @@ static const char *golden(const char *name)
 /* points.csv: x,y,w */
 static size_t load_points(double *x, double *y, double *w, size_t cap)
 {
-    char *s = slurp(golden("points.csv"));
+    char *s = harness_read(golden("points.csv"), NULL);
     CHECK(s != NULL);
     if (!s)
         return 0;
@@ -73,7 +54,7 @@ static void test_spatstat_golden(void)
     static double x[600], y[600], w[600];
     size_t n = load_points(x, y, w, 600);
     CHECK_EQ_INT(n, 500);
-    char *s = slurp(golden("density.csv"));
+    char *s = harness_read(golden("density.csv"), NULL);
     CHECK(s != NULL);
     if (!s)
         return;
@@ -247,7 +228,7 @@ static void test_modes_against_exact(void)
 
 static void test_utm(void)
 {
-    char *s = slurp(golden("utm.csv"));
+    char *s = harness_read(golden("utm.csv"), NULL);
     CHECK(s != NULL);
     if (!s)
         return;
@@ -278,7 +259,7 @@ static void test_bandwidth(void)
 {
     static double x[600], y[600], w[600];
     size_t n = load_points(x, y, w, 600);
-    char *s = slurp(golden("bw_scott.txt"));
+    char *s = harness_read(golden("bw_scott.txt"), NULL);
     CHECK(s != NULL);
     tw_ctx *ctx = tw_ctx_new();
     double sg;
@@ -439,15 +420,15 @@ static void test_points_and_writers(void)
     char wkt[1024];
     CHECK(tw_utm_wkt(51, wkt, sizeof wkt) == TW_OK);
     CHECK_OK(ctx, tw_grid_write_asc(ctx, &g, v, wkt, harness_tmp("d.asc")));
-    char *asc = slurp(harness_tmp("d.asc"));
+    char *asc = harness_read(harness_tmp("d.asc"), NULL);
     CHECK(asc && strcmp(asc, "ncols 3\nnrows 2\nxllcorner 280000\nyllcorner 1600000\n"
                              "cellsize 1000\nNODATA_value -9999\n4 -9999 6.5\n1 2 3\n") == 0);
     free(asc);
-    char *prj = slurp(harness_tmp("d.prj"));
+    char *prj = harness_read(harness_tmp("d.prj"), NULL);
     CHECK(prj && strstr(prj, "Transverse_Mercator"));
     free(prj);
     CHECK_OK(ctx, tw_grid_write_csv(ctx, &g, v, 51, 1, harness_tmp("cells.csv")));
-    char *cells = slurp(harness_tmp("cells.csv"));
+    char *cells = harness_read(harness_tmp("cells.csv"), NULL);
     CHECK(cells && strncmp(cells, "col,row,x_m,y_m,lon,lat,value\n0,0,280500.000,1600500.000,", 57) == 0);
     CHECK(cells && strstr(cells, "\n2,1,282500.000,1601500.000,") && !strstr(cells, "\n1,1,"));
     free(cells);
@@ -517,7 +498,7 @@ static void test_maps(void)
     const char *labels[] = {"2024-01", "2024-02", "2024-03"};
     double vals[] = {1, 4, 9, 3, NAN, 2};
     CHECK_OK(ctx, tw_chart_write(ctx, names, vals, 2, 3, labels, "t", "cases", harness_tmp("c.svg")));
-    char *svg = slurp(harness_tmp("c.svg"));
+    char *svg = harness_read(harness_tmp("c.svg"), NULL);
     CHECK(svg && strstr(svg, "<svg"));
     free(svg);
     CHECK_OK(ctx, tw_chart_write(ctx, names, vals, 2, 3, labels, "t", "cases", harness_tmp("c.png")));
@@ -535,7 +516,7 @@ static void test_maps(void)
             cat[i] = (int)(i % 17) - 8;
         CHECK_OK(ctx, tw_emerging_map_write(ctx, a, cat, "t", "s", harness_tmp("em.png")));
         CHECK_OK(ctx, tw_emerging_map_write(ctx, a, cat, "t", "s", harness_tmp("em.svg")));
-        char *es = slurp(harness_tmp("em.svg"));
+        char *es = harness_read(harness_tmp("em.svg"), NULL);
         CHECK(es && strstr(es, "<svg") && strlen(es) > 10000);
         free(es);
         free(cat);

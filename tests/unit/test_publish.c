@@ -38,18 +38,6 @@ static tw_areas *load(tw_ctx *ctx, const char *name, const char *csv)
     return a;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    static char buf[4096];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 static void test_hand_geography(void)
 {
     tw_ctx *ctx = tw_ctx_new();
@@ -116,7 +104,7 @@ static void test_hand_geography(void)
         "0200000000,region,PH,75,0\n"
         "0300000000,region,PH,12,0\n"
         "PH,national,,215,0\n";
-    const char *got = slurp(path);
+    const char *got = harness_read(path, NULL);
     CHECK(got && strcmp(got, want_csv) == 0);
     CHECK_EQ_INT(tw_publish_write_totals_csv(ctx, p, a, "/nonexistent/dir/t.csv"), TW_E_IO);
     tw_publication_free(ctx, p);

@@ -66,21 +66,6 @@ static int32_t day_of(const char *s)
     return d;
 }
 
-static char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)len + 1);
-    *n = fread(s, 1, (size_t)len, f);
-    s[*n] = '\0';
-    fclose(f);
-    return s;
-}
-
 static tw_sim_opts base_opts(size_t n, uint64_t seed)
 {
     tw_sim_opts o;
@@ -113,7 +98,7 @@ static void test_determinism(void)
     o.seed = 43;
     CHECK_OK(ctx, tw_simulate_write(ctx, a, &o, p3));
     size_t n1 = 0, n2 = 0, n3 = 0;
-    char *t1 = slurp(p1, &n1), *t2 = slurp(p2, &n2), *t3 = slurp(p3, &n3);
+    char *t1 = harness_read(p1, &n1), *t2 = harness_read(p2, &n2), *t3 = harness_read(p3, &n3);
     CHECK(n1 == n2 && memcmp(t1, t2, n1) == 0);
     CHECK(n1 != n3 || memcmp(t1, t3, n1) != 0);
     CHECK(strncmp(t1, "case_id,report_date,source,lon,lat,psgc,children,category\n", 58) == 0);
@@ -451,10 +436,10 @@ static void test_multi_agency(void)
     const char *p1 = harness_tmp("multi1.csv"), *p2 = harness_tmp("multi2.csv");
     CHECK_OK(ctx, tw_simulate_write(ctx, a, &o, p1));
     size_t nt1 = 0, nt2 = 0, n1 = 0, n2 = 0;
-    char *t1 = slurp(o.truth_path, &nt1);
+    char *t1 = harness_read(o.truth_path, &nt1);
     o.truth_path = harness_tmp("multi_truth2.csv");
     CHECK_OK(ctx, tw_simulate_write(ctx, a, &o, p2));
-    char *t2 = slurp(o.truth_path, &nt2), *r1 = slurp(p1, &n1), *r2 = slurp(p2, &n2);
+    char *t2 = harness_read(o.truth_path, &nt2), *r1 = harness_read(p1, &n1), *r2 = harness_read(p2, &n2);
     CHECK(n1 == n2 && memcmp(r1, r2, n1) == 0);
     CHECK(nt1 == nt2 && memcmp(t1, t2, nt1) == 0);
     const char *hdr = "case_id,report_date,source,lon,lat,psgc,children,category,uncertainty_m\n";

@@ -80,25 +80,6 @@ static void test_mk_hand(void)
 }
 
 /* Read a small CSV into rows of fields (test helper, trusting input). */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        fclose(f);
-        return NULL;
-    }
-    s[n] = 0;
-    fclose(f);
-    return s;
-}
-
 static const char *golden(const char *name)
 {
     static char buf[4096];
@@ -109,8 +90,8 @@ static const char *golden(const char *name)
 
 static void test_mk_golden(void)
 {
-    char *ser = slurp(golden("mk_series.csv"));
-    char *exp = slurp(golden("mk_expected.csv"));
+    char *ser = harness_read(golden("mk_series.csv"), NULL);
+    char *exp = harness_read(golden("mk_expected.csv"), NULL);
     CHECK(ser && exp);
     if (!ser || !exp) {
         free(ser);
@@ -170,7 +151,7 @@ static void test_mk_golden(void)
  * (make_goldens.R): a 5 x 4 rook lattice, 12 steps, K = 1. */
 static void test_cube_golden(void)
 {
-    char *cube = slurp(golden("cube.csv")), *areas = slurp(golden("cube_areas.csv"));
+    char *cube = harness_read(golden("cube.csv"), NULL), *areas = harness_read(golden("cube_areas.csv"), NULL);
     CHECK(cube && areas);
     if (!cube || !areas) {
         free(cube);

@@ -75,33 +75,6 @@ static tw_area_table table3(const tw_areas *a)
                            .extra = extras3, .n_extra = 2};
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap);
-    size_t k;
-    while (b && (k = fread(b + n, 1, cap - n - 1, f)) > 0) {
-        n += k;
-        if (cap - n < 2) {
-            char *nb = realloc(b, cap *= 2);
-            if (!nb) {
-                free(b);
-                b = NULL;
-            }
-            b = nb;
-        }
-    }
-    fclose(f);
-    if (b)
-        b[n] = '\0';
-    if (len)
-        *len = n;
-    return b;
-}
-
 /* Field f of the current record parsed as a number (exactly); NaN if empty. */
 static double fnum(csv_reader *r, size_t f)
 {
@@ -132,7 +105,7 @@ static void test_csv_readback(void)
     const char *path = harness_tmp("t3.csv");
     CHECK_OK(ctx, tw_table_write_csv(ctx, &t, path));
 
-    char *raw = slurp(path, NULL);
+    char *raw = harness_read(path, NULL);
     CHECK(raw != NULL);
     const char *hdr = "id,name,count,population,rate,statistic,z,p,p_adjusted,class,"
                       "quadrant,\"z, perm\"\n";
