@@ -104,8 +104,9 @@ static void test_hand_geography(void)
         "0200000000,region,PH,75,0\n"
         "0300000000,region,PH,12,0\n"
         "PH,national,,215,0\n";
-    const char *got = harness_read(path, NULL);
+    char *got = harness_read(path, NULL);
     CHECK(got && strcmp(got, want_csv) == 0);
+    free(got);
     CHECK_EQ_INT(tw_publish_write_totals_csv(ctx, p, a, "/nonexistent/dir/t.csv"), TW_E_IO);
     tw_publication_free(ctx, p);
 
