@@ -6,7 +6,8 @@
  * handle, device or IP written several ways gives one text; malformed
  * values are refused without being quoted), and records read back from
  * the store equal, field by field, those tw_cases_read_csv reads from the
- * same file (including uncertainty_m and psgc_version).
+ * same file (including uncertainty_m and psgc_version), and the bulk
+ * load of the PostgreSQL backend (COPY) storing any text as given.
  */
 #include "harness.h"
 #include "cases/cases_internal.h"
@@ -150,6 +151,143 @@ static void test_records_equal_csv(void)
     tw_ctx_free(ctx);
 }
 
+/* Bulk load (sql_copy_*, PostgreSQL's COPY) stores any text as it was
+   given: tabs, newlines, carriage returns, backslashes, "\N" and "\." as
+   text, quotes, braces and commas inside array elements; NULL apart from
+   "NULL"; numbers as a bound parameter stores them. A bad row, a NUL byte
+   or a value the server refuses fails the copy and leaves the connection
+   usable. SQLite refuses COPY. */
+static void test_copy_escapes(void)
+{
+    static const char *const texts[] = {
+        "plain", "tab\there", "new\nline", "cr\rlf\r\n", "back\\slash", "trailing\\",
+        "\\N", "\\.", "", "\"quoted\" and 'single'", "{braces},commas", "NULL", "\\\"",
+        "\xc3\xbc" "n" "\xc3\xaf" "c" "\xc3\xb6" "d" "\xc3\xa9"};
+    static const double nums[] = {0.1, -0.0, 1e-300, 123.45678901234568, -1.7976931348623157e308,
+                                  2.5, 1.0 / 3, 4e15, 6.02214076e23, -122.4194155, 10.3,
+                                  5000, 0.30000000000000004, 1};
+    enum { NT = sizeof texts / sizeof *texts };
+    tw_ctx *ctx = tw_ctx_new();
+    sql_db *db = NULL;
+    sql_copy *c = NULL;
+    char err[600];
+    const char *target = store_target_in("internal", "copy.db");
+    CHECK(sql_open(ctx, target, 1, &db, err, sizeof err) == SQL_OK);
+    if (!db) {
+        tw_ctx_free(ctx);
+        return;
+    }
+    if (!store_on_pg()) {
+        CHECK(sql_copy_begin(db, "t(a)", &c) == SQL_ERR);
+        CHECK(c == NULL);
+        CHECK(strstr(sql_errmsg(db), "COPY needs PostgreSQL") != NULL);
+        sql_close(db);
+        tw_ctx_free(ctx);
+        return;
+    }
+    CHECK(sql_exec(db, "CREATE TABLE t(k BIGINT, s TEXT, d DOUBLE PRECISION, a TEXT[]);"
+                       "CREATE TABLE u(k BIGINT, d DOUBLE PRECISION)") == SQL_OK);
+    CHECK(sql_copy_begin(db, "t(k, s, d, a)", &c) == SQL_OK);
+    for (int i = 0; c && i < NT; i++) {
+        const char *elems[3] = {texts[i], NULL, texts[(i + 1) % NT]};
+        CHECK(sql_copy_int64(c, i) == SQL_OK);
+        CHECK(sql_copy_text(c, texts[i], -1) == SQL_OK);
+        CHECK(sql_copy_double(c, nums[i]) == SQL_OK);
+        CHECK(sql_copy_text_array(c, elems, 3) == SQL_OK);
+        CHECK(sql_copy_row(c) == SQL_OK);
+    }
+    if (c) { /* NULLs and an empty array; len cuts the text */
+        CHECK(sql_copy_int64(c, -1) == SQL_OK && sql_copy_text(c, NULL, 0) == SQL_OK &&
+              sql_copy_null(c) == SQL_OK && sql_copy_text_array(c, NULL, 0) == SQL_OK &&
+              sql_copy_row(c) == SQL_OK);
+        CHECK(sql_copy_int64(c, INT64_MIN) == SQL_OK &&
+              sql_copy_text(c, "cut\there", 3) == SQL_OK && sql_copy_null(c) == SQL_OK &&
+              sql_copy_null(c) == SQL_OK && sql_copy_row(c) == SQL_OK);
+        CHECK(sql_copy_end(c) == SQL_OK);
+        CHECK_EQ_INT(sql_changes(db), NT + 2);
+    }
+    sql_copy_free(c);
+    c = NULL;
+    /* the same numbers through a bound parameter */
+    sql_stmt *q = NULL;
+    CHECK(sql_prepare(db, "INSERT INTO u VALUES($1, $2)", &q) == SQL_OK);
+    for (int i = 0; q && i < NT; i++)
+        CHECK(sql_bind_int64(q, 1, i) == SQL_OK && sql_bind_double(q, 2, nums[i]) == SQL_OK &&
+              sql_step(q) == SQL_DONE);
+    sql_finalize(q);
+    q = NULL;
+    CHECK(sql_prepare(db, "SELECT t.k, s, t.d, a[1], a[2] IS NULL, a[3], cardinality(a), "
+                          "t.d = u.d AND t.d::text = u.d::text FROM t LEFT JOIN u USING (k) "
+                          "ORDER BY t.k", &q) == SQL_OK);
+    int rows = 0;
+    while (q && sql_step(q) == SQL_ROW) {
+        int64_t k = sql_column_int64(q, 0);
+        const char *s = sql_column_text(q, 1);
+        rows++;
+        if (k == INT64_MIN) {
+            CHECK(s && strcmp(s, "cut") == 0);
+            CHECK(sql_column_null(q, 3));
+            continue;
+        }
+        if (k == -1) {
+            CHECK(s == NULL);
+            CHECK(sql_column_null(q, 2));
+            CHECK_EQ_INT(sql_column_int64(q, 6), 0); /* cardinality('{}') */
+            continue;
+        }
+        CHECK(k >= 0 && k < NT);
+        if (k < 0 || k >= NT)
+            break;
+        CHECK(s && strcmp(s, texts[k]) == 0);
+        CHECK(sql_column_double(q, 2) == nums[k]);
+        const char *e1 = sql_column_text(q, 3), *e3 = sql_column_text(q, 5);
+        CHECK(e1 && strcmp(e1, texts[k]) == 0);
+        CHECK(sql_column_text(q, 4) && sql_column_text(q, 4)[0] == 't');
+        CHECK(e3 && strcmp(e3, texts[(k + 1) % NT]) == 0);
+        CHECK_EQ_INT(sql_column_int64(q, 6), 3);
+        CHECK(sql_column_text(q, 7) && sql_column_text(q, 7)[0] == 't');
+    }
+    CHECK_EQ_INT(rows, NT + 2);
+    sql_finalize(q);
+    q = NULL;
+    /* failures: a short row, a NUL byte, a value the server refuses; each
+       leaves t as it was and the connection usable */
+    CHECK(sql_copy_begin(db, "t(k, s)", &c) == SQL_OK);
+    if (c) {
+        CHECK(sql_copy_int64(c, 100) == SQL_OK);
+        CHECK(sql_copy_row(c) == SQL_ERR);
+        CHECK(strstr(sql_errmsg(db), "1 fields for 2 columns") != NULL);
+        CHECK(sql_copy_end(c) == SQL_ERR);
+    }
+    sql_copy_free(c);
+    c = NULL;
+    CHECK(sql_copy_begin(db, "t(k, s)", &c) == SQL_OK);
+    if (c) {
+        CHECK(sql_copy_int64(c, 101) == SQL_OK);
+        CHECK(sql_copy_text(c, "a\0b", 3) == SQL_ERR);
+        CHECK(strstr(sql_errmsg(db), "NUL") != NULL);
+    }
+    sql_copy_free(c);
+    c = NULL;
+    CHECK(sql_copy_begin(db, "t(k, s)", &c) == SQL_OK);
+    if (c) {
+        CHECK(sql_copy_text(c, "not a number", -1) == SQL_OK);
+        CHECK(sql_copy_text(c, "x", -1) == SQL_OK);
+        CHECK(sql_copy_row(c) == SQL_OK);
+        CHECK(sql_copy_end(c) == SQL_ERR);
+        CHECK(strstr(sql_errmsg(db), "bigint") != NULL);
+    }
+    sql_copy_free(c);
+    c = NULL;
+    CHECK(sql_copy_begin(db, "no_such_table(k)", &c) == SQL_ERR);
+    CHECK(c == NULL);
+    CHECK(sql_prepare(db, "SELECT count(*) FROM t", &q) == SQL_OK);
+    CHECK(q && sql_step(q) == SQL_ROW && sql_column_int64(q, 0) == NT + 2);
+    sql_finalize(q);
+    sql_close(db);
+    tw_ctx_free(ctx);
+}
+
 /* A connection string never appears in a message with its password. */
 static void test_password_never_shown(void)
 {
@@ -183,6 +321,7 @@ int main(void)
     RUN(test_migrate_from_v1);
     RUN(test_normalise);
     RUN(test_records_equal_csv);
+    RUN(test_copy_escapes);
     RUN(test_password_never_shown);
     return harness_finish();
 }

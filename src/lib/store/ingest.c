@@ -20,10 +20,16 @@
  * analyses; the store accepts exactly the identifier columns it names,
  * because it never keeps their values.
  *
+ * How rows reach the store: on SQLite one prepared INSERT per record; on
+ * PostgreSQL one COPY of all the batch's records (with their identifier
+ * hashes) into a temporary table, then INSERT ... SELECT in file order
+ * (sql.h). Both give the same rows, ids in file order and the same
+ * report.
+ *
  * Complexity: O(rows) time (one BLAKE2b per identifier and per record, one
  * B-tree insert per record); memory O(rows) for the duplicate case_id set
  * of cases.c (the ids and 24 bytes a row); the uncommitted batch waits in
- * the database's WAL
+ * the database's WAL (PostgreSQL: and in the temporary table)
  *
  * Limits: as docs/cases.md (case_id <= 64, source <= 32 characters,
  * children <= 1e9), at most 64 identifiers per cell; unknown columns
@@ -403,28 +409,76 @@ static int32_t today_manila(void)
     return (int32_t)(((int64_t)time(NULL) + 8 * 3600) / 86400);
 }
 
-/* Bind the columns of a validated row to the record insert. */
-static int bind_record(sql_stmt *q, int64_t batch, const char *content, const row *rw)
+/* The record's columns, in the order put_record gives them. */
+#define RECORD_COLS                                                                         \
+    "batch_id, content_hash, case_ref, source, report_day, incident_day, lon, lat, psgc, " \
+    "location_precision, children, category, uncertainty_m, psgc_version"
+
+/* Where a record's values go: the parameters of the prepared insert
+   (SQLite), or the fields of a COPY row (PostgreSQL). One function,
+   put_record, gives both the same values. */
+typedef struct sink {
+    sql_stmt *q;
+    sql_copy *c;
+    int i; /* parameters bound so far */
+} sink;
+
+static int put_int(sink *k, int64_t v)
 {
-    int rc = sql_bind_int64(q, 1, batch) || sql_bind_text(q, 2, content, -1) ||
-             sql_bind_text(q, 3, rw->case_ref, -1) ||
-             sql_bind_text(q, 4, rw->source, (int)rw->source_len) ||
-             sql_bind_int64(q, 5, rw->day);
-    rc = rc || (rw->incident != INT32_MIN ? sql_bind_int64(q, 6, rw->incident)
-                                          : sql_bind_null(q, 6));
+    return k->c ? sql_copy_int64(k->c, v) : sql_bind_int64(k->q, ++k->i, v);
+}
+
+static int put_double(sink *k, double v)
+{
+    return k->c ? sql_copy_double(k->c, v) : sql_bind_double(k->q, ++k->i, v);
+}
+
+static int put_text(sink *k, const char *s, int len) /* s NULL: NULL */
+{
+    return k->c ? sql_copy_text(k->c, s, len) : sql_bind_text(k->q, ++k->i, s, len);
+}
+
+static int put_null(sink *k)
+{
+    return k->c ? sql_copy_null(k->c) : sql_bind_null(k->q, ++k->i);
+}
+
+/* The columns RECORD_COLS of a validated row. */
+static int put_record(sink *k, int64_t batch, const char *content, const row *rw)
+{
+    int rc = put_int(k, batch) || put_text(k, content, -1) || put_text(k, rw->case_ref, -1) ||
+             put_text(k, rw->source, (int)rw->source_len) || put_int(k, rw->day);
+    rc = rc || (rw->incident != INT32_MIN ? put_int(k, rw->incident) : put_null(k));
     if (!isnan(rw->lon))
-        rc = rc || sql_bind_double(q, 7, rw->lon) || sql_bind_double(q, 8, rw->lat);
+        rc = rc || put_double(k, rw->lon) || put_double(k, rw->lat);
     else
-        rc = rc || sql_bind_null(q, 7) || sql_bind_null(q, 8);
-    rc = rc || sql_bind_text(q, 9, rw->psgc[0] ? rw->psgc : NULL, -1) ||
-         sql_bind_text(q, 10, rw->precision >= 0 ? precisions[rw->precision] : NULL, -1) ||
-         sql_bind_int64(q, 11, rw->children) ||
-         sql_bind_text(q, 12, rw->category >= 0 ? cases_category_names[rw->category] : NULL, -1);
-    rc = rc || (!isnan(rw->radius_m) ? sql_bind_double(q, 13, rw->radius_m)
-                                     : sql_bind_null(q, 13));
-    rc = rc || (rw->version_len ? sql_bind_text(q, 14, rw->version, (int)rw->version_len)
-                                : sql_bind_null(q, 14));
+        rc = rc || put_null(k) || put_null(k);
+    rc = rc || put_text(k, rw->psgc[0] ? rw->psgc : NULL, -1) ||
+         put_text(k, rw->precision >= 0 ? precisions[rw->precision] : NULL, -1) ||
+         put_int(k, rw->children) ||
+         put_text(k, rw->category >= 0 ? cases_category_names[rw->category] : NULL, -1);
+    rc = rc || (!isnan(rw->radius_m) ? put_double(k, rw->radius_m) : put_null(k));
+    rc = rc || (rw->version_len ? put_text(k, rw->version, (int)rw->version_len) : put_null(k));
     return rc ? SQL_ERR : SQL_OK;
+}
+
+/* PostgreSQL: one COPY row of stage_record: the row's place in the file,
+   its columns, and its identifiers as two arrays (kinds and hashes; a
+   connection carries one COPY at a time, so identifiers travel with
+   their record). */
+static int copy_record(sql_copy *c, int64_t seq, int64_t batch, const char *content,
+                       const row *rw)
+{
+    const char *kinds[ID_NKINDS * IDS_PER_CELL], *hashes[ID_NKINDS * IDS_PER_CELL];
+    for (size_t i = 0; i < rw->nids; i++) {
+        kinds[i] = store_id_kinds[rw->ids[i].kind];
+        hashes[i] = rw->ids[i].hex;
+    }
+    sink k = {NULL, c, 0};
+    if (sql_copy_int64(c, seq) || put_record(&k, batch, content, rw) ||
+        sql_copy_text_array(c, kinds, rw->nids) || sql_copy_text_array(c, hashes, rw->nids))
+        return SQL_ERR;
+    return sql_copy_row(c);
 }
 
 tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
@@ -452,6 +506,7 @@ tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
     dbuf_init(&canon, ctx);
     row *rw = NULL;
     sql_stmt *ins_rec = NULL, *ins_id = NULL, *q = NULL;
+    sql_copy *copy = NULL; /* PostgreSQL: the rows to stage_record */
     int in_tx = 0;
     tw_status s;
 
@@ -519,25 +574,44 @@ tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
         q = NULL;
     }
     /* a record already in the store (any batch) is skipped by its UNIQUE
-       content hash. Identifiers wait in a temporary table and are joined
-       to this batch's records at the end, in one statement: nothing waits
-       for the outcome of each insert (PostgreSQL pipelines them), and no
-       per-row lookup depends on a plan made when the table was empty */
-    if ((s = store_exec(st, "CREATE TEMP TABLE IF NOT EXISTS stage_identifier("
-                            "content_hash TEXT NOT NULL, kind TEXT NOT NULL, hash TEXT NOT NULL)")) ||
-        (s = store_exec(st, "DELETE FROM stage_identifier")))
-        goto fail;
-    if ((s = store_prepare(st,
-                           "INSERT INTO record(batch_id, content_hash, case_ref, source, "
-                           "report_day, incident_day, lon, lat, psgc, location_precision, "
-                           "children, category, uncertainty_m, psgc_version) "
-                           "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
-                           "ON CONFLICT DO NOTHING",
-                           &ins_rec, "cannot prepare the insert")) ||
-        (s = store_prepare(st,
-                           "INSERT INTO stage_identifier(content_hash, kind, hash) "
-                           "VALUES($1, $2, $3)",
-                           &ins_id, "cannot prepare the insert")))
+       content hash. Rows wait in a temporary table and move to record and
+       identifier in INSERT ... SELECT statements at the end: nothing
+       waits for the outcome of each row, and no per-row lookup depends on
+       a plan made when the table was empty.
+       PostgreSQL: every record, with its identifiers, is sent by COPY to
+       stage_record (dropped at the end of the transaction); its place in
+       the file, seq, orders the insert, so record ids follow the file as
+       on SQLite. SQLite: each record is one prepared insert (a local call,
+       not a round trip), its identifiers go to stage_identifier. */
+    if (sql_kind(st->db) == SQL_PG) {
+        if ((s = store_exec(st, "CREATE TEMP TABLE stage_record(seq BIGINT NOT NULL, "
+                                "batch_id BIGINT NOT NULL, content_hash TEXT NOT NULL, "
+                                "case_ref TEXT NOT NULL, source TEXT NOT NULL, "
+                                "report_day INTEGER NOT NULL, incident_day INTEGER, "
+                                "lon DOUBLE PRECISION, lat DOUBLE PRECISION, psgc TEXT, "
+                                "location_precision TEXT, children BIGINT NOT NULL, "
+                                "category TEXT, uncertainty_m DOUBLE PRECISION, "
+                                "psgc_version TEXT, id_kinds TEXT[] NOT NULL, "
+                                "id_hashes TEXT[] NOT NULL) ON COMMIT DROP")))
+            goto fail;
+        if (sql_copy_begin(st->db, "stage_record(seq, " RECORD_COLS ", id_kinds, id_hashes)",
+                           &copy)) {
+            s = store_db_error(st, "cannot store a record");
+            goto fail;
+        }
+    } else if ((s = store_exec(st, "CREATE TEMP TABLE IF NOT EXISTS stage_identifier("
+                                   "content_hash TEXT NOT NULL, kind TEXT NOT NULL, "
+                                   "hash TEXT NOT NULL)")) ||
+               (s = store_exec(st, "DELETE FROM stage_identifier")) ||
+               (s = store_prepare(st,
+                                  "INSERT INTO record(" RECORD_COLS ") "
+                                  "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+                                  "$13, $14) ON CONFLICT DO NOTHING",
+                                  &ins_rec, "cannot prepare the insert")) ||
+               (s = store_prepare(st,
+                                  "INSERT INTO stage_identifier(content_hash, kind, hash) "
+                                  "VALUES($1, $2, $3)",
+                                  &ins_id, "cannot prepare the insert")))
         goto fail;
     if (opts->rejects_path) {
         if ((s = cases_open_rejects(ctx, opts->rejects_path, &I.rej)))
@@ -586,7 +660,15 @@ tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
         char content[STORE_HASH_HEX];
         pseudo_hash_hex(opts->key, "tanaw record v1", canon.data, canon.len, content);
         valid++;
-        if (bind_record(ins_rec, r.batch_id, content, rw) || sql_run(ins_rec)) {
+        if (copy) {
+            if (copy_record(copy, (int64_t)valid, r.batch_id, content, rw)) {
+                s = store_db_error(st, "cannot store a record");
+                goto fail;
+            }
+            continue;
+        }
+        sink k = {ins_rec, NULL, 0};
+        if (put_record(&k, r.batch_id, content, rw) || sql_run(ins_rec)) {
             s = store_db_error(st, "cannot store a record");
             goto fail;
         }
@@ -619,24 +701,48 @@ tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
                          r.rows_rejected, r.rows_read);
         goto fail;
     }
-    if (sql_sync(st->db)) {
-        s = store_db_error(st, "cannot store a record");
-        goto fail;
+    if (copy) {
+        /* the server checks the copied rows now. Then one statement moves
+           them: the records in file order (ORDER BY seq: ids are given in
+           that order), skipping those already in the store, and the
+           identifiers of exactly the records it added (RETURNING: no
+           lookup in record, whose statistics know nothing of this batch) */
+        int rc = sql_copy_end(copy);
+        sql_copy_free(copy);
+        copy = NULL;
+        if (rc || sql_exec(st->db,
+                           "WITH added AS (INSERT INTO record(" RECORD_COLS ") SELECT " RECORD_COLS
+                           " FROM stage_record ORDER BY seq ON CONFLICT DO NOTHING "
+                           "RETURNING id, content_hash) "
+                           "INSERT INTO identifier(record_id, kind, hash) "
+                           "SELECT a.id, i.kind, i.hash FROM stage_record s "
+                           "JOIN added a ON a.content_hash = s.content_hash "
+                           "CROSS JOIN LATERAL unnest(s.id_kinds, s.id_hashes) AS i(kind, hash) "
+                           "WHERE cardinality(s.id_hashes) > 0 ON CONFLICT DO NOTHING")) {
+            s = store_db_error(st, "cannot store a record");
+            goto fail;
+        }
+    } else {
+        /* the identifiers of the records this batch added */
+        if (sql_sync(st->db)) {
+            s = store_db_error(st, "cannot store a record");
+            goto fail;
+        }
+        if ((s = store_prepare(st,
+                               "INSERT INTO identifier(record_id, kind, hash) SELECT r.id, "
+                               "s.kind, s.hash FROM stage_identifier s JOIN record r ON "
+                               "r.content_hash = s.content_hash WHERE r.batch_id = $1 ON "
+                               "CONFLICT DO NOTHING",
+                               &q, "cannot store the identifiers")))
+            goto fail;
+        if (sql_bind_int64(q, 1, r.batch_id) || sql_step(q) != SQL_DONE ||
+            sql_exec(st->db, "DELETE FROM stage_identifier")) {
+            s = store_db_error(st, "cannot store the identifiers");
+            goto fail;
+        }
+        sql_finalize(q);
+        q = NULL;
     }
-    /* the identifiers of the records this batch added */
-    if ((s = store_prepare(st,
-                           "INSERT INTO identifier(record_id, kind, hash) SELECT r.id, s.kind, "
-                           "s.hash FROM stage_identifier s JOIN record r ON r.content_hash = "
-                           "s.content_hash WHERE r.batch_id = $1 ON CONFLICT DO NOTHING",
-                           &q, "cannot store the identifiers")))
-        goto fail;
-    if (sql_bind_int64(q, 1, r.batch_id) || sql_step(q) != SQL_DONE ||
-        sql_exec(st->db, "DELETE FROM stage_identifier")) {
-        s = store_db_error(st, "cannot store the identifiers");
-        goto fail;
-    }
-    sql_finalize(q);
-    q = NULL;
     /* what this batch added: its records (the rest were in the store) */
     {
         int64_t added = 0;
@@ -705,6 +811,7 @@ done:
 fail:
     if (I.rej)
         fclose(I.rej);
+    sql_copy_free(copy); /* first: the connection is in COPY until then */
     sql_finalize(q);
     sql_finalize(ins_rec);
     sql_finalize(ins_id);

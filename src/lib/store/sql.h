@@ -45,6 +45,20 @@
  * pipeline), and its error then surfaces at the next sql_step, sql_exec,
  * sql_sync or sql_commit: use sql_step when the outcome is needed at once.
  * Bound text must stay valid until the statement is stepped or run.
+ *
+ * Bulk load (PostgreSQL only): sql_copy_begin starts a COPY ... FROM
+ * STDIN (text format) into a table, usually a temporary staging table
+ * that one INSERT ... SELECT then empties into its target: less work
+ * for the server than an INSERT per row. A row is its fields, in the
+ * order of the column list, written with sql_copy_int64/_double/_text/
+ * _null/_text_array and closed by sql_copy_row; values are escaped here
+ * and numbers written as sql_bind_* would send them, so a stored value is
+ * the same either way. Rows stream to the server as they are written; the
+ * server's verdict on them comes at sql_copy_end. Between sql_copy_begin
+ * and sql_copy_end nothing else may be asked of the connection (one COPY
+ * at a time, as the protocol has it). sql_copy_free of a copy not ended
+ * aborts it, leaving the transaction failed (roll it back). On SQLite
+ * sql_copy_begin fails with "COPY needs PostgreSQL": use INSERT there.
  */
 #ifndef TW_STORE_SQL_H
 #define TW_STORE_SQL_H
@@ -110,5 +124,18 @@ int sql_column_null(sql_stmt *q, int col); /* col from 0 */
 int64_t sql_column_int64(sql_stmt *q, int col);
 double sql_column_double(sql_stmt *q, int col);
 const char *sql_column_text(sql_stmt *q, int col); /* NULL when NULL */
+
+typedef struct sql_copy sql_copy;
+/* table: "name(col, col, ...)"; rows must give exactly those columns. */
+int sql_copy_begin(sql_db *db, const char *table, sql_copy **out);
+int sql_copy_int64(sql_copy *c, int64_t v);
+int sql_copy_double(sql_copy *c, double v);
+int sql_copy_text(sql_copy *c, const char *s, int len); /* s NULL: NULL; len < 0: strlen */
+int sql_copy_null(sql_copy *c);
+/* A TEXT[] field of n elements (NULL elements are NULL). */
+int sql_copy_text_array(sql_copy *c, const char *const *elems, size_t n);
+int sql_copy_row(sql_copy *c); /* end of the row */
+int sql_copy_end(sql_copy *c); /* send the rest, wait for the server's verdict */
+void sql_copy_free(sql_copy *c); /* NULL is fine; aborts a copy not ended */
 
 #endif

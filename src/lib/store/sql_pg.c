@@ -7,7 +7,8 @@
  * than one row. Statements that return no rows (sql_run) are sent in
  * libpq's pipeline mode and synced every PIPE_MAX statements or before
  * anything else is asked of the server: a batch insert does not wait for
- * a round trip per record.
+ * a round trip per record. Bulk loads use COPY FROM STDIN (sql_copy_*,
+ * text format, escaped here), rows streamed as they are written.
  *
  * Connection errors quote libpq's message, which never contains the
  * password; names shown in messages are masked by sql_redact.
@@ -328,4 +329,265 @@ double pg_column_double(sql_stmt *q, int col)
 const char *pg_column_text(sql_stmt *q, int col)
 {
     return pg_column_null(q, col) ? NULL : PQgetvalue(q->h, 0, col);
+}
+
+/* ---- bulk load: COPY FROM STDIN (sql.h) --------------------------------
+   COPY exists only on PostgreSQL, so the layer's copy calls live here and
+   refuse a SQLite store. Text format: fields separated by a tab, rows by
+   a newline, \N for NULL; a backslash, tab, newline or carriage return in
+   a value is escaped with a backslash. Rows are gathered in a buffer of
+   COPY_SEND bytes and handed to libpq, which sends them at once: the
+   server stores rows while the caller prepares the next ones. */
+
+#define COPY_SEND 65536
+
+struct sql_copy {
+    sql_db *db;
+    int ncols;   /* columns of the table's list */
+    int nfields; /* fields of the row being written */
+    int open;    /* the server is in COPY IN: end or abort it */
+    int failed;  /* an error is recorded on db: only sql_copy_free remains */
+    char *buf;
+    size_t len, cap;
+};
+
+static int copy_fail(sql_copy *c, int rc)
+{
+    c->failed = 1;
+    return rc;
+}
+
+static int copy_reserve(sql_copy *c, size_t n)
+{
+    if (c->len + n <= c->cap)
+        return SQL_OK;
+    size_t cap = c->cap ? c->cap : COPY_SEND + 1024;
+    while (cap < c->len + n)
+        cap *= 2;
+    char *p = ctx_realloc(c->db->ctx, c->buf, cap);
+    if (!p)
+        return copy_fail(c, sql_fail_nomem(c->db));
+    c->buf = p;
+    c->cap = cap;
+    return SQL_OK;
+}
+
+static int copy_send(sql_copy *c)
+{
+    if (c->len && PQputCopyData(c->db->h, c->buf, (int)c->len) != 1)
+        return copy_fail(c, pg_fail_res(c->db, NULL));
+    c->len = 0;
+    return SQL_OK;
+}
+
+/* Start a field: room for need more bytes, after the separator. */
+static int copy_field(sql_copy *c, size_t need)
+{
+    if (c->failed)
+        return SQL_ERR;
+    if (c->nfields >= c->ncols)
+        return copy_fail(c, sql_fail(c->db, "copy: more than the %d columns in a row", c->ncols));
+    if (copy_reserve(c, need + 1))
+        return SQL_ERR;
+    if (c->nfields++)
+        c->buf[c->len++] = '\t';
+    return SQL_OK;
+}
+
+/* Append s with COPY's escapes (room reserved: 2 bytes per byte). */
+static int copy_escaped(sql_copy *c, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char e = 0;
+        switch (s[i]) {
+        case '\\': e = '\\'; break;
+        case '\t': e = 't'; break;
+        case '\n': e = 'n'; break;
+        case '\r': e = 'r'; break;
+        case '\0':
+            /* PostgreSQL text cannot hold it */
+            return copy_fail(c, sql_fail(c->db, "copy: a text value contains a NUL byte"));
+        default: break;
+        }
+        if (e) {
+            c->buf[c->len++] = '\\';
+            c->buf[c->len++] = e;
+        } else {
+            c->buf[c->len++] = s[i];
+        }
+    }
+    return SQL_OK;
+}
+
+int sql_copy_begin(sql_db *db, const char *table, sql_copy **out)
+{
+    *out = NULL;
+    if (db->kind != SQL_PG)
+        return sql_fail(db, "COPY needs PostgreSQL");
+    const char *open = strchr(table, '(');
+    if (!open || !strchr(open, ')'))
+        return sql_fail(db, "copy: expected table(columns), got %s", table);
+    if (pg_idle(db, NULL))
+        return SQL_ERR;
+    sql_copy *c = ctx_calloc(db->ctx, 1, sizeof *c);
+    if (!c)
+        return sql_fail_nomem(db);
+    c->db = db;
+    c->ncols = 1;
+    for (const char *p = open; *p != ')'; p++)
+        c->ncols += *p == ',';
+    size_t n = strlen(table) + 32;
+    char *sql = ctx_malloc(db->ctx, n);
+    if (!sql) {
+        ctx_free(db->ctx, c);
+        return sql_fail_nomem(db);
+    }
+    snprintf(sql, n, "COPY %s FROM STDIN", table);
+    PGresult *r = PQexec(db->h, sql);
+    ctx_free(db->ctx, sql);
+    int rc = SQL_OK;
+    if (PQresultStatus(r) == PGRES_COPY_IN)
+        c->open = 1;
+    else
+        rc = pg_fail_res(db, r);
+    PQclear(r);
+    if (rc) {
+        sql_copy_free(c);
+        return rc;
+    }
+    *out = c;
+    return SQL_OK;
+}
+
+int sql_copy_int64(sql_copy *c, int64_t v)
+{
+    char num[24];
+    int n = snprintf(num, sizeof num, "%lld", (long long)v);
+    if (copy_field(c, (size_t)n))
+        return SQL_ERR;
+    memcpy(c->buf + c->len, num, (size_t)n);
+    c->len += (size_t)n;
+    return SQL_OK;
+}
+
+int sql_copy_double(sql_copy *c, double v)
+{
+    char num[40];
+    int n = snprintf(num, sizeof num, "%.17g", v); /* as pg_bind: the same stored value */
+    if (copy_field(c, (size_t)n))
+        return SQL_ERR;
+    memcpy(c->buf + c->len, num, (size_t)n);
+    c->len += (size_t)n;
+    return SQL_OK;
+}
+
+int sql_copy_null(sql_copy *c)
+{
+    if (copy_field(c, 2))
+        return SQL_ERR;
+    c->buf[c->len++] = '\\';
+    c->buf[c->len++] = 'N';
+    return SQL_OK;
+}
+
+int sql_copy_text(sql_copy *c, const char *s, int len)
+{
+    if (!s)
+        return sql_copy_null(c);
+    size_t n = len < 0 ? strlen(s) : (size_t)len;
+    if (copy_field(c, 2 * n))
+        return SQL_ERR;
+    return copy_escaped(c, s, n);
+}
+
+/* An array literal, {"a","b",NULL}: each element quoted, its quotes and
+   backslashes escaped for the array, then the whole for COPY. */
+int sql_copy_text_array(sql_copy *c, const char *const *elems, size_t n)
+{
+    if (!elems && n)
+        return sql_copy_null(c);
+    size_t need = 2;
+    for (size_t i = 0; i < n; i++)
+        need += elems[i] ? 8 + 4 * strlen(elems[i]) : 5;
+    if (copy_field(c, need))
+        return SQL_ERR;
+    c->buf[c->len++] = '{';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            c->buf[c->len++] = ',';
+        if (!elems[i]) {
+            memcpy(c->buf + c->len, "NULL", 4);
+            c->len += 4;
+            continue;
+        }
+        c->buf[c->len++] = '"';
+        for (const char *p = elems[i]; *p; p++) {
+            if ((*p == '"' || *p == '\\') && copy_escaped(c, "\\", 1))
+                return SQL_ERR;
+            if (copy_escaped(c, p, 1))
+                return SQL_ERR;
+        }
+        c->buf[c->len++] = '"';
+    }
+    c->buf[c->len++] = '}';
+    return SQL_OK;
+}
+
+int sql_copy_row(sql_copy *c)
+{
+    if (c->failed)
+        return SQL_ERR;
+    if (c->nfields != c->ncols)
+        return copy_fail(c, sql_fail(c->db, "copy: a row of %d fields for %d columns",
+                                     c->nfields, c->ncols));
+    if (copy_reserve(c, 1))
+        return SQL_ERR;
+    c->buf[c->len++] = '\n';
+    c->nfields = 0;
+    return c->len >= COPY_SEND ? copy_send(c) : SQL_OK;
+}
+
+int sql_copy_end(sql_copy *c)
+{
+    if (c->failed)
+        return SQL_ERR;
+    sql_db *db = c->db;
+    if (c->nfields)
+        return copy_fail(c, sql_fail(db, "copy: the last row is not complete"));
+    if (copy_send(c))
+        return SQL_ERR;
+    c->open = 0;
+    if (PQputCopyEnd(db->h, NULL) != 1)
+        return copy_fail(c, pg_fail_res(db, NULL));
+    int rc = SQL_OK;
+    PGresult *r;
+    while ((r = PQgetResult(db->h)) != NULL) {
+        ExecStatusType t = PQresultStatus(r);
+        if (t == PGRES_COMMAND_OK)
+            db->changes = strtoll(PQcmdTuples(r), NULL, 10);
+        else if (rc == SQL_OK)
+            rc = pg_fail_res(db, r); /* a bad row: the first error is the one */
+        PQclear(r);
+        if (t == PGRES_COPY_IN || PQstatus(db->h) == CONNECTION_BAD)
+            break; /* still copying: the connection is lost */
+    }
+    return rc ? copy_fail(c, rc) : SQL_OK;
+}
+
+void sql_copy_free(sql_copy *c)
+{
+    if (!c)
+        return;
+    sql_db *db = c->db;
+    if (c->open && PQputCopyEnd(db->h, "abandoned by the client") == 1) {
+        PGresult *r;
+        while ((r = PQgetResult(db->h)) != NULL) {
+            ExecStatusType t = PQresultStatus(r);
+            PQclear(r);
+            if (t == PGRES_COPY_IN || PQstatus(db->h) == CONNECTION_BAD)
+                break;
+        }
+    }
+    ctx_free(db->ctx, c->buf);
+    ctx_free(db->ctx, c);
 }
