@@ -265,6 +265,16 @@ expect_exit 0 "gistar --db --source NBI --source DSWD" -- "$TANAW" gistar "${ARE
 check "a repeated --source is the comma list" cmp -s "$TMP/g5.csv" "$TMP/g6.csv"
 check "the list counts more than NBI alone" test "$ANY_INC" -gt "$NBI_INC"
 
+# ---- a reference that spells its source otherwise links nothing: warned ----
+printf 'case_id,report_date,source,psgc,referred_from\nX1,2023-01-10,hotline,0702201001,\nX2,2023-02-10,NBI,0702201001,Hotline:X1\nX3,2023-02-11,NBI,0702201001,DOJ:77\nX4,2023-02-11,NBI,0702201001,hotline:X1\n' > "$TMP/rs.csv"
+expect_exit 0 "db init (spelling)" -- "$TANAW" db init --db "$TMP/rs.db"
+expect_exit 0 "ingest references" -- "$TANAW" db ingest --db "$TMP/rs.db" --agency NBI --file "$TMP/rs.csv" --key "$KEY" --max-date 2026-12-31
+expect_grep "a source spelled with other capitals is named" "$TMP/err" "referred_from: source 'Hotline' is loaded as 'hotline'"
+expect_grep "a source no record has is named" "$TMP/err" "no record of the store has source 'DOJ'"
+check "the exact spelling is not warned about" bash -c "! grep -q \"source 'hotline'\" '$TMP/err'"
+expect_exit 0 "dedup (spelling)" -- "$TANAW" dedup --db "$TMP/rs.db"
+expect_grep "only the exact spelling links" "$TMP/out" "4 records -> 3 incidents"
+
 # ---- usage, purge, ingest --dedup ----
 expect_exit 1 "dedup needs --db" -- "$TANAW" dedup
 expect_exit 1 "--window must be 1..3650" -- "$TANAW" dedup --db "$DB" --window 0

@@ -500,6 +500,21 @@ tw_status cases_header_line(tw_ctx *ctx, csv_reader *csv, const char *path, size
     return TW_OK;
 }
 
+tw_status cases_check_delimiter(tw_ctx *ctx, csv_reader *csv, const char *path)
+{
+    if (csv_nfields(csv) != 1)
+        return TW_OK;
+    size_t len;
+    const char *h = csv_field(csv, 0, &len);
+    const char *d = strchr(h, ';') ? ";" : strchr(h, '\t') ? "tab" : strchr(h, '|') ? "|" : NULL;
+    if (!d)
+        return TW_OK;
+    return ctx_error_at(ctx, TW_E_PARSE, path, csv_line(csv), 1, NULL,
+                        "the header is one column separated by '%s': case files must be "
+                        "comma-separated",
+                        d);
+}
+
 tw_status cases_open_rejects(tw_ctx *ctx, const char *path, FILE **out)
 {
     /* rewritten by each call: a rejects file never mixes runs */
@@ -563,16 +578,11 @@ static tw_status read_header(reader *R)
                 dbuf_printf(&unknown, "(unnamed column %zu)", i + 1);
         }
     }
-    if (R->nfields == 1 && n_unknown == 1) {
-        size_t len;
-        const char *h = csv_field(csv, 0, &len);
-        const char *d = strchr(h, ';') ? ";" : strchr(h, '\t') ? "tab" : strchr(h, '|') ? "|" : NULL;
-        if (d) {
+    if (n_unknown == 1) {
+        tw_status sd = cases_check_delimiter(ctx, csv, R->path);
+        if (sd) {
             dbuf_free(&unknown);
-            return ctx_error_at(ctx, TW_E_PARSE, R->path, csv_line(csv), 1, NULL,
-                                "the header is one column separated by '%s': case files "
-                                "must be comma-separated",
-                                d);
+            return sd;
         }
     }
     static const int req_rec[] = {COL_CASE_ID, COL_DATE, COL_SOURCE};

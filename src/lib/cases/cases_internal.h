@@ -94,6 +94,10 @@ tw_status cases_write_reject(tw_ctx *ctx, FILE *rej, const char *rej_path, dbuf 
    "empty file" when there is none; *nfields = its field count. */
 tw_status cases_header_line(tw_ctx *ctx, struct csv_reader *csv, const char *path,
                             size_t *nfields);
+/* (cases.c) A header read as one column holding ';', a tab or '|' (a file
+   saved with another separator): TW_E_PARSE saying so; else TW_OK. Both
+   record readers (cases.c, the store's ingest) use it. */
+tw_status cases_check_delimiter(tw_ctx *ctx, struct csv_reader *csv, const char *path);
 /* (cases.c) Create the rejects file at path with its header line. */
 tw_status cases_open_rejects(tw_ctx *ctx, const char *path, FILE **out);
 

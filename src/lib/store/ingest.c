@@ -111,6 +111,10 @@ typedef struct ingest {
     size_t warned;
     int mask_case_id;
     cases_idset dups; /* case_ids of this file (cases.c) */
+    /* the source names referred_from spells (the first 16 distinct), to
+       check against the store's after the batch (check_ref_sources) */
+    char ref_src[16][CASES_SOURCE_MAX + 1];
+    size_t n_ref_src;
 } ingest;
 
 static const char *fld(const ingest *I, int col, size_t *len)
@@ -240,6 +244,15 @@ static int validate(ingest *I, row *r, const char **field, char *why, size_t cap
                         return 0;
                     }
                     store_case_ref(I->key, p, sl, colon + 1, il, h->hex);
+                    size_t q = 0;
+                    while (q < I->n_ref_src &&
+                           !(strlen(I->ref_src[q]) == sl && memcmp(I->ref_src[q], p, sl) == 0))
+                        q++;
+                    if (q == I->n_ref_src && q < 16) {
+                        memcpy(I->ref_src[q], p, sl);
+                        I->ref_src[q][sl] = '\0';
+                        I->n_ref_src++;
+                    }
                 } else {
                     /* the value is never quoted: it is an identifier */
                     if (!pseudo_normalise(k, p, plen, norm, sizeof norm, &bad)) {
@@ -322,6 +335,8 @@ static tw_status read_header(ingest *I)
                 found = c;
         char name[64];
         snprintf(name, sizeof name, "%.*s", (int)(len < 63 ? len : 63), h);
+        if (found < 0 && (s = cases_check_delimiter(I->ctx, I->csv, I->path)))
+            return s; /* one column holding ';': another separator */
         if (found < 0)
             /* the store keeps only what its schema names: an unknown column
                may hold free text about a child, so the file is refused */
@@ -479,6 +494,49 @@ static int copy_record(sql_copy *c, int64_t seq, int64_t batch, const char *cont
         sql_copy_text_array(c, kinds, rw->nids) || sql_copy_text_array(c, hashes, rw->nids))
         return SQL_ERR;
     return sql_copy_row(c);
+}
+
+/* A reference names its case by source and case id exactly as that
+   agency loads them (the hash covers both): warn when a source spelled in
+   referred_from is not a source of the store, naming the store's spelling
+   when only the case differs. Warnings only: the referring agency's batch
+   may come later. */
+static void check_ref_sources(ingest *I)
+{
+    sql_stmt *q = NULL;
+    if (store_prepare(I->st, "SELECT DISTINCT source FROM record", &q,
+                      "cannot read the sources"))
+        return;
+    char have[64][CASES_SOURCE_MAX + 1];
+    size_t nh = 0;
+    while (sql_step(q) == SQL_ROW && nh < 64) {
+        const char *t = sql_column_text(q, 0);
+        snprintf(have[nh++], sizeof have[0], "%s", t ? t : "");
+    }
+    sql_finalize(q);
+    for (size_t k = 0; k < I->n_ref_src; k++) {
+        const char *r = I->ref_src[k], *alike = NULL;
+        int exact = 0;
+        for (size_t h = 0; h < nh && !exact; h++) {
+            exact = strcmp(have[h], r) == 0;
+            if (!alike && strcasecmp(have[h], r) == 0)
+                alike = have[h];
+        }
+        if (exact)
+            continue;
+        if (alike)
+            ctx_warn(I->ctx,
+                     "%s: referred_from: source '%s' is loaded as '%s': a reference must "
+                     "spell the source exactly as its agency loads it, or it links nothing "
+                     "(docs/dedup.md)",
+                     I->path, r, alike);
+        else
+            ctx_warn(I->ctx,
+                     "%s: referred_from: no record of the store has source '%s' (yet): those "
+                     "references link once that agency's records are loaded under exactly "
+                     "that name",
+                     I->path, r);
+    }
 }
 
 tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
@@ -796,6 +854,8 @@ tw_status tw_store_ingest_csv(tw_ctx *ctx, tw_store *st, const char *path,
         goto fail;
     }
     in_tx = 0;
+    if (I.n_ref_src)
+        check_ref_sources(&I);
 done:
     sql_finalize(q);
     sql_finalize(ins_rec);
