@@ -117,12 +117,13 @@ def ref(source, cid):
     h.update(source.encode() + b'\0' + cid.encode())
     return h.hexdigest()
 rec_of = {ref(x['source'], x['case_id']): i for i, x in enumerate(recs)}
-parent = list(range(len(recs)))
-def find(x):
+def find_in(parent, x):  # union-find root, path halving
     while parent[x] != x:
         parent[x] = parent[parent[x]]
         x = parent[x]
     return x
+parent = list(range(len(recs)))
+find = lambda x: find_in(parent, x)
 for l in links:
     a, b = find(rec_of[l['record_a']]), find(rec_of[l['record_b']])
     parent[a] = b
@@ -141,11 +142,7 @@ def norm(k, v):
             v = v.replace(c, '')
     return v
 lp = list(range(len(recs)))
-def lfind(x):
-    while lp[x] != x:
-        lp[x] = lp[lp[x]]
-        x = lp[x]
-    return x
+lfind = lambda x: find_in(lp, x)
 seen = {}
 for i, x in enumerate(recs):
     vals = [norm(k, x[k]) for k in ('account_ids', 'payment_ids', 'device_ids', 'ip_addrs')]
